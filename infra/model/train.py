@@ -1,0 +1,92 @@
+"""Train the shapes model. Seeded and resumable: rerunning the same command continues
+from the last checkpoint. Data are rendered on the fly from (seed, step).
+
+    /usr/bin/python3 infra/model/train.py --out .data/train --steps 12000 --max-minutes 110
+"""
+import argparse, json, os, time
+import numpy as np
+import torch
+import torch.nn.functional as F
+from shapes import COLORS, SHAPES, SIZES, held_out_triples, prompt_of, render, sample_scene
+from model import TextEncoder, UNet, build_vocab, tokenize, cosine_alphas_cumprod
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--out", required=True)
+ap.add_argument("--steps", type=int, default=12000)
+ap.add_argument("--max-minutes", type=float, default=1e9)
+ap.add_argument("--batch", type=int, default=64)
+ap.add_argument("--lr", type=float, default=1e-3)
+ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--dropout", type=float, default=0.15, help="prompt dropout to the empty prompt")
+ap.add_argument("--ckpt-every", type=int, default=250)
+args = ap.parse_args()
+
+torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", "2")))
+torch.manual_seed(args.seed)
+os.makedirs(args.out, exist_ok=True)
+vocab = build_vocab(COLORS, SHAPES, SIZES)
+te, unet = TextEncoder(len(vocab)), UNet()
+params = list(te.parameters()) + list(unet.parameters())
+opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
+ema = [p.detach().clone() for p in params]
+acp = cosine_alphas_cumprod()
+held = held_out_triples()
+step = 0
+ckpt = os.path.join(args.out, "ckpt.pt")
+if os.path.exists(ckpt):
+    s = torch.load(ckpt)
+    te.load_state_dict(s["te"]); unet.load_state_dict(s["unet"]); opt.load_state_dict(s["opt"])
+    ema = s["ema"]; step = s["step"]
+    print(f"resumed at step {step}", flush=True)
+
+
+def batch(step):
+    rng = np.random.default_rng([args.seed, step])
+    imgs, ids = [], []
+    for _ in range(args.batch):
+        sc = sample_scene(rng, exclude=held)
+        imgs.append(render(sc["color"], sc["shape"], sc["bg"], sc["size"], sc["cx"], sc["cy"]))
+        p = "" if rng.random() < args.dropout else prompt_of(sc["color"], sc["shape"], sc["bg"], sc["size"])
+        ids.append(tokenize(p, vocab))
+    x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return x, torch.tensor(ids)
+
+
+def save():
+    tmp = ckpt + ".tmp"
+    torch.save(dict(te=te.state_dict(), unet=unet.state_dict(), opt=opt.state_dict(), ema=ema, step=step,
+                    vocab=vocab, args=vars(args)), tmp)
+    os.replace(tmp, ckpt)
+
+
+t0 = time.time()
+log = open(os.path.join(args.out, "train.log"), "a")
+losses = []
+while step < args.steps and (time.time() - t0) / 60 < args.max_minutes:
+    x0, ids = batch(step)
+    g = torch.Generator().manual_seed(args.seed * 1_000_003 + step)
+    t = torch.randint(0, 1000, (x0.shape[0],), generator=g)
+    eps = torch.randn(x0.shape, generator=g)
+    a = acp[t].view(-1, 1, 1, 1)
+    xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
+    pred = unet(xt, t.float(), te(ids), torch.zeros(x0.shape[0]))
+    loss = F.mse_loss(pred, eps)
+    for group in opt.param_groups:
+        group["lr"] = args.lr * min(1.0, (step + 1) / 200)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    decay = min(0.999, (1 + step) / (10 + step))
+    with torch.no_grad():
+        for e, p in zip(ema, params):
+            e.mul_(decay).add_(p.detach(), alpha=1 - decay)
+    step += 1
+    losses.append(loss.item())
+    if step % 50 == 0:
+        msg = json.dumps(dict(step=step, loss=round(float(np.mean(losses)), 5), min=round((time.time() - t0) / 60, 2)))
+        print(msg, flush=True); log.write(msg + "\n"); log.flush(); losses = []
+    if step % args.ckpt_every == 0:
+        save()
+save()
+print(f"done at step {step}", flush=True)
