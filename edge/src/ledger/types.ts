@@ -1,0 +1,67 @@
+// The NFE ledger: reserve the worst case before dispatch, settle to what was spent on the
+// terminal event, void when a job failed before producing anything. Every reservation ends
+// exactly once. Stores: memory (tests), SQLite (Node), a Durable Object per tenant (Workers).
+
+export type ReservationState = "reserved" | "settled" | "voided";
+
+export interface Reservation {
+  job_id: string;
+  tenant: string;
+  reserved: number; // NFEs held
+  spent: number | null; // NFEs settled (null until settled)
+  state: ReservationState;
+  period: string; // billing month, "YYYY-MM" (UTC)
+  created_at: number; // ms since epoch
+}
+
+export interface TenantUsage {
+  tenant: string;
+  period: string;
+  quota: number;
+  used: number; // settled NFEs this period
+  reserved: number; // NFEs held by open reservations
+  remaining: number; // quota - used - reserved, never below 0
+}
+
+export type ReserveResult =
+  | { ok: true; reservation: Reservation }
+  | { ok: false; reason: "quota_exhausted"; usage: TenantUsage }
+  | { ok: false; reason: "duplicate_job" };
+
+export interface Ledger {
+  /** Hold `nfe` NFEs for job `jobId` if used + reserved + nfe <= quota this period. */
+  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): Promise<ReserveResult>;
+  /** Settle to `spent` (clamped to the reservation); false when the job is not open (already ended or unknown). */
+  settle(jobId: string, spent: number): Promise<boolean>;
+  /** Release the whole reservation; false when the job is not open. */
+  void(jobId: string): Promise<boolean>;
+  usage(tenant: string, quota: number, now: number): Promise<TenantUsage>;
+  get(jobId: string): Promise<Reservation | null>;
+}
+
+/** Stored idempotency records (24 h): the request fingerprint and what it produced. */
+export interface IdempotencyRecord {
+  tenant: string;
+  key: string;
+  fingerprint: string; // hash of method + path + canonical body
+  job_id: string;
+  state: "running" | "done";
+  status: number | null; // final HTTP status for synchronous requests
+  response: string | null; // final JSON body for synchronous requests
+  created_at: number;
+}
+
+export type IdempotencyBegin =
+  | { kind: "new" }
+  | { kind: "existing"; record: IdempotencyRecord };
+
+export interface IdempotencyStore {
+  /** Claim (tenant, key) for a new job atomically, or return the record that holds it. */
+  begin(rec: Omit<IdempotencyRecord, "state" | "status" | "response">, now: number): Promise<IdempotencyBegin>;
+  finish(tenant: string, key: string, status: number, response: string): Promise<void>;
+  /** Forget a claim whose request failed before it did anything billable. */
+  release(tenant: string, key: string): Promise<void>;
+}
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+export const periodOf = (now: number): string => new Date(now).toISOString().slice(0, 7);

@@ -1,0 +1,51 @@
+// One interface for every guidance policy, after diffusers' guiders: each step a policy
+// says which branches it needs for one image, then combines what was evaluated.
+import type { PolicyName } from "@guidegate/shared";
+import type { Prediction } from "../schedulers/types.ts";
+
+/** cond = the prompt; uncond = the negative or empty prompt; perturbed = cond with PAG's identity self-attention. */
+export type Branch = "cond" | "uncond" | "perturbed";
+
+export interface StepContext {
+  step: number; // 0-based
+  steps: number;
+  timestep: number;
+  alpha: number; // VP coefficients of x: x = alpha*x0 + sigma*eps
+  sigma: number;
+  x: Float32Array; // the model input of this image at this step
+  sampler: string; // scheduler name, for rules with sampler-specific forms (CFG++)
+}
+
+/** Model outputs of the evaluated branches, already converted to epsilon. */
+export type BranchOutputs = Partial<Record<Branch, Float32Array>>;
+
+export interface GuidancePolicy {
+  readonly name: PolicyName;
+  /** Branches to evaluate for this image at this step; always includes "cond". */
+  branches(ctx: StepContext): Branch[];
+  /** Combine the evaluated outputs; may be called with fewer branches than asked (NFE cap). */
+  combine(ctx: StepContext, out: BranchOutputs): Prediction;
+}
+
+/** Per-model calibrated values stored beside the model (calibration.json); all optional. */
+export interface ModelGuidanceDefaults {
+  scale?: number; // best CFG scale for the model
+  cfgpp_scale?: number;
+  apg_norm_threshold?: number;
+  ag_threshold?: number;
+  /** LinearAG per-step regression coefficients for (scheduler, steps), keyed `${scheduler}:${steps}`. */
+  linear_ag?: Record<string, LinearAgCoefficients>;
+}
+
+/** û_i = a_i·c_i + b_i·c_{i-1} + d_i·u_{i-1} (per step; null on steps that run uncond). */
+export interface LinearAgCoefficients {
+  scale: number;
+  steps: Array<[number, number, number] | null>;
+}
+
+export type PolicyFactory = (
+  params: Record<string, unknown>,
+  defaults: ModelGuidanceDefaults,
+  steps: number,
+  scheduler: string,
+) => GuidancePolicy;
