@@ -1,0 +1,15 @@
+// Refuses jobs the loaded models cannot run, before any NFE is spent.
+import type { WorkerJob } from "@guidegate/shared";
+import type { LoadedModel } from "../jobs/runner.ts";
+
+export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { message: string; param: string } | null {
+  const loaded = models.get(job.model);
+  if (!loaded) return { message: `This worker does not serve model "${job.model}".`, param: "model" };
+  const m = loaded.model;
+  if (job.width !== m.width || job.height !== m.height) {
+    return { message: `Model ${m.name} generates ${m.width}x${m.height} images.`, param: "size" };
+  }
+  if (job.guidance.policy === "pag" && !m.supportsPag) return { message: `Model ${m.name} cannot do pag.`, param: "guidance.policy" };
+  if (job.max_nfe < job.n * job.steps) return { message: "max_nfe must allow at least one NFE per image and step.", param: "max_nfe" };
+  return null;
+}

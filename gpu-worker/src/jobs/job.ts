@@ -1,0 +1,42 @@
+// One job on this worker: its numbered event log, its listeners and its cancellation.
+import type { JobEvent, WorkerJob } from "@guidegate/shared";
+import { isTerminal } from "@guidegate/shared";
+
+export interface SequencedEvent {
+  seq: number;
+  event: JobEvent;
+}
+
+export class Job {
+  readonly log: SequencedEvent[] = [];
+  private listeners = new Set<(e: SequencedEvent) => void>();
+  readonly abort = new AbortController();
+
+  constructor(readonly spec: WorkerJob) {}
+
+  get id(): string {
+    return this.spec.job_id;
+  }
+  get finished(): boolean {
+    const last = this.log.at(-1);
+    return last !== undefined && isTerminal(last.event);
+  }
+
+  emit(event: JobEvent): void {
+    if (this.finished) return; // exactly one terminal event
+    const e = { seq: this.log.length + 1, event };
+    this.log.push(e);
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Replays events after `afterSeq`, then follows live; returns the unsubscribe function. */
+  subscribe(listener: (e: SequencedEvent) => void, afterSeq = 0): () => void {
+    for (const e of this.log) if (e.seq > afterSeq) listener(e);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  cancel(): void {
+    this.abort.abort();
+  }
+}

@@ -1,0 +1,140 @@
+// Runs jobs on this worker: a bounded queue in front of `capacity` concurrent generations
+// (their NFEs meet in the batcher), events numbered per job, images stored or inlined.
+import { randomUUID } from "node:crypto";
+import type { ErrorBody, ImageRef, WorkerHealth, WorkerJob } from "@guidegate/shared";
+import type { DiffusionModel } from "../models/loader.ts";
+import { generate } from "../pipeline/generate.ts";
+import type { UnetBatcher } from "../runtime/batcher.ts";
+import { CONTENT_TYPE, encodeImage } from "../storage/encode.ts";
+import type { ImageStore } from "../storage/s3.ts";
+import { Job } from "./job.ts";
+
+export interface RunnerOptions {
+  workerId: string;
+  capacity: number;
+  maxQueue: number;
+  /** Finished jobs stay addressable (cancel, replay) for this long. */
+  retainMs: number;
+}
+
+export interface LoadedModel {
+  model: DiffusionModel;
+  batcher: UnetBatcher;
+}
+
+const GENERIC_FAILURE: ErrorBody = {
+  type: "server_error",
+  code: "generation_failed",
+  message: "The generation failed on the worker.",
+  param: null,
+};
+
+export class JobRunner {
+  private jobs = new Map<string, Job>();
+  private running = 0;
+  private waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly models: Map<string, LoadedModel>,
+    private readonly store: ImageStore,
+    private readonly opts: RunnerOptions,
+  ) {}
+
+  health(): WorkerHealth {
+    return {
+      ok: true,
+      worker: this.opts.workerId,
+      models: [...this.models.keys()],
+      capacity: this.opts.capacity,
+      running: this.running,
+      queued: this.waiting.length,
+      max_queue: this.opts.maxQueue,
+    };
+  }
+
+  get(id: string): Job | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Starts a job, or returns null when the queue is full (the caller answers 503). */
+  submit(spec: WorkerJob): Job | null {
+    const existing = this.jobs.get(spec.job_id);
+    if (existing) return existing; // a retried dispatch joins the job instead of running it twice
+    if (this.running >= this.opts.capacity && this.waiting.length >= this.opts.maxQueue) return null;
+    const job = new Job(spec);
+    this.jobs.set(job.id, job);
+    void this.run(job).finally(() => {
+      const t = setTimeout(() => this.jobs.delete(job.id), this.opts.retainMs);
+      t.unref?.();
+    });
+    return job;
+  }
+
+  private async acquire(job: Job): Promise<void> {
+    if (this.running < this.opts.capacity) {
+      this.running++;
+      return;
+    }
+    job.emit({ event: "queued", position: this.waiting.length });
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+  }
+
+  private release(): void {
+    this.running--;
+    this.waiting.shift()?.();
+  }
+
+  private async run(job: Job): Promise<void> {
+    const s = job.spec;
+    await this.acquire(job);
+    let nfe = 0;
+    try {
+      const loaded = this.models.get(s.model);
+      if (!loaded) throw new Error(`unknown model ${s.model}`);
+      if (job.abort.signal.aborted) {
+        job.emit({ event: "cancelled", usage: { nfe: 0 } });
+        return;
+      }
+      job.emit({ event: "started", policy: s.guidance.policy, steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
+      const result = await generate(
+        loaded.model,
+        loaded.batcher,
+        { ...s, guidance: s.guidance as WorkerJob["guidance"] & { policy: never } },
+        async (e) => {
+          if (e.kind === "step") {
+            nfe = e.nfe;
+            job.emit({ event: "progress", step: e.step, steps: e.steps, nfe: e.nfe });
+          } else {
+            const png = await encodeImage(e.rgb, e.width, e.height, "png");
+            const b64 = Buffer.from(png).toString("base64");
+            job.emit({ event: "preview", step: e.step, index: e.index, b64_png: b64, width: e.width, height: e.height });
+          }
+        },
+        job.abort.signal,
+      );
+      nfe = result.nfe;
+      if (result.cancelled) {
+        job.emit({ event: "cancelled", usage: { nfe } });
+        return;
+      }
+      const images = await Promise.all(result.images.map((rgb, i) => this.output(job, rgb, result.width, result.height, i)));
+      job.emit({ event: "completed", images, seed: s.seed, usage: { nfe } });
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", job: job.id, msg: "generation failed", error: String(err) }));
+      job.emit({ event: "failed", error: GENERIC_FAILURE, usage: { nfe } });
+    } finally {
+      this.release();
+    }
+  }
+
+  private async output(job: Job, rgb: Uint8Array, width: number, height: number, index: number): Promise<ImageRef> {
+    const s = job.spec;
+    const bytes = await encodeImage(rgb, width, height, s.output_format);
+    if (s.response_format === "b64_json") return { b64_json: Buffer.from(bytes).toString("base64"), width, height };
+    // Tenant prefix plus an unguessable id: keys never collide and cannot be enumerated.
+    const key = `${s.tenant}/${s.job_id}/${index}-${randomUUID()}.${s.output_format}`;
+    await this.store.put(key, bytes, CONTENT_TYPE[s.output_format]);
+    return { url: await this.store.url(key), key, width, height };
+  }
+}

@@ -1,0 +1,42 @@
+// Starts one GPU worker: the runtime thread, the models, the batcher, the internal HTTP API.
+import { serve } from "@hono/node-server";
+import { resolve } from "node:path";
+import { loadWorkerConfig } from "./config.ts";
+import { createWorkerApp } from "./http/app.ts";
+import { checkJob } from "./http/check-job.ts";
+import { JobRunner, type LoadedModel } from "./jobs/runner.ts";
+import { DiffusionModel } from "./models/loader.ts";
+import { UnetBatcher } from "./runtime/batcher.ts";
+import { OnnxRuntime } from "./runtime/runtime.ts";
+import { createS3Store } from "./storage/s3.ts";
+
+const cfg = loadWorkerConfig();
+const rt = await OnnxRuntime.start({ provider: cfg.GG_PROVIDER, deviceId: cfg.GG_DEVICE_ID, intraOpThreads: cfg.GG_INTRA_OP_THREADS });
+const models = new Map<string, LoadedModel>();
+for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {
+  const model = await DiffusionModel.load(resolve(dir), rt);
+  models.set(model.name, { model, batcher: new UnetBatcher(model, cfg.GG_MAX_BATCH, cfg.GG_BATCH_WINDOW_MS) });
+}
+const store = createS3Store({
+  endpoint: cfg.GG_S3_ENDPOINT,
+  region: cfg.GG_S3_REGION,
+  bucket: cfg.GG_S3_BUCKET,
+  accessKeyId: cfg.GG_S3_ACCESS_KEY_ID,
+  secretAccessKey: cfg.GG_S3_SECRET_ACCESS_KEY,
+  forcePathStyle: cfg.GG_S3_FORCE_PATH_STYLE === "true",
+  urlTtlSeconds: cfg.GG_URL_TTL_SECONDS,
+});
+await store.ensureBucket();
+const runner = new JobRunner(models, store, { workerId: cfg.GG_WORKER_ID, capacity: cfg.GG_CAPACITY, maxQueue: cfg.GG_MAX_QUEUE, retainMs: 10 * 60_000 });
+const app = createWorkerApp({ runner, internalSecret: cfg.GG_INTERNAL_SECRET, checkJob: (job) => checkJob(models, job) });
+const server = serve({ fetch: app.fetch, hostname: cfg.GG_WORKER_HOST, port: cfg.GG_WORKER_PORT }, (info) => {
+  // One machine-readable line: the launcher and the tests read the port from it.
+  console.log(JSON.stringify({ event: "ready", service: "gpu-worker", worker: cfg.GG_WORKER_ID, port: info.port, models: [...models.keys()] }));
+});
+const stop = async () => {
+  server.close();
+  await rt.close().catch(() => {});
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

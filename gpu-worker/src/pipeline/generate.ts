@@ -1,0 +1,107 @@
+// One generation: encode prompts, then step every image of the job together, asking each
+// image's policy which branches it needs, evaluating all of them in one batcher submission,
+// combining, stepping the scheduler; previews from x0; final decode. No ORT calls here.
+import type { Guidance, SchedulerName } from "@guidegate/shared";
+import { createPolicy } from "../guidance/index.ts";
+import { withNfeCap } from "../guidance/capped.ts";
+import type { Branch, BranchOutputs, GuidancePolicy, StepContext } from "../guidance/types.ts";
+import type { DiffusionModel, UnetRow } from "../models/loader.ts";
+import type { UnetBatcher } from "../runtime/batcher.ts";
+import { createScheduler, gaussianNoise } from "../schedulers/index.ts";
+import { toEpsAndX0 } from "../schedulers/prediction.ts";
+import type { Prediction, Scheduler } from "../schedulers/types.ts";
+
+export interface GenerateParams {
+  prompt: string;
+  negative_prompt?: string;
+  n: number;
+  steps: number;
+  scheduler?: SchedulerName;
+  seed: number;
+  guidance: Guidance;
+  max_nfe?: number; // whole request
+  preview_every?: number;
+}
+
+/** Progress of one generation, a tagged union like transformers.js' progress events. */
+export type GenerateEvent =
+  | { kind: "step"; step: number; steps: number; nfe: number; stepNfe: number }
+  | { kind: "preview"; step: number; index: number; rgb: Uint8Array; width: number; height: number };
+
+export interface GenerateResult {
+  images: Uint8Array[]; // RGB [H, W, 3]
+  width: number;
+  height: number;
+  nfe: number; // NFEs actually evaluated, all images
+  cancelled: boolean;
+  steps: number; // steps completed
+}
+
+interface Trajectory {
+  x: Float32Array;
+  scheduler: Scheduler;
+  policy: GuidancePolicy;
+  noise: (length: number) => Float32Array;
+  last: Prediction | null;
+}
+
+export async function generate(
+  model: DiffusionModel,
+  batcher: UnetBatcher,
+  p: GenerateParams,
+  onEvent: (e: GenerateEvent) => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<GenerateResult> {
+  const schedulerName = p.scheduler ?? "ddim";
+  if (p.guidance.policy === "pag" && !model.supportsPag) throw new Error(`model ${model.name} cannot do pag`);
+  const [cond, uncond] = await model.encodeText([p.prompt, p.negative_prompt ?? ""]);
+  const budgetPerImage = p.max_nfe !== undefined ? Math.floor(p.max_nfe / p.n) : undefined;
+
+  // Image k uses seed + k, so image k of a batch equals a single-image run with that seed.
+  const trajectories: Trajectory[] = Array.from({ length: p.n }, (_, k) => {
+    const scheduler = createScheduler(schedulerName, model.schedulerConfig, p.steps);
+    const noise = gaussianNoise((p.seed + k) >>> 0);
+    const base = createPolicy(p.guidance, model.defaults, p.steps, schedulerName);
+    const policy = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, p.steps) : base;
+    return { x: scheduler.initNoise(noise(model.sampleSize)), scheduler, policy, noise, last: null };
+  });
+
+  let nfe = 0;
+  let done = 0;
+  for (let i = 0; i < p.steps; i++) {
+    if (signal?.aborted) break; // cancellation lands on a step boundary
+    const rows: UnetRow[] = [];
+    const asked: Array<{ ctx: StepContext; branches: Branch[] }> = [];
+    for (const tr of trajectories) {
+      const pt = tr.scheduler.point(i);
+      const x = tr.scheduler.modelInput(tr.x, i);
+      const ctx: StepContext = { step: i, steps: p.steps, ...pt, x, sampler: schedulerName };
+      const branches = tr.policy.branches(ctx);
+      asked.push({ ctx, branches });
+      for (const b of branches) {
+        rows.push({ sample: x, timestep: pt.timestep, context: b === "uncond" ? uncond! : cond!, perturb: b === "perturbed" });
+      }
+    }
+    const outputs = await batcher.submit(rows);
+    nfe += rows.length;
+    let at = 0;
+    trajectories.forEach((tr, k) => {
+      const { ctx, branches } = asked[k]!;
+      const out: BranchOutputs = {};
+      for (const b of branches) out[b] = toEpsAndX0(outputs[at++]!, ctx.x, ctx.alpha, ctx.sigma, model.schedulerConfig.prediction_type).eps;
+      tr.last = tr.policy.combine(ctx, out);
+      tr.x = tr.scheduler.step(tr.x, tr.last, i, tr.noise);
+    });
+    done = i + 1;
+    await onEvent({ kind: "step", step: done, steps: p.steps, nfe, stepNfe: rows.length });
+    if (p.preview_every && done % p.preview_every === 0 && done < p.steps) {
+      for (const [index, tr] of trajectories.entries()) {
+        const pv = model.preview(tr.last!.x0);
+        await onEvent({ kind: "preview", step: done, index, rgb: pv.rgb, width: pv.width, height: pv.height });
+      }
+    }
+  }
+  const cancelled = done < p.steps;
+  const images = cancelled ? [] : await Promise.all(trajectories.map((tr) => model.decode(tr.x)));
+  return { images, width: model.width, height: model.height, nfe, cancelled, steps: done };
+}
