@@ -1,0 +1,76 @@
+// Verify a customer token with jose against the configured key sources and claims.
+import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
+import type { Tiers } from "@guidegate/shared";
+import { ApiError, unauthorized } from "../errors.ts";
+import type { Caller } from "../types.ts";
+import type { KeySource } from "./key-source.ts";
+
+export interface VerifyOptions {
+  keys: readonly KeySource[];
+  issuer: string;
+  audience: string;
+  tiers: Tiers;
+  clockToleranceSec: number;
+  now: () => number;
+}
+
+const REQUIRED_CLAIMS = ["sub", "tier", "exp", "iss", "aud"];
+
+/** Our fault, not the caller's: the JWKS could not be fetched or parsed. */
+function isKeyFetchFailure(err: unknown): boolean {
+  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) return true;
+  return !(err instanceof errors.JOSEError) && !(err instanceof ApiError);
+}
+
+async function verifyWith(source: KeySource, token: string, o: VerifyOptions): Promise<JWTPayload> {
+  const opts = {
+    algorithms: [...source.algorithms],
+    issuer: o.issuer,
+    audience: o.audience,
+    requiredClaims: REQUIRED_CLAIMS,
+    clockTolerance: o.clockToleranceSec,
+    currentDate: new Date(o.now()),
+  };
+  // Two calls so TypeScript picks jwtVerify's overload for each key kind.
+  if (source.key instanceof Uint8Array) return (await jwtVerify(token, source.key, opts)).payload;
+  return (await jwtVerify(token, source.key, opts)).payload;
+}
+
+/** The caller a token names, or an ApiError (401; 503 when the JWKS is unreachable). */
+export async function verifyToken(token: string, o: VerifyOptions): Promise<Caller> {
+  let alg: unknown;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw unauthorized("invalid_token", "The bearer token is malformed.");
+  }
+  const sources = o.keys.filter((k) => typeof alg === "string" && k.algorithms.includes(alg));
+  if (sources.length === 0) throw unauthorized("invalid_token", "The token's signing algorithm is not accepted.");
+
+  let payload: JWTPayload | undefined;
+  let lastError: unknown;
+  for (const source of sources) {
+    try {
+      payload = await verifyWith(source, token, o);
+      break;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  if (!payload) {
+    if (isKeyFetchFailure(lastError)) {
+      console.error("[edge] key source unavailable", lastError);
+      throw new ApiError("overloaded_error", "auth_unavailable", "Token keys are temporarily unavailable.", {
+        headers: { "retry-after": "5" },
+      });
+    }
+    if (lastError instanceof errors.JWTExpired) throw unauthorized("token_expired", "The bearer token has expired.");
+    throw unauthorized();
+  }
+
+  const { sub, tier } = payload as { sub?: unknown; tier?: unknown };
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) throw unauthorized("invalid_token", "The token's sub claim is invalid.");
+  if (typeof tier !== "string" || !Object.hasOwn(o.tiers, tier))
+    throw unauthorized("unknown_tier", "The token's tier is not known.");
+  return { tenant: sub, tierName: tier, tier: o.tiers[tier]! };
+}

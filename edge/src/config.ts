@@ -1,0 +1,92 @@
+// Edge configuration: parsed once per process/isolate from a plain string map (process.env,
+// Workers env, Deno.env) into a frozen, validated object handed to the factories.
+import { z } from "zod";
+import { DEFAULT_TIERS, TierSchema, type Tiers, TiersSchema } from "@guidegate/shared";
+import { DEFAULT_MODELS, type ModelInfo, ModelsSchema } from "./tiers/models.ts";
+
+export interface EdgeConfig {
+  /** `iss` and `aud` every customer token must carry. */
+  issuer: string;
+  audience: string;
+  clockToleranceSec: number;
+  tiers: Tiers;
+  models: ModelInfo[];
+  defaultSteps: number;
+  bodyLimitBytes: number;
+  /** Interval of `: keep-alive` comments on event streams. */
+  keepAliveMs: number;
+  /** How long finished jobs (and their event logs) stay readable. */
+  jobTtlMs: number;
+  /** Dispatch attempts per job when a worker dies or refuses (same seed each time). */
+  maxAttempts: number;
+  /** After a cancel, how long to wait for the worker's `cancelled` event before cutting the stream. */
+  cancelGraceMs: number;
+  /** Base URL used to build absolute `events_url`s; relative paths when absent. */
+  publicBaseUrl: string | null;
+}
+
+export type EnvMap = Record<string, string | undefined>;
+
+export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
+  issuer: "guidegate-dev",
+  audience: "guidegate-api",
+  clockToleranceSec: 5,
+  tiers: DEFAULT_TIERS,
+  models: DEFAULT_MODELS,
+  defaultSteps: 20,
+  bodyLimitBytes: 64 * 1024,
+  keepAliveMs: 15_000,
+  jobTtlMs: 60 * 60 * 1000,
+  maxAttempts: 3,
+  cancelGraceMs: 5_000,
+  publicBaseUrl: null,
+});
+
+/** Build a config from defaults plus explicit overrides (tests, embedding). */
+export function makeConfig(overrides: Partial<EdgeConfig> = {}): EdgeConfig {
+  return Object.freeze({ ...DEFAULT_CONFIG, ...overrides });
+}
+
+const PartialTiers = z.record(z.string(), TierSchema.partial());
+
+/** `GG_TIERS_JSON` overrides tiers by name: fields merge onto a default tier of that name, new names must be complete. */
+export function parseTiers(json: string | undefined, base: Tiers = DEFAULT_TIERS): Tiers {
+  if (!json) return base;
+  const overrides = PartialTiers.parse(JSON.parse(json));
+  const merged: Record<string, unknown> = { ...base };
+  for (const [name, t] of Object.entries(overrides)) merged[name] = { ...(base[name] ?? {}), ...t };
+  return TiersSchema.parse(merged);
+}
+
+function int(env: EnvMap, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+/** Read edge settings from environment variables; throws at start-up on anything malformed. */
+export function loadConfig(env: EnvMap): EdgeConfig {
+  return makeConfig({
+    issuer: env.GG_ISSUER || DEFAULT_CONFIG.issuer,
+    audience: env.GG_AUDIENCE || DEFAULT_CONFIG.audience,
+    clockToleranceSec: int(env, "GG_CLOCK_TOLERANCE_S", DEFAULT_CONFIG.clockToleranceSec),
+    tiers: parseTiers(env.GG_TIERS_JSON),
+    models: env.GG_MODELS_JSON ? ModelsSchema.parse(JSON.parse(env.GG_MODELS_JSON)) : DEFAULT_MODELS,
+    defaultSteps: int(env, "GG_DEFAULT_STEPS", DEFAULT_CONFIG.defaultSteps),
+    bodyLimitBytes: int(env, "GG_BODY_LIMIT_BYTES", DEFAULT_CONFIG.bodyLimitBytes),
+    keepAliveMs: int(env, "GG_KEEPALIVE_MS", DEFAULT_CONFIG.keepAliveMs),
+    jobTtlMs: int(env, "GG_JOB_TTL_MS", DEFAULT_CONFIG.jobTtlMs),
+    maxAttempts: Math.max(1, int(env, "GG_MAX_ATTEMPTS", DEFAULT_CONFIG.maxAttempts)),
+    cancelGraceMs: int(env, "GG_CANCEL_GRACE_MS", DEFAULT_CONFIG.cancelGraceMs),
+    publicBaseUrl: env.GG_PUBLIC_BASE_URL || null,
+  });
+}
+
+/** Comma- or whitespace-separated worker base URLs, validated. */
+export function parseWorkerUrls(raw: string | undefined): string[] {
+  const urls = (raw ?? "").split(/[\s,]+/).filter(Boolean);
+  for (const u of urls) new URL(u); // throws on a malformed URL at start-up
+  return urls.map((u) => u.replace(/\/+$/, ""));
+}

@@ -1,0 +1,114 @@
+// One place that turns every failure into a status and the shared error envelope.
+// Nothing internal (stack, exception text) ever reaches a response body.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { z } from "zod";
+import { type ErrorBody, type ErrorEnvelope, type ErrorType, STATUS_OF } from "@guidegate/shared";
+
+/** A failure we mean to show the caller: status, envelope fields and extra headers. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    type: ErrorType,
+    code: string,
+    message: string,
+    opts: { status?: number; param?: string | null; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.type = type;
+    this.code = code;
+    this.status = opts.status ?? STATUS_OF[type];
+    this.param = opts.param ?? null;
+    this.headers = opts.headers ?? {};
+  }
+
+  get body(): ErrorBody {
+    return { type: this.type, code: this.code, message: this.message, param: this.param };
+  }
+}
+
+export const invalidRequest = (code: string, message: string, param: string | null = null) =>
+  new ApiError("invalid_request_error", code, message, { param });
+export const unauthorized = (code = "invalid_token", message = "The bearer token is missing or invalid.") =>
+  new ApiError("authentication_error", code, message, { headers: { "www-authenticate": 'Bearer realm="guidegate"' } });
+export const forbidden = (code: string, message: string, param: string | null = null) =>
+  new ApiError("permission_error", code, message, { param });
+export const notFound = (message = "Not found.", param: string | null = null) =>
+  new ApiError("not_found_error", "not_found", message, { param });
+export const quotaExhausted = (message: string) =>
+  // OpenAI-style SDKs retry 429 and 5xx; x-should-retry stops them for a budget that will not refill.
+  new ApiError("insufficient_quota", "quota_exhausted", message, { headers: { "x-should-retry": "false" } });
+export const overloaded = (retryAfterSec: number, message = "No worker capacity is available; retry later.") =>
+  new ApiError("overloaded_error", "no_capacity", message, { headers: { "retry-after": String(retryAfterSec) } });
+export const serverError = (code = "internal_error", message = "An internal error occurred.") =>
+  new ApiError("server_error", code, message);
+
+/** The dotted path of a zod issue, as a client would name the field ("guidance.scale", "data[0]"). */
+export function issuePath(path: ReadonlyArray<PropertyKey>): string | null {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || null;
+}
+
+function fromZod(err: z.ZodError): ApiError {
+  const issue = err.issues[0];
+  if (!issue) return invalidRequest("invalid_request", "The request body is invalid.");
+  // A discriminated union reports the union's own path; the field the caller got wrong is its discriminator.
+  const extra = issue as { discriminator?: string };
+  const path = extra.discriminator ? [...issue.path, extra.discriminator] : issue.path;
+  const param = issuePath(path);
+  const message = param ? `${param}: ${issue.message}` : issue.message;
+  return invalidRequest(issue.code === "unrecognized_keys" ? "unknown_parameter" : "invalid_value", message, param);
+}
+
+/** Map anything thrown to the ApiError we will show; unknown failures become a generic 500. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof z.ZodError) return fromZod(err);
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new ApiError("request_too_large", "body_too_large", "The request body is too large.");
+    if (err.status === 401) return unauthorized();
+    if (err.status === 404) return notFound();
+    if (err.status === 400) return invalidRequest("invalid_request", "The request is malformed.");
+  }
+  return serverError();
+}
+
+export function envelope(err: ApiError): ErrorEnvelope {
+  return { error: err.body };
+}
+
+/** A JSON Response for an ApiError, with its headers. */
+export function errorResponse(err: ApiError): Response {
+  const headers = new Headers({ "content-type": "application/json; charset=UTF-8", ...err.headers });
+  return new Response(JSON.stringify(envelope(err)), { status: err.status, headers });
+}
+
+/** app.onError: log what was unexpected (server side only), answer with the envelope. */
+export function onError(err: unknown, _c: Context): Response {
+  const api = toApiError(err);
+  if (api.status >= 500 && !(err instanceof ApiError)) console.error("[edge] unexpected error", err);
+  return errorResponse(api);
+}
+
+/** app.notFound. */
+export function onNotFound(c: Context): Response {
+  return errorResponse(notFound(`No route for ${c.req.method} ${c.req.path}.`));
+}
+
+/** The body of a request as JSON; malformed JSON is a 400, never a 500. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (!text.trim()) throw invalidRequest("invalid_json", "The request body must be a JSON object.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest("invalid_json", "The request body is not valid JSON.");
+  }
+}

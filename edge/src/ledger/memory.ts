@@ -1,0 +1,149 @@
+// In-process Ledger and IdempotencyStore for unit tests and single-process dev. Each method does all its work
+// before its first await, so calls are atomic with respect to each other, like one SQLite transaction.
+import {
+  IDEMPOTENCY_TTL_MS,
+  type IdempotencyBegin,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+  type Ledger,
+  periodOf,
+  type Reservation,
+  type ReserveResult,
+  type TenantUsage,
+} from "./types.ts";
+import { makeUsage } from "./usage.ts";
+import { checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
+
+interface Totals {
+  used: number;
+  reserved: number;
+}
+
+const totalsKey = (tenant: string, period: string): string => `${tenant}\u0000${period}`;
+
+class MemoryLedger implements Ledger {
+  private readonly jobs = new Map<string, Reservation>();
+  private readonly totals = new Map<string, Totals>();
+
+  async reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): Promise<ReserveResult> {
+    checkNfe(nfe);
+    checkQuota(quota);
+    checkNow(now);
+    if (this.jobs.has(jobId)) return { ok: false, reason: "duplicate_job" };
+    const period = periodOf(now);
+    const t = this.totalsOf(tenant, period);
+    if (t.used + t.reserved + nfe > quota) {
+      return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t.used, t.reserved) };
+    }
+    const reservation: Reservation = {
+      job_id: jobId,
+      tenant,
+      reserved: nfe,
+      spent: null,
+      state: "reserved",
+      period,
+      created_at: now,
+    };
+    this.jobs.set(jobId, reservation);
+    t.reserved += nfe;
+    return { ok: true, reservation: { ...reservation } };
+  }
+
+  async settle(jobId: string, spent: number): Promise<boolean> {
+    const want = normalizeSpent(spent);
+    const r = this.jobs.get(jobId);
+    if (!r || r.state !== "reserved") return false;
+    const s = Math.min(want, r.reserved);
+    r.state = "settled";
+    r.spent = s;
+    const t = this.totalsOf(r.tenant, r.period);
+    t.reserved -= r.reserved;
+    t.used += s;
+    return true;
+  }
+
+  async void(jobId: string): Promise<boolean> {
+    const r = this.jobs.get(jobId);
+    if (!r || r.state !== "reserved") return false;
+    r.state = "voided";
+    this.totalsOf(r.tenant, r.period).reserved -= r.reserved;
+    return true;
+  }
+
+  async usage(tenant: string, quota: number, now: number): Promise<TenantUsage> {
+    checkQuota(quota);
+    const period = periodOf(checkNow(now));
+    const t = this.totals.get(totalsKey(tenant, period)) ?? { used: 0, reserved: 0 };
+    return makeUsage(tenant, period, quota, t.used, t.reserved);
+  }
+
+  async get(jobId: string): Promise<Reservation | null> {
+    const r = this.jobs.get(jobId);
+    return r ? { ...r } : null;
+  }
+
+  private totalsOf(tenant: string, period: string): Totals {
+    const key = totalsKey(tenant, period);
+    let t = this.totals.get(key);
+    if (!t) {
+      t = { used: 0, reserved: 0 };
+      this.totals.set(key, t);
+    }
+    return t;
+  }
+}
+
+class MemoryIdempotencyStore implements IdempotencyStore {
+  // Insertion order is claim order, so expired records sit at the front and the sweep stops at the first live one.
+  private readonly records = new Map<string, IdempotencyRecord>();
+
+  async begin(rec: Omit<IdempotencyRecord, "state" | "status" | "response">, now: number): Promise<IdempotencyBegin> {
+    checkNow(now);
+    this.sweep(now);
+    const k = totalsKey(rec.tenant, rec.key);
+    const found = this.records.get(k);
+    if (found && found.created_at > now - IDEMPOTENCY_TTL_MS) return { kind: "existing", record: { ...found } };
+    this.records.delete(k);
+    this.records.set(k, {
+      tenant: rec.tenant,
+      key: rec.key,
+      fingerprint: rec.fingerprint,
+      job_id: rec.job_id,
+      state: "running",
+      status: null,
+      response: null,
+      created_at: rec.created_at,
+    });
+    return { kind: "new" };
+  }
+
+  async finish(tenant: string, key: string, status: number, response: string): Promise<void> {
+    const r = this.records.get(totalsKey(tenant, key));
+    if (!r || r.state !== "running") return;
+    r.state = "done";
+    r.status = status;
+    r.response = response;
+  }
+
+  async release(tenant: string, key: string): Promise<void> {
+    const k = totalsKey(tenant, key);
+    if (this.records.get(k)?.state === "running") this.records.delete(k);
+  }
+
+  private sweep(now: number): void {
+    for (const [k, r] of this.records) {
+      if (r.created_at > now - IDEMPOTENCY_TTL_MS) break;
+      this.records.delete(k);
+    }
+  }
+}
+
+/** A Ledger held in process memory (lost on restart). */
+export function createMemoryLedger(): Ledger {
+  return new MemoryLedger();
+}
+
+/** An IdempotencyStore held in process memory (lost on restart). */
+export function createMemoryIdempotencyStore(): IdempotencyStore {
+  return new MemoryIdempotencyStore();
+}

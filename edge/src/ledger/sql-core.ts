@@ -1,0 +1,194 @@
+// Ledger and idempotency logic over a SqlPort: the single implementation behind sqlite.ts (Node) and the
+// TenantLedger Durable Object (Workers). Synchronous on purpose: each call is one transaction with no await inside.
+import type { SqlPort } from "./sql-port.ts";
+import {
+  IDEMPOTENCY_TTL_MS,
+  type IdempotencyBegin,
+  type IdempotencyRecord,
+  periodOf,
+  type Reservation,
+  type ReservationState,
+  type ReserveResult,
+  type TenantUsage,
+} from "./types.ts";
+import { makeUsage } from "./usage.ts";
+import { checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
+
+/** Created on open; `IF NOT EXISTS` makes opening idempotent. */
+export const LEDGER_SCHEMA: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS ledger_reservations (
+     job_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, reserved INTEGER NOT NULL, spent INTEGER,
+     state TEXT NOT NULL CHECK (state IN ('reserved', 'settled', 'voided')),
+     period TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  // Running totals per (tenant, month) so the quota check is one indexed row, not a SUM over history.
+  `CREATE TABLE IF NOT EXISTS ledger_totals (
+     tenant TEXT NOT NULL, period TEXT NOT NULL, used INTEGER NOT NULL, reserved INTEGER NOT NULL,
+     PRIMARY KEY (tenant, period))`,
+  `CREATE TABLE IF NOT EXISTS idempotency_keys (
+     tenant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, job_id TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('running', 'done')), status INTEGER, response TEXT,
+     created_at INTEGER NOT NULL, PRIMARY KEY (tenant, key))`,
+  "CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at)",
+];
+
+interface ReservationRow {
+  job_id: string;
+  tenant: string;
+  reserved: number;
+  spent: number | null;
+  state: ReservationState;
+  period: string;
+  created_at: number;
+}
+interface TotalsRow {
+  used: number;
+  reserved: number;
+}
+
+const toReservation = (r: ReservationRow): Reservation => ({
+  job_id: r.job_id,
+  tenant: r.tenant,
+  reserved: r.reserved,
+  spent: r.spent,
+  state: r.state,
+  period: r.period,
+  created_at: r.created_at,
+});
+
+export class SqlLedgerCore {
+  constructor(private readonly db: SqlPort) {
+    for (const stmt of LEDGER_SCHEMA) db.all(stmt);
+  }
+
+  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): ReserveResult {
+    checkNfe(nfe);
+    checkQuota(quota);
+    checkNow(now);
+    const period = periodOf(now);
+    return this.db.tx((): ReserveResult => {
+      if (this.row(jobId)) return { ok: false, reason: "duplicate_job" };
+      const t = this.totals(tenant, period);
+      if (t.used + t.reserved + nfe > quota) {
+        return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t.used, t.reserved) };
+      }
+      this.db.all(
+        "INSERT INTO ledger_reservations (job_id, tenant, reserved, spent, state, period, created_at) VALUES (?, ?, ?, NULL, 'reserved', ?, ?)",
+        jobId,
+        tenant,
+        nfe,
+        period,
+        now,
+      );
+      this.addTotals(tenant, period, 0, nfe);
+      const reservation: Reservation = {
+        job_id: jobId,
+        tenant,
+        reserved: nfe,
+        spent: null,
+        state: "reserved",
+        period,
+        created_at: now,
+      };
+      return { ok: true, reservation };
+    });
+  }
+
+  settle(jobId: string, spent: number): boolean {
+    const want = normalizeSpent(spent);
+    return this.db.tx(() => {
+      const r = this.row(jobId);
+      if (!r || r.state !== "reserved") return false;
+      const s = Math.min(want, r.reserved);
+      this.db.all("UPDATE ledger_reservations SET state = 'settled', spent = ? WHERE job_id = ?", s, jobId);
+      this.addTotals(r.tenant, r.period, s, -r.reserved);
+      return true;
+    });
+  }
+
+  void(jobId: string): boolean {
+    return this.db.tx(() => {
+      const r = this.row(jobId);
+      if (!r || r.state !== "reserved") return false;
+      this.db.all("UPDATE ledger_reservations SET state = 'voided' WHERE job_id = ?", jobId);
+      this.addTotals(r.tenant, r.period, 0, -r.reserved);
+      return true;
+    });
+  }
+
+  usage(tenant: string, quota: number, now: number): TenantUsage {
+    checkQuota(quota);
+    const period = periodOf(checkNow(now));
+    const t = this.totals(tenant, period);
+    return makeUsage(tenant, period, quota, t.used, t.reserved);
+  }
+
+  get(jobId: string): Reservation | null {
+    const r = this.row(jobId);
+    return r ? toReservation(r) : null;
+  }
+
+  begin(rec: Omit<IdempotencyRecord, "state" | "status" | "response">, now: number): IdempotencyBegin {
+    checkNow(now);
+    return this.db.tx((): IdempotencyBegin => {
+      // Lazy expiry: keeps the table bounded without an alarm or a cron.
+      this.db.all("DELETE FROM idempotency_keys WHERE created_at <= ?", now - IDEMPOTENCY_TTL_MS);
+      const found = this.db.all<IdempotencyRecord>(
+        "SELECT tenant, key, fingerprint, job_id, state, status, response, created_at FROM idempotency_keys WHERE tenant = ? AND key = ?",
+        rec.tenant,
+        rec.key,
+      )[0];
+      if (found) return { kind: "existing", record: { ...found } };
+      this.db.all(
+        "INSERT INTO idempotency_keys (tenant, key, fingerprint, job_id, state, status, response, created_at) VALUES (?, ?, ?, ?, 'running', NULL, NULL, ?)",
+        rec.tenant,
+        rec.key,
+        rec.fingerprint,
+        rec.job_id,
+        rec.created_at,
+      );
+      return { kind: "new" };
+    });
+  }
+
+  finish(tenant: string, key: string, status: number, response: string): void {
+    this.db.all(
+      "UPDATE idempotency_keys SET state = 'done', status = ?, response = ? WHERE tenant = ? AND key = ? AND state = 'running'",
+      status,
+      response,
+      tenant,
+      key,
+    );
+  }
+
+  release(tenant: string, key: string): void {
+    this.db.all("DELETE FROM idempotency_keys WHERE tenant = ? AND key = ? AND state = 'running'", tenant, key);
+  }
+
+  private row(jobId: string): ReservationRow | undefined {
+    return this.db.all<ReservationRow>(
+      "SELECT job_id, tenant, reserved, spent, state, period, created_at FROM ledger_reservations WHERE job_id = ?",
+      jobId,
+    )[0];
+  }
+
+  private totals(tenant: string, period: string): TotalsRow {
+    return (
+      this.db.all<TotalsRow>(
+        "SELECT used, reserved FROM ledger_totals WHERE tenant = ? AND period = ?",
+        tenant,
+        period,
+      )[0] ?? { used: 0, reserved: 0 }
+    );
+  }
+
+  private addTotals(tenant: string, period: string, used: number, reserved: number): void {
+    this.db.all(
+      `INSERT INTO ledger_totals (tenant, period, used, reserved) VALUES (?, ?, ?, ?)
+       ON CONFLICT (tenant, period) DO UPDATE SET used = used + excluded.used, reserved = reserved + excluded.reserved`,
+      tenant,
+      period,
+      used,
+      reserved,
+    );
+  }
+}

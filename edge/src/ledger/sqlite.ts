@@ -1,0 +1,78 @@
+// Node-only: Ledger and IdempotencyStore in a SQLite file through better-sqlite3. Never import this from the
+// Workers or Deno entries (it loads a native addon); they use durable-object-client.ts or memory.ts.
+import Database from "better-sqlite3";
+import { SqlLedgerCore } from "./sql-core.ts";
+import type { SqlPort, SqlValue } from "./sql-port.ts";
+import type { IdempotencyStore, Ledger } from "./types.ts";
+
+type Db = InstanceType<typeof Database>;
+type Statement = ReturnType<Db["prepare"]>;
+
+/** Opens (or creates) the file with WAL and the pragmas a billing record needs. */
+export function openSqlite(path: string): Db {
+  const db = new Database(path, { timeout: 5_000 }); // wait for another process's write lock instead of failing
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL"); // a settle acknowledged is a settle kept, even across a power cut
+  return db;
+}
+
+/** A SqlPort over a better-sqlite3 connection, with prepared statements cached by text. */
+export function sqlitePort(db: Db): SqlPort {
+  const cache = new Map<string, Statement>();
+  const prepare = (sql: string): Statement => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+  return {
+    all<T>(sql: string, ...params: SqlValue[]): T[] {
+      const stmt = prepare(sql);
+      if (stmt.reader) return stmt.all(...params) as T[];
+      stmt.run(...params);
+      return [];
+    },
+    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
+    tx: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+  };
+}
+
+/** Ledger and IdempotencyStore sharing one connection, plus `close()`. */
+export interface SqliteStores {
+  ledger: Ledger;
+  idempotency: IdempotencyStore;
+  close(): void;
+}
+
+/** Both stores on one SQLite file (created with its schema if missing). */
+export function createSqliteStores(path: string): SqliteStores {
+  const db = openSqlite(path);
+  const core = new SqlLedgerCore(sqlitePort(db));
+  const ledger: Ledger = {
+    reserve: async (tenant, jobId, nfe, quota, now) => core.reserve(tenant, jobId, nfe, quota, now),
+    settle: async (jobId, spent) => core.settle(jobId, spent),
+    void: async (jobId) => core.void(jobId),
+    usage: async (tenant, quota, now) => core.usage(tenant, quota, now),
+    get: async (jobId) => core.get(jobId),
+  };
+  const idempotency: IdempotencyStore = {
+    begin: async (rec, now) => core.begin(rec, now),
+    finish: async (tenant, key, status, response) => core.finish(tenant, key, status, response),
+    release: async (tenant, key) => core.release(tenant, key),
+  };
+  return { ledger, idempotency, close: () => db.close() };
+}
+
+/** A Ledger on its own connection to the SQLite file at `path`. */
+export function createSqliteLedger(path: string): Ledger & { close(): void } {
+  const { ledger, close } = createSqliteStores(path);
+  return { ...ledger, close };
+}
+
+/** An IdempotencyStore on its own connection to the SQLite file at `path`. */
+export function createSqliteIdempotencyStore(path: string): IdempotencyStore & { close(): void } {
+  const { idempotency, close } = createSqliteStores(path);
+  return { ...idempotency, close };
+}

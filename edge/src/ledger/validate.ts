@@ -1,0 +1,28 @@
+// Argument checks shared by every store, so memory, SQLite and the Durable Object reject the same inputs.
+
+/** NFEs to reserve: a non-negative safe integer (a reserve that throws has changed nothing). */
+export function checkNfe(nfe: number): number {
+  if (!Number.isSafeInteger(nfe) || nfe < 0) throw new RangeError(`nfe must be a non-negative integer, got ${nfe}`);
+  return nfe;
+}
+
+/** A monthly quota in NFEs: a non-negative safe integer. */
+export function checkQuota(quota: number): number {
+  if (!Number.isSafeInteger(quota) || quota < 0) {
+    throw new RangeError(`quota must be a non-negative integer, got ${quota}`);
+  }
+  return quota;
+}
+
+/** A clock reading in ms since the epoch. */
+export function checkNow(now: number): number {
+  if (!Number.isFinite(now)) throw new RangeError(`now must be a finite number of ms, got ${now}`);
+  return now;
+}
+
+/** NFEs spent, floored and clamped to [0, MAX_SAFE_INTEGER]; each store then clamps to the reservation.
+ * Why not throw on odd values: a settle that throws leaves the reservation open, which is worse than a clamp. */
+export function normalizeSpent(spent: number): number {
+  if (Number.isNaN(spent)) throw new RangeError("spent must be a number, got NaN");
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(spent)));
+}

@@ -1,0 +1,206 @@
+// createWorkerPool(): least-outstanding routing over GPU workers, with failover and health.
+import { type ErrorBody, ErrorEnvelopeSchema, type WorkerHealth, WorkerHealthSchema, type WorkerJob } from "@guidegate/shared";
+import type { Clock } from "../types.ts";
+import { internalSigner } from "./internal-token.ts";
+import { jobEvents } from "./sse.ts";
+import {
+  type Dispatch,
+  type DispatchOptions,
+  JobRejectedError,
+  NoCapacityError,
+  type WorkerPool,
+  type WorkerStatus,
+} from "./types.ts";
+
+export interface WorkerPoolOptions {
+  /** Base URLs of the workers (no trailing slash needed). */
+  workers: readonly string[];
+  internalSecret: string | Uint8Array;
+  clock: Clock;
+  fetch?: typeof fetch;
+  /** How long to wait for a worker's response headers. */
+  connectTimeoutMs?: number;
+  /** How long a worker that failed to connect is skipped. */
+  downMs?: number;
+  /** Health older than this is refreshed in the background on dispatch; 0 disables polling. */
+  healthTtlMs?: number;
+  /** Retry-After sent to clients when no worker has room. */
+  retryAfterSec?: number;
+}
+
+interface WorkerState {
+  url: string;
+  outstanding: number;
+  downUntil: number;
+  health: WorkerHealth | null;
+  healthAt: number;
+  refreshing: boolean;
+}
+
+async function errorBody(res: Response): Promise<ErrorBody | null> {
+  try {
+    const parsed = ErrorEnvelopeSchema.safeParse(await res.json());
+    return parsed.success ? parsed.data.error : null;
+  } catch {
+    return null;
+  }
+}
+
+function retryAfterMs(res: Response, fallbackMs: number): number {
+  const s = Number(res.headers.get("retry-after"));
+  return Number.isFinite(s) && s > 0 ? Math.min(s, 60) * 1000 : fallbackMs;
+}
+
+export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  if (!options || !Array.isArray(options.workers) || options.workers.length === 0)
+    throw new Error("createWorkerPool: at least one worker URL is required");
+  for (const u of options.workers) new URL(u); // malformed URLs fail at start-up
+  const sign = internalSigner(options.internalSecret);
+  const clock = options.clock;
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const downMs = options.downMs ?? 5_000;
+  const healthTtlMs = options.healthTtlMs ?? 2_000;
+  const retryAfterSec = options.retryAfterSec ?? 2;
+  const workers: WorkerState[] = options.workers.map((u) => ({
+    url: u.replace(/\/+$/, ""),
+    outstanding: 0,
+    downUntil: 0,
+    health: null,
+    healthAt: 0,
+    refreshing: false,
+  }));
+  let rr = 0; // tie-breaker so equal workers share load
+
+  async function refreshHealth(w: WorkerState): Promise<void> {
+    if (w.refreshing) return;
+    w.refreshing = true;
+    try {
+      const res = await doFetch(`${w.url}/internal/health`, { signal: AbortSignal.timeout(2_000) });
+      const parsed = WorkerHealthSchema.safeParse(await res.json());
+      w.health = parsed.success ? parsed.data : null;
+      if (!parsed.success || !parsed.data.ok) w.downUntil = clock.now() + downMs;
+    } catch {
+      w.health = null;
+      w.downUntil = clock.now() + downMs;
+    } finally {
+      w.healthAt = clock.now();
+      w.refreshing = false;
+    }
+  }
+
+  function full(w: WorkerState, model: string): boolean {
+    const h = w.health;
+    if (!h || clock.now() - w.healthAt > Math.max(healthTtlMs, 1) * 5) return false; // stale health says nothing
+    return h.queued >= h.max_queue || (h.models.length > 0 && !h.models.includes(model));
+  }
+
+  function candidates(job: WorkerJob, exclude: ReadonlySet<string> | undefined): WorkerState[] {
+    const now = clock.now();
+    if (healthTtlMs > 0)
+      for (const w of workers) if (now - w.healthAt > healthTtlMs) void refreshHealth(w);
+    const start = rr++ % workers.length;
+    const rotated = [...workers.slice(start), ...workers.slice(0, start)];
+    return rotated
+      .filter((w) => !exclude?.has(w.url) && w.downUntil <= now && !full(w, job.model))
+      .sort((a, b) => a.outstanding - b.outstanding); // stable: rotation breaks ties
+  }
+
+  async function tryWorker(w: WorkerState, job: WorkerJob, signal: AbortSignal | undefined): Promise<Dispatch | null> {
+    const ctrl = new AbortController();
+    const onAbort = () => ctrl.abort(signal?.reason);
+    if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => ctrl.abort(new Error("connect timeout")), connectTimeoutMs);
+    let res: Response;
+    try {
+      res = await doFetch(`${w.url}/internal/jobs`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${await sign(job.job_id, clock.now())}`,
+          "content-type": "application/json",
+          accept: "text/event-stream",
+        },
+        body: JSON.stringify(job),
+        signal: ctrl.signal,
+      });
+    } catch (err) {
+      signal?.removeEventListener("abort", onAbort);
+      if (signal?.aborted) throw err;
+      w.downUntil = clock.now() + downMs; // unreachable: skip it for a while
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+    const type = res.headers.get("content-type") ?? "";
+    if (res.ok && type.startsWith("text/event-stream") && res.body) {
+      w.outstanding++;
+      let open = true;
+      const finish = () => {
+        if (!open) return;
+        open = false;
+        w.outstanding--;
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const body = res.body;
+      const events = (async function* () {
+        try {
+          yield* jobEvents(body);
+        } finally {
+          finish();
+        }
+      })();
+      return {
+        worker: w.url,
+        events,
+        close() {
+          ctrl.abort(new Error("dispatch closed"));
+          finish();
+        },
+      };
+    }
+    signal?.removeEventListener("abort", onAbort);
+    if (res.status === 400 || res.status === 422) {
+      const body = await errorBody(res);
+      throw new JobRejectedError(
+        body ?? { type: "invalid_request_error", code: "rejected_by_worker", message: "The job was rejected.", param: null },
+      );
+    }
+    await res.body?.cancel().catch(() => {});
+    if (res.status === 503 || res.status === 429) w.downUntil = clock.now() + retryAfterMs(res, 1_000);
+    else {
+      console.error(`[edge] worker ${w.url} answered ${res.status} to a dispatch`);
+      w.downUntil = clock.now() + downMs;
+    }
+    return null;
+  }
+
+  return {
+    async dispatch(job: WorkerJob, opts: DispatchOptions = {}): Promise<Dispatch> {
+      for (const w of candidates(job, opts.exclude)) {
+        const d = await tryWorker(w, job, opts.signal);
+        if (d) return d;
+      }
+      throw new NoCapacityError(retryAfterSec);
+    },
+
+    async cancel(worker: string, jobId: string): Promise<boolean> {
+      try {
+        const res = await doFetch(`${worker}/internal/jobs/${encodeURIComponent(jobId)}/cancel`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${await sign(jobId, clock.now())}` },
+          signal: AbortSignal.timeout(5_000),
+        });
+        await res.body?.cancel().catch(() => {});
+        return res.ok;
+      } catch {
+        return false;
+      }
+    },
+
+    status(): WorkerStatus[] {
+      const now = clock.now();
+      return workers.map((w) => ({ url: w.url, outstanding: w.outstanding, up: w.downUntil <= now, health: w.health }));
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The worker pool as the rest of the edge sees it.
+import type { ErrorBody, JobEvent, WorkerHealth, WorkerJob } from "@guidegate/shared";
+
+/** One running dispatch: the worker's validated events, and a way to cut the stream (cancels on the worker). */
+export interface Dispatch {
+  worker: string;
+  events: AsyncIterable<JobEvent>;
+  close(): void;
+}
+
+export interface DispatchOptions {
+  /** Workers not to try (they failed this job already). */
+  exclude?: ReadonlySet<string>;
+  signal?: AbortSignal;
+}
+
+export interface WorkerStatus {
+  url: string;
+  outstanding: number;
+  up: boolean;
+  health: WorkerHealth | null;
+}
+
+export interface WorkerPool {
+  /** Start `job` on the least-loaded worker that accepts it; NoCapacityError when none does. */
+  dispatch(job: WorkerJob, opts?: DispatchOptions): Promise<Dispatch>;
+  /** Ask `worker` to stop `jobId` at its next step; false when the worker could not be told. */
+  cancel(worker: string, jobId: string): Promise<boolean>;
+  status(): WorkerStatus[];
+}
+
+/** Every worker is full, down or refused the job for capacity reasons. */
+export class NoCapacityError extends Error {
+  constructor(readonly retryAfterSec: number) {
+    super("no worker capacity");
+    this.name = "NoCapacityError";
+  }
+}
+
+/** A worker refused the job itself (400): retrying elsewhere will not help. */
+export class JobRejectedError extends Error {
+  constructor(readonly error: ErrorBody) {
+    super(error.message);
+    this.name = "JobRejectedError";
+  }
+}
+
+/** A worker broke the internal protocol (bad event, bad content type). */
+export class WorkerProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerProtocolError";
+  }
+}

@@ -1,0 +1,53 @@
+// What a tier may use, for GET /v1/policies and GET /v1/models.
+import { nfePerStepBound, type PolicyName, type Tier } from "@guidegate/shared";
+import { defaultPolicy, withDefaults } from "./resolve.ts";
+import { type ModelInfo, supportsPolicy } from "./models.ts";
+
+export interface PolicyEntry {
+  policy: PolicyName;
+  default: boolean;
+  /** Worst-case NFEs per step for one image, with the policy's default parameters. */
+  nfe_per_step_bound: number;
+  /** Worst-case price of one step of one image, in micro-USD. */
+  max_cost_micro_usd_per_step: number;
+  models: string[];
+}
+
+export function listPolicies(tierName: string, tier: Tier, models: readonly ModelInfo[]) {
+  const first = models[0];
+  const dflt = first ? defaultPolicy(tier, first) : undefined;
+  const data: PolicyEntry[] = tier.allowed.map((policy) => {
+    const perStep = nfePerStepBound(withDefaults(policy));
+    return {
+      policy,
+      default: policy === dflt,
+      nfe_per_step_bound: perStep,
+      max_cost_micro_usd_per_step: perStep * tier.price_micro_usd_per_nfe,
+      models: models.filter((m) => supportsPolicy(m, policy)).map((m) => m.id),
+    };
+  });
+  return {
+    object: "list" as const,
+    tier: tierName,
+    default_policy: tier.default_policy,
+    limits: { max_steps: tier.max_steps, max_n: tier.max_n },
+    price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
+    data,
+  };
+}
+
+export function listModels(models: readonly ModelInfo[], created: number) {
+  return {
+    object: "list" as const,
+    data: models.map((m) => ({
+      id: m.id,
+      object: "model" as const,
+      created,
+      owned_by: "guidegate",
+      sizes: m.sizes,
+      policies: m.policies,
+      negative_prompt: m.negative_prompt,
+      ...(m.description ? { description: m.description } : {}),
+    })),
+  };
+}

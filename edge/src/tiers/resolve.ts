@@ -1,0 +1,101 @@
+// Decide, before any I/O, what a request may run: model, size, steps, n, guidance policy and
+// the NFEs to reserve. Every refusal is an ApiError naming the field at fault.
+import {
+  type GenerationRequest,
+  type Guidance,
+  nfeBound,
+  parseSize,
+  type PolicyName,
+  PolicyParams,
+  type Tier,
+} from "@guidegate/shared";
+import { forbidden, invalidRequest, serverError } from "../errors.ts";
+import { findModel, type ModelInfo, supportsPolicy } from "./models.ts";
+
+export interface ResolvedGeneration {
+  model: ModelInfo;
+  width: number;
+  height: number;
+  size: string;
+  n: number;
+  steps: number;
+  guidance: Guidance;
+  /** NFEs reserved and handed to the worker as its hard cap: min(n·bound, max_nfe). */
+  reserve: number;
+  /** Worst case without the caller's cap, n·nfeBound(guidance, steps). */
+  bound: number;
+}
+
+/** The tier's default policy for a model: the first of `default_policy` the model supports and the tier allows. */
+export function defaultPolicy(tier: Tier, model: ModelInfo): PolicyName | undefined {
+  return (
+    tier.default_policy.find((p) => supportsPolicy(model, p) && tier.allowed.includes(p)) ??
+    tier.allowed.find((p) => supportsPolicy(model, p))
+  );
+}
+
+/** A policy's parameters with the schema's defaults filled in. */
+export function withDefaults(policy: PolicyName, params: Record<string, unknown> = {}): Guidance {
+  return { ...PolicyParams[policy].parse(params), policy } as Guidance;
+}
+
+function chooseGuidance(tierName: string, tier: Tier, model: ModelInfo, req: GenerationRequest): Guidance {
+  const asked = req.guidance as Guidance | undefined;
+  if (asked) {
+    if (!tier.allowed.includes(asked.policy))
+      throw forbidden(
+        "policy_not_allowed",
+        `Guidance policy "${asked.policy}" is not available in the ${tierName} tier.`,
+        "guidance.policy",
+      );
+    if (!supportsPolicy(model, asked.policy))
+      throw invalidRequest(
+        "policy_not_supported",
+        `Model "${model.id}" does not support guidance policy "${asked.policy}".`,
+        "guidance.policy",
+      );
+    return asked;
+  }
+  const policy = defaultPolicy(tier, model);
+  if (!policy) throw serverError("tier_misconfigured", `No policy of this tier is available for model "${model.id}".`);
+  return withDefaults(policy);
+}
+
+export function resolveGeneration(
+  tierName: string,
+  tier: Tier,
+  req: GenerationRequest,
+  models: readonly ModelInfo[],
+  defaultSteps: number,
+): ResolvedGeneration {
+  const model = findModel(models, req.model);
+  if (!model) throw invalidRequest("model_not_found", `Model "${req.model}" does not exist.`, "model");
+
+  const size = req.size ?? model.sizes[0]!;
+  if (!model.sizes.includes(size))
+    throw invalidRequest(
+      "unsupported_size",
+      `Size ${size} is not supported by model "${model.id}"; use one of ${model.sizes.join(", ")}.`,
+      "size",
+    );
+
+  if (req.n > tier.max_n) throw forbidden("limit_exceeded", `n may be at most ${tier.max_n} in the ${tierName} tier.`, "n");
+  const steps = req.steps ?? Math.min(defaultSteps, tier.max_steps);
+  if (steps > tier.max_steps)
+    throw forbidden("limit_exceeded", `steps may be at most ${tier.max_steps} in the ${tierName} tier.`, "steps");
+  if (req.negative_prompt !== undefined && !model.negative_prompt)
+    throw invalidRequest("unsupported_parameter", `Model "${model.id}" does not take a negative prompt.`, "negative_prompt");
+
+  const guidance = chooseGuidance(tierName, tier, model, req);
+  const bound = req.n * nfeBound(guidance, steps);
+  // Every step costs at least one NFE per image, so a cap below n·steps can never complete.
+  if (req.max_nfe !== undefined && req.max_nfe < req.n * steps)
+    throw invalidRequest(
+      "max_nfe_too_low",
+      `max_nfe must be at least n × steps = ${req.n * steps} (each step costs at least 1 NFE per image).`,
+      "max_nfe",
+    );
+  const reserve = Math.min(bound, req.max_nfe ?? Number.POSITIVE_INFINITY);
+  const { width, height } = parseSize(size);
+  return { model, width, height, size, n: req.n, steps, guidance, reserve, bound };
+}

@@ -1,0 +1,187 @@
+// Starts the local stack as real processes: s3rver (in this process), N gpu-workers and the
+// edge on Node, each on a free loopback port. Used by `npm start` and the integration tests.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import S3rver from "s3rver";
+
+export const ROOT = resolve(import.meta.dirname, "..", "..");
+export const DEFAULT_MODEL = join(ROOT, "models", "shapes-32");
+export { DEV_JWT_SECRET } from "../../edge/src/auth/dev-token.ts";
+import { DEV_JWT_SECRET } from "../../edge/src/auth/dev-token.ts";
+export const DEV_INTERNAL_SECRET = "guidegate-dev-internal-secret";
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(url: string, proc: ChildProcess, timeoutMs: number, name: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} before it was ready`);
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${name} not ready at ${url} after ${timeoutMs} ms`);
+}
+
+export interface Service {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  env: Record<string, string>;
+  output: string[];
+}
+
+export function spawnTs(entry: string, env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
+  const output: string[] = [];
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output.push(text);
+    if (output.length > 200) output.shift();
+    if (!quiet) process.stdout.write(text.replace(/^(?=.)/gm, `[${name}] `));
+  };
+  proc.stdout?.on("data", keep);
+  proc.stderr?.on("data", keep);
+  return { proc, output };
+}
+
+export interface S3Handle {
+  endpoint: string;
+  port: number;
+  directory: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startS3(directory: string, port?: number): Promise<S3Handle> {
+  mkdirSync(directory, { recursive: true });
+  const p = port ?? (await freePort());
+  let server: S3rver | null = null;
+  const handle: S3Handle = {
+    endpoint: `http://127.0.0.1:${p}`,
+    port: p,
+    directory,
+    async start() {
+      server = new S3rver({ port: p, address: "127.0.0.1", directory, silent: true, configureBuckets: [{ name: "guidegate-images", configs: [] }] });
+      await server.run();
+    },
+    async stop() {
+      await server?.close();
+      server = null;
+    },
+  };
+  await handle.start();
+  return handle;
+}
+
+export interface StackOptions {
+  dataDir: string;
+  edgePort?: number;
+  workers?: number;
+  modelDirs?: string[];
+  quiet?: boolean;
+  workerEnv?: Record<string, string>;
+  edgeEnv?: Record<string, string>;
+}
+
+export interface Stack {
+  edgeUrl: string;
+  edge: Service;
+  workers: Service[];
+  s3: S3Handle;
+  startWorker(extraEnv?: Record<string, string>): Promise<Service>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const quiet = opts.quiet ?? true;
+  const s3 = await startS3(join(opts.dataDir, "s3"));
+  const workers: Service[] = [];
+  const children: ChildProcess[] = [];
+  let nextWorker = 0;
+
+  const startWorker = async (extraEnv: Record<string, string> = {}): Promise<Service> => {
+    const port = await freePort();
+    const id = `worker-${++nextWorker}`;
+    const env = {
+      GG_WORKER_PORT: String(port),
+      GG_WORKER_ID: id,
+      GG_MODEL_DIRS: (opts.modelDirs ?? [DEFAULT_MODEL]).join(","),
+      GG_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
+      GG_S3_ENDPOINT: s3.endpoint,
+      GG_SPOOL_DIR: join(opts.dataDir, `spool-${id}`),
+      ...opts.workerEnv,
+      ...extraEnv,
+    };
+    const { proc, output } = spawnTs("gpu-worker/src/main.ts", env, id, quiet);
+    children.push(proc);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(`${url}/internal/health`, proc, 120_000, id);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${output.join("")}`);
+    }
+    const svc = { url, port, proc, env, output };
+    workers.push(svc);
+    return svc;
+  };
+
+  try {
+    for (let i = 0; i < (opts.workers ?? 1); i++) await startWorker();
+    const edgePort = opts.edgePort ?? (await freePort());
+    const edgeEnv = {
+      PORT: String(edgePort),
+      GG_EDGE_PORT: String(edgePort),
+      GG_WORKER_URLS: workers.map((w) => w.url).join(","),
+      GG_JWT_SECRET: process.env.GG_JWT_SECRET || DEV_JWT_SECRET,
+      GG_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
+      GG_LEDGER_PATH: join(opts.dataDir, "ledger.sqlite"),
+      ...opts.edgeEnv,
+    };
+    const { proc, output } = spawnTs("edge/src/node.ts", edgeEnv, "edge", quiet);
+    children.push(proc);
+    const edgeUrl = `http://127.0.0.1:${edgePort}`;
+    try {
+      await waitFor(`${edgeUrl}/healthz`, proc, 60_000, "edge");
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${output.join("")}`);
+    }
+    const edge = { url: edgeUrl, port: edgePort, proc, env: edgeEnv, output };
+    return {
+      edgeUrl,
+      edge,
+      workers,
+      s3,
+      startWorker,
+      async stop() {
+        for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+        await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+        await s3.stop();
+      },
+    };
+  } catch (err) {
+    for (const c of children) c.kill("SIGKILL");
+    await s3.stop();
+    throw err;
+  }
+}

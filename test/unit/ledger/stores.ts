@@ -1,0 +1,52 @@
+// The store factories the conformance and property suites run against: memory, SQLite file, Durable Object shim.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "../../../edge/src/ledger/durable-object-client.ts";
+import { createMemoryIdempotencyStore, createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
+import { createSqliteStores } from "../../../edge/src/ledger/sqlite.ts";
+import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts";
+import { fakeTenantLedgerNamespace } from "./do-shim.ts";
+
+export interface Stores {
+  ledger: Ledger;
+  idempotency: IdempotencyStore;
+  close(): void;
+}
+
+export type StoreFactory = () => Stores;
+
+export const memoryStores: StoreFactory = () => ({
+  ledger: createMemoryLedger(),
+  idempotency: createMemoryIdempotencyStore(),
+  close: () => {},
+});
+
+/** A real SQLite file (WAL) in a fresh temp dir, removed on close. */
+export const sqliteStores: StoreFactory = () => {
+  const dir = mkdtempSync(join(tmpdir(), "guidegate-ledger-"));
+  const s = createSqliteStores(join(dir, "ledger.db"));
+  return {
+    ledger: s.ledger,
+    idempotency: s.idempotency,
+    close: () => {
+      s.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+export const durableObjectStores: StoreFactory = () => {
+  const ns = fakeTenantLedgerNamespace();
+  return {
+    ledger: createDurableObjectLedger(ns),
+    idempotency: createDurableObjectIdempotencyStore(ns),
+    close: () => ns.close(),
+  };
+};
+
+export const ALL_STORES: [string, StoreFactory][] = [
+  ["memory", memoryStores],
+  ["sqlite", sqliteStores],
+  ["durable-object (storage shim)", durableObjectStores],
+];
