@@ -52,7 +52,7 @@ class MemoryLedger implements Ledger {
   async settle(jobId: string, spent: number): Promise<boolean> {
     const want = normalizeSpent(spent);
     const r = this.jobs.get(jobId);
-    if (!r || r.state !== "reserved") return false;
+    if (r?.state !== "reserved") return false;
     const s = Math.min(want, r.reserved);
     r.state = "settled";
     r.spent = s;
@@ -64,7 +64,7 @@ class MemoryLedger implements Ledger {
 
   async void(jobId: string): Promise<boolean> {
     const r = this.jobs.get(jobId);
-    if (!r || r.state !== "reserved") return false;
+    if (r?.state !== "reserved") return false;
     r.state = "voided";
     this.totalsOf(r.tenant, r.period).reserved -= r.reserved;
     return true;
@@ -119,7 +119,7 @@ class MemoryIdempotencyStore implements IdempotencyStore {
 
   async finish(tenant: string, key: string, status: number, response: string): Promise<void> {
     const r = this.records.get(totalsKey(tenant, key));
-    if (!r || r.state !== "running") return;
+    if (r?.state !== "running") return;
     r.state = "done";
     r.status = status;
     r.response = response;

@@ -97,7 +97,7 @@ export class SqlLedgerCore {
     const want = normalizeSpent(spent);
     return this.db.tx(() => {
       const r = this.row(jobId);
-      if (!r || r.state !== "reserved") return false;
+      if (r?.state !== "reserved") return false;
       const s = Math.min(want, r.reserved);
       this.db.all("UPDATE ledger_reservations SET state = 'settled', spent = ? WHERE job_id = ?", s, jobId);
       this.addTotals(r.tenant, r.period, s, -r.reserved);
@@ -108,7 +108,7 @@ export class SqlLedgerCore {
   void(jobId: string): boolean {
     return this.db.tx(() => {
       const r = this.row(jobId);
-      if (!r || r.state !== "reserved") return false;
+      if (r?.state !== "reserved") return false;
       this.db.all("UPDATE ledger_reservations SET state = 'voided' WHERE job_id = ?", jobId);
       this.addTotals(r.tenant, r.period, 0, -r.reserved);
       return true;

@@ -6,7 +6,7 @@ import type { SqlPort, SqlValue } from "./sql-port.ts";
 import type { IdempotencyStore, Ledger } from "./types.ts";
 
 type Db = InstanceType<typeof Database>;
-type Statement = ReturnType<Db["prepare"]>;
+type Statement = Database.Statement<SqlValue[]>;
 
 /** Opens (or creates) the file with WAL and the pragmas a billing record needs. */
 export function openSqlite(path: string): Db {
@@ -22,7 +22,7 @@ export function sqlitePort(db: Db): SqlPort {
   const prepare = (sql: string): Statement => {
     let stmt = cache.get(sql);
     if (!stmt) {
-      stmt = db.prepare(sql);
+      stmt = db.prepare<SqlValue[]>(sql);
       cache.set(sql, stmt);
     }
     return stmt;

@@ -2,9 +2,11 @@
 // in-memory better-sqlite3 database per object name, and the namespace's stubs call TenantLedger.fetch directly.
 // Each call builds a fresh TenantLedger over the same storage, as after an eviction, so no state may hide in memory.
 // The workerd integration tests (written separately) exercise the real runtime.
+import type { DurableObjectNamespace, DurableObjectState } from "@cloudflare/workers-types";
 import Database from "better-sqlite3";
 import type { TenantLedgerNamespace } from "../../../edge/src/ledger/do-protocol.ts";
 import { TenantLedger, type TenantLedgerState } from "../../../edge/src/ledger/durable-object.ts";
+import { createDurableObjectLedger } from "../../../edge/src/ledger/durable-object-client.ts";
 import type { SqlValue } from "../../../edge/src/ledger/sql-port.ts";
 
 function shimState(): TenantLedgerState & { close(): void } {
@@ -14,8 +16,12 @@ function shimState(): TenantLedgerState & { close(): void } {
       sql: {
         exec(query: string, ...bindings: SqlValue[]) {
           const stmt = db.prepare(query);
-          const rows = stmt.reader ? (stmt.all(...bindings) as unknown[]) : (stmt.run(...bindings), []);
-          return { toArray: () => rows };
+          if (stmt.reader) {
+            const rows = stmt.all(...bindings);
+            return { toArray: () => rows };
+          }
+          stmt.run(...bindings);
+          return { toArray: () => [] };
         },
       },
       transactionSync: <T>(fn: () => T): T => db.transaction(fn)(),
@@ -50,3 +56,9 @@ export function fakeTenantLedgerNamespace(): FakeNamespace {
     },
   };
 }
+
+// Compile-time only: Cloudflare's real binding and state types fit what the client and the class accept.
+export const typesFitCloudflare = (ns: DurableObjectNamespace, state: DurableObjectState) => [
+  createDurableObjectLedger(ns),
+  new TenantLedger(state, {}),
+];

@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "../../../edge/src/ledger/durable-object-client.ts";
+import {
+  createDurableObjectIdempotencyStore,
+  createDurableObjectLedger,
+} from "../../../edge/src/ledger/durable-object-client.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import { createSqliteStores } from "../../../edge/src/ledger/sqlite.ts";
 import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts";

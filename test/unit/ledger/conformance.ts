@@ -1,0 +1,265 @@
+// The behaviour every Ledger + IdempotencyStore must share (spec/api.md "Billing", reference B3). Each store's
+// test file calls `ledgerConformance` with its factory; a store passes only if it behaves exactly like the others.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { newJobId } from "../../../edge/src/ledger/ids.ts";
+import { IDEMPOTENCY_TTL_MS, type IdempotencyStore, type Ledger } from "../../../edge/src/ledger/types.ts";
+import type { StoreFactory, Stores } from "./stores.ts";
+
+const JAN = Date.UTC(2026, 0, 15, 12);
+const JAN_END = Date.UTC(2026, 0, 31, 23, 59, 59, 999);
+const FEB_START = Date.UTC(2026, 1, 1);
+
+export function ledgerConformance(name: string, make: StoreFactory): void {
+  describe(`Ledger conformance: ${name}`, () => {
+    let stores: Stores;
+    let ledger: Ledger;
+    beforeEach(() => {
+      stores = make();
+      ledger = stores.ledger;
+    });
+    afterEach(() => stores.close());
+
+    it("reserves and reports the reservation and usage", async () => {
+      const job = newJobId("t1");
+      const r = await ledger.reserve("t1", job, 40, 100, JAN);
+      expect(r).toEqual({
+        ok: true,
+        reservation: {
+          job_id: job,
+          tenant: "t1",
+          reserved: 40,
+          spent: null,
+          state: "reserved",
+          period: "2026-01",
+          created_at: JAN,
+        },
+      });
+      expect(await ledger.get(job)).toEqual(r.ok ? r.reservation : null);
+      expect(await ledger.usage("t1", 100, JAN)).toEqual({
+        tenant: "t1",
+        period: "2026-01",
+        quota: 100,
+        used: 0,
+        reserved: 40,
+        remaining: 60,
+      });
+    });
+
+    it("admits up to the quota exactly and refuses one NFE more with the current usage", async () => {
+      expect((await ledger.reserve("t1", newJobId("t1"), 60, 100, JAN)).ok).toBe(true);
+      expect((await ledger.reserve("t1", newJobId("t1"), 40, 100, JAN)).ok).toBe(true);
+      const job = newJobId("t1");
+      expect(await ledger.reserve("t1", job, 1, 100, JAN)).toEqual({
+        ok: false,
+        reason: "quota_exhausted",
+        usage: { tenant: "t1", period: "2026-01", quota: 100, used: 0, reserved: 100, remaining: 0 },
+      });
+      expect(await ledger.get(job)).toBeNull();
+      expect((await ledger.reserve("t2", newJobId("t2"), 1000, 1000, JAN)).ok).toBe(true); // other tenants unaffected
+    });
+
+    it("refuses a reservation larger than the whole quota and allows a zero-NFE one", async () => {
+      expect((await ledger.reserve("t1", newJobId("t1"), 101, 100, JAN)).ok).toBe(false);
+      expect((await ledger.reserve("t1", newJobId("t1"), 0, 0, JAN)).ok).toBe(true);
+    });
+
+    it("treats a second reserve of the same job id as a duplicate and changes nothing", async () => {
+      const job = newJobId("t1");
+      await ledger.reserve("t1", job, 10, 100, JAN);
+      expect(await ledger.reserve("t1", job, 20, 100, JAN)).toEqual({ ok: false, reason: "duplicate_job" });
+      expect(await ledger.settle(job, 5)).toBe(true);
+      expect(await ledger.reserve("t1", job, 20, 100, JAN)).toEqual({ ok: false, reason: "duplicate_job" });
+      expect((await ledger.get(job))?.reserved).toBe(10);
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 5, reserved: 0, remaining: 95 });
+    });
+
+    it("settles once: releases the rest, counts what was spent, refuses a second settle or void", async () => {
+      const job = newJobId("t1");
+      await ledger.reserve("t1", job, 30, 100, JAN);
+      expect(await ledger.settle(job, 12)).toBe(true);
+      expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12, reserved: 30 });
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0, remaining: 88 });
+      expect(await ledger.settle(job, 30)).toBe(false);
+      expect(await ledger.void(job)).toBe(false);
+      expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12 });
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0 });
+    });
+
+    it("clamps spent to [0, reserved] and floors fractions", async () => {
+      const [a, b, c, d] = [newJobId("t1"), newJobId("t1"), newJobId("t1"), newJobId("t1")];
+      for (const j of [a, b, c, d]) await ledger.reserve("t1", j, 10, 100, JAN);
+      await ledger.settle(a, 11);
+      await ledger.settle(b, -3);
+      await ledger.settle(c, 4.9);
+      await ledger.settle(d, Number.POSITIVE_INFINITY);
+      expect((await ledger.get(a))?.spent).toBe(10);
+      expect((await ledger.get(b))?.spent).toBe(0);
+      expect((await ledger.get(c))?.spent).toBe(4);
+      expect((await ledger.get(d))?.spent).toBe(10);
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 24, reserved: 0 });
+    });
+
+    it("voids once: releases everything, counts nothing, refuses a later settle", async () => {
+      const job = newJobId("t1");
+      await ledger.reserve("t1", job, 30, 100, JAN);
+      expect(await ledger.void(job)).toBe(true);
+      expect(await ledger.get(job)).toMatchObject({ state: "voided", spent: null });
+      expect(await ledger.settle(job, 5)).toBe(false);
+      expect(await ledger.void(job)).toBe(false);
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 0, reserved: 0, remaining: 100 });
+    });
+
+    it("answers false / null for unknown and malformed job ids", async () => {
+      for (const job of [newJobId("t1"), "not-a-job-id"]) {
+        expect(await ledger.settle(job, 1)).toBe(false);
+        expect(await ledger.void(job)).toBe(false);
+        expect(await ledger.get(job)).toBeNull();
+      }
+    });
+
+    it("starts a fresh period at the UTC month boundary; late settles count in the reservation's month", async () => {
+      const jan = newJobId("t1");
+      await ledger.reserve("t1", jan, 100, 100, JAN_END);
+      expect((await ledger.reserve("t1", newJobId("t1"), 1, 100, JAN_END)).ok).toBe(false);
+      const feb = await ledger.reserve("t1", newJobId("t1"), 100, 100, FEB_START);
+      expect(feb.ok && feb.reservation.period).toBe("2026-02");
+      expect(await ledger.settle(jan, 70)).toBe(true);
+      expect(await ledger.usage("t1", 100, JAN_END)).toMatchObject({ period: "2026-01", used: 70, reserved: 0 });
+      expect(await ledger.usage("t1", 100, FEB_START)).toMatchObject({ period: "2026-02", used: 0, reserved: 100 });
+    });
+
+    it("never reports negative remaining when the quota drops below usage", async () => {
+      const job = newJobId("t1");
+      await ledger.reserve("t1", job, 80, 100, JAN);
+      await ledger.settle(job, 80);
+      expect(await ledger.usage("t1", 50, JAN)).toMatchObject({ used: 80, remaining: 0 });
+      expect((await ledger.reserve("t1", newJobId("t1"), 0, 50, JAN)).ok).toBe(false);
+    });
+
+    it("admits concurrent reserves only up to the quota", async () => {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => ledger.reserve("t1", newJobId("t1"), 30, 100, JAN)),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(3);
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ reserved: 90, remaining: 10 });
+    });
+
+    it("ends a reservation exactly once under concurrent settles and voids", async () => {
+      const job = newJobId("t1");
+      await ledger.reserve("t1", job, 50, 100, JAN);
+      const ends = await Promise.all([
+        ledger.settle(job, 20),
+        ledger.void(job),
+        ledger.settle(job, 40),
+        ledger.void(job),
+      ]);
+      expect(ends.filter(Boolean)).toHaveLength(1);
+      const u = await ledger.usage("t1", 100, JAN);
+      expect(u.reserved).toBe(0);
+      expect(u.used).toBe((await ledger.get(job))?.spent ?? 0);
+    });
+
+    it("rejects invalid amounts before changing anything", async () => {
+      const job = newJobId("t1");
+      for (const nfe of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await expect(ledger.reserve("t1", job, nfe, 100, JAN)).rejects.toThrow(RangeError);
+      }
+      await expect(ledger.reserve("t1", job, 1, -1, JAN)).rejects.toThrow(RangeError);
+      await expect(ledger.reserve("t1", job, 1, 100, Number.NaN)).rejects.toThrow(RangeError);
+      await expect(ledger.usage("t1", 1.5, JAN)).rejects.toThrow(RangeError);
+      expect(await ledger.get(job)).toBeNull();
+      await ledger.reserve("t1", job, 10, 100, JAN);
+      await expect(ledger.settle(job, Number.NaN)).rejects.toThrow(RangeError);
+      expect((await ledger.get(job))?.state).toBe("reserved");
+    });
+
+    it("returns copies: mutating a result does not change the ledger", async () => {
+      const job = newJobId("t1");
+      const r = await ledger.reserve("t1", job, 10, 100, JAN);
+      if (r.ok) r.reservation.reserved = 999;
+      const got = await ledger.get(job);
+      if (got) got.state = "voided";
+      expect(await ledger.get(job)).toMatchObject({ reserved: 10, state: "reserved" });
+    });
+  });
+
+  describe(`IdempotencyStore conformance: ${name}`, () => {
+    let stores: Stores;
+    let idem: IdempotencyStore;
+    beforeEach(() => {
+      stores = make();
+      idem = stores.idempotency;
+    });
+    afterEach(() => stores.close());
+
+    const claim = (tenant: string, key: string, fingerprint: string, job_id: string, created_at = JAN) => ({
+      tenant,
+      key,
+      fingerprint,
+      job_id,
+      created_at,
+    });
+
+    it("claims a key once, then returns the running record", async () => {
+      expect(await idem.begin(claim("t1", "k", "fp1", "job_a"), JAN)).toEqual({ kind: "new" });
+      expect(await idem.begin(claim("t1", "k", "fp2", "job_b"), JAN + 1)).toEqual({
+        kind: "existing",
+        record: {
+          tenant: "t1",
+          key: "k",
+          fingerprint: "fp1",
+          job_id: "job_a",
+          state: "running",
+          status: null,
+          response: null,
+          created_at: JAN,
+        },
+      });
+    });
+
+    it("stores the first final response and replays it", async () => {
+      await idem.begin(claim("t1", "k", "fp1", "job_a"), JAN);
+      await idem.finish("t1", "k", 200, '{"id":"job_a"}');
+      await idem.finish("t1", "k", 500, '{"error":{}}'); // only the first final response counts
+      const again = await idem.begin(claim("t1", "k", "fp1", "job_x"), JAN + 5);
+      expect(again).toEqual({
+        kind: "existing",
+        record: expect.objectContaining({ state: "done", status: 200, response: '{"id":"job_a"}', job_id: "job_a" }),
+      });
+    });
+
+    it("scopes keys per tenant", async () => {
+      expect((await idem.begin(claim("t1", "k", "fp", "job_a"), JAN)).kind).toBe("new");
+      expect((await idem.begin(claim("t2", "k", "fp", "job_b"), JAN)).kind).toBe("new");
+    });
+
+    it("release forgets a running claim but never a finished one", async () => {
+      await idem.begin(claim("t1", "k", "fp", "job_a"), JAN);
+      await idem.release("t1", "k");
+      expect((await idem.begin(claim("t1", "k", "fp", "job_b"), JAN)).kind).toBe("new");
+      await idem.finish("t1", "k", 200, "{}");
+      await idem.release("t1", "k");
+      expect((await idem.begin(claim("t1", "k", "fp", "job_c"), JAN)).kind).toBe("existing");
+      await idem.release("t1", "unknown"); // a no-op, not an error
+      await idem.finish("t1", "unknown", 200, "{}");
+      expect((await idem.begin(claim("t1", "unknown", "fp", "job_d"), JAN)).kind).toBe("new");
+    });
+
+    it("expires a claim after 24 h", async () => {
+      await idem.begin(claim("t1", "k", "fp1", "job_a"), JAN);
+      await idem.finish("t1", "k", 200, "{}");
+      expect((await idem.begin(claim("t1", "k", "fp2", "job_b"), JAN + IDEMPOTENCY_TTL_MS - 1)).kind).toBe("existing");
+      const later = JAN + IDEMPOTENCY_TTL_MS;
+      expect(await idem.begin(claim("t1", "k", "fp2", "job_b", later), later)).toEqual({ kind: "new" });
+      const rec = await idem.begin(claim("t1", "k", "fp3", "job_c", later), later);
+      expect(rec.kind === "existing" && rec.record).toMatchObject({ fingerprint: "fp2", job_id: "job_b" });
+    });
+
+    it("lets exactly one of many concurrent claims of a key win", async () => {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => idem.begin(claim("t1", "k", "fp", `job_${i}`), JAN)),
+      );
+      expect(results.filter((r) => r.kind === "new")).toHaveLength(1);
+    });
+  });
+}
