@@ -11,7 +11,7 @@ export interface PaletteTable {
 export function paletteTable(palette: Readonly<Record<string, Rgb>>): PaletteTable {
   const names = Object.keys(palette);
   const rgb = new Float64Array(names.length * 3);
-  names.forEach((name, i) => rgb.set(palette[name] as Rgb, i * 3));
+  for (const [i, name] of names.entries()) rgb.set(palette[name] as Rgb, i * 3);
   return { names, rgb };
 }
 

@@ -64,3 +64,13 @@ export function radiusOf(vocabulary: ShapesVocabulary, size: string): number {
   if (radius === undefined) throw new Error(`unknown shape size "${size}"`);
   return radius;
 }
+
+/** The checker/renderer vocabulary of a guidegate.json manifest; fields it lacks fall back to shapes.py's. */
+export function vocabularyFromManifest(manifest: Partial<ShapesVocabulary>): ShapesVocabulary {
+  return {
+    palette: manifest.palette ?? SHAPES_PALETTE,
+    shapes: manifest.shapes ?? SHAPE_KINDS,
+    sizes: manifest.sizes ?? SHAPE_SIZES,
+    resolution: manifest.resolution ?? SHAPES_RESOLUTION,
+  };
+}
