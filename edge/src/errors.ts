@@ -59,10 +59,7 @@ export function issuePath(path: ReadonlyArray<PropertyKey>): string | null {
 function fromZod(err: z.ZodError): ApiError {
   const issue = err.issues[0];
   if (!issue) return invalidRequest("invalid_request", "The request body is invalid.");
-  // A discriminated union reports the union's own path; the field the caller got wrong is its discriminator.
-  const extra = issue as { discriminator?: string };
-  const path = extra.discriminator ? [...issue.path, extra.discriminator] : issue.path;
-  const param = issuePath(path);
+  const param = issuePath(issue.path);
   const message = param ? `${param}: ${issue.message}` : issue.message;
   return invalidRequest(issue.code === "unrecognized_keys" ? "unknown_parameter" : "invalid_value", message, param);
 }

@@ -5,17 +5,12 @@ import type { EdgeConfig } from "./config.ts";
 import type { JobStore } from "./jobs/types.ts";
 import type { IdempotencyStore, Ledger } from "./ledger/types.ts";
 import type { WorkerPool } from "./pool/types.ts";
+import type { RateLimiter } from "./ratelimit/types.ts";
 
 export interface Clock {
   now(): number; // ms since epoch
 }
 export const systemClock: Clock = { now: () => Date.now() };
-
-/** Per-tenant request throttling (implemented in ratelimit/; this is the port the app needs). */
-export interface RateLimiter {
-  /** Count one request of `key` against `limitPerMinute`; when refused, how long until one is allowed. */
-  check(key: string, limitPerMinute: number, now: number): Promise<{ ok: true } | { ok: false; retryAfterSec: number }>;
-}
 
 /** Hands a background promise to the runtime (Workers: ctx.waitUntil); Node/Deno just let it run. */
 export type Background = (task: Promise<unknown>) => void;

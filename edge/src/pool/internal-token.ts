@@ -7,7 +7,7 @@ export const INTERNAL_TOKEN_TTL_SEC = 300;
 export function internalSigner(secret: string | Uint8Array | undefined) {
   if (!secret || secret.length === 0) throw new Error("internalSigner: an internal secret is required");
   const key = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
-  if (key.byteLength < 32) throw new Error("internalSigner: the internal secret must be at least 32 bytes");
+  if (key.byteLength < 16) throw new Error("internalSigner: the internal secret must be at least 16 bytes");
   return (jobId: string, nowMs: number): Promise<string> => {
     const iat = Math.floor(nowMs / 1000);
     return new SignJWT({ job_id: jobId })

@@ -107,9 +107,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   }
 
   async function tryWorker(w: WorkerState, job: WorkerJob, signal: AbortSignal | undefined): Promise<Dispatch | null> {
-    const ctrl = new AbortController();
-    const onAbort = () => ctrl.abort(signal?.reason);
     if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+    const ctrl = new AbortController();
+    // The caller's signal covers only the connect phase; afterwards cancel() or close() stop the job.
+    const onAbort = () => ctrl.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => ctrl.abort(new Error("connect timeout")), connectTimeoutMs);
     let res: Response;
@@ -125,12 +126,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         signal: ctrl.signal,
       });
     } catch (err) {
-      signal?.removeEventListener("abort", onAbort);
       if (signal?.aborted) throw err;
       w.downUntil = clock.now() + downMs; // unreachable: skip it for a while
       return null;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
     const type = res.headers.get("content-type") ?? "";
     if (res.ok && type.startsWith("text/event-stream") && res.body) {
@@ -140,7 +141,6 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         if (!open) return;
         open = false;
         w.outstanding--;
-        signal?.removeEventListener("abort", onAbort);
       };
       const body = res.body;
       const events = (async function* () {
@@ -159,7 +159,6 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         },
       };
     }
-    signal?.removeEventListener("abort", onAbort);
     if (res.status === 400 || res.status === 422) {
       const body = await errorBody(res);
       throw new JobRejectedError(

@@ -7,7 +7,7 @@ import { WorkerProtocolError } from "./types.ts";
 const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
 export async function* jobEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<JobEvent> {
-  const reader = body
+  const reader = (body as unknown as ReadableStream<BufferSource>)
     .pipeThrough(new TextDecoderStream())
     .pipeThrough(new EventSourceParserStream({ maxBufferSize: MAX_EVENT_CHARS }))
     .getReader();

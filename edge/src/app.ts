@@ -1,0 +1,65 @@
+// createApp(deps): the whole edge as one Hono app on Web APIs only, so the same code serves
+// Cloudflare Workers, Deno and Node. Entries (worker.ts, deno.ts, node.ts) build the deps.
+import { Hono } from "hono";
+import { tenantAuth } from "./auth/middleware.ts";
+import { onError, onNotFound } from "./errors.ts";
+import { createMemoryJobStore } from "./jobs/memory.ts";
+import { requestBodyLimit } from "./middleware/body-limit.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
+import { accountRoutes } from "./routes/account.ts";
+import type { RouteDeps } from "./routes/context.ts";
+import { generationRoutes } from "./routes/generations.ts";
+import { EVENTS_PATH, jobRoutes } from "./routes/jobs.ts";
+import { metaRoutes } from "./routes/meta.ts";
+import type { AppEnv, Deps } from "./types.ts";
+
+export type { Deps } from "./types.ts";
+
+function checkDeps(deps: Deps): void {
+  const missing = (["keys", "ledger", "idempotency", "rateLimiter", "pool", "clock", "config"] as const).filter(
+    (k) => !deps?.[k],
+  );
+  if (missing.length) throw new Error(`createApp: missing dependencies: ${missing.join(", ")}`);
+}
+
+export function createApp(deps: Deps) {
+  checkDeps(deps);
+  const { config, clock } = deps;
+  const ctx: RouteDeps = {
+    ...deps,
+    jobs: deps.jobs ?? createMemoryJobStore({ clock, ttlMs: config.jobTtlMs }),
+    runs: new Map(),
+  };
+  const authOptions = {
+    keys: deps.keys,
+    issuer: config.issuer,
+    audience: config.audience,
+    tiers: config.tiers,
+    clock,
+    clockToleranceSec: config.clockToleranceSec,
+  };
+  const auth = tenantAuth(authOptions);
+  // EventSource cannot set headers: only the event stream also reads ?access_token=.
+  const authForEvents = tenantAuth({ ...authOptions, queryParam: "access_token" });
+  const limited = rateLimit({ limiter: deps.rateLimiter, clock });
+  const bodyLimit = requestBodyLimit(config.bodyLimitBytes);
+
+  const app = new Hono<AppEnv>();
+  app.onError(onError);
+  app.notFound(onNotFound);
+
+  app.use("/v1/*", bodyLimit);
+  app.use("/v1/*", (c, next) =>
+    c.req.method === "GET" && EVENTS_PATH.test(c.req.path) ? authForEvents(c, next) : auth(c, next),
+  );
+  app.post("/v1/images/generations", limited);
+  app.post("/v1/jobs", limited);
+
+  app.route("/", metaRoutes(ctx));
+  app.route("/", generationRoutes(ctx));
+  app.route("/", jobRoutes(ctx));
+  app.route("/", accountRoutes(ctx));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

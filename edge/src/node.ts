@@ -1,0 +1,54 @@
+// Node entry: @hono/node-server, SQLite ledger, in-process rate limiter and job store.
+//   PORT (or GG_EDGE_PORT, default 8787), GG_HOST (default 127.0.0.1), GG_WORKER_URLS (required),
+//   GG_INTERNAL_SECRET (required), GG_JWT_SECRET and/or GG_JWKS_URL (dev secret if neither, outside production),
+//   GG_LEDGER_PATH (default .data/ledger.sqlite) and the GG_* settings read by config.ts.
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import { keysFromEnv } from "./auth/from-env.ts";
+import { loadConfig, parseWorkerUrls } from "./config.ts";
+import { createSqliteStores } from "./ledger/sqlite.ts";
+import { createWorkerPool } from "./pool/pool.ts";
+import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
+import { systemClock } from "./types.ts";
+
+const env = process.env;
+const production = env.NODE_ENV === "production";
+const config = loadConfig(env);
+const workers = parseWorkerUrls(env.GG_WORKER_URLS);
+if (workers.length === 0) throw new Error("GG_WORKER_URLS must list at least one worker base URL");
+if (!env.GG_INTERNAL_SECRET) throw new Error("GG_INTERNAL_SECRET is required (shared with the GPU workers)");
+
+const ledgerPath = resolve(env.GG_LEDGER_PATH || ".data/ledger.sqlite");
+mkdirSync(dirname(ledgerPath), { recursive: true });
+const stores = createSqliteStores(ledgerPath);
+
+const app = createApp({
+  keys: keysFromEnv(env, { allowDevSecret: !production }),
+  ledger: stores.ledger,
+  idempotency: stores.idempotency,
+  rateLimiter: createMemoryRateLimiter(),
+  pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
+  clock: systemClock,
+  config,
+});
+
+const port = Number(env.PORT || env.GG_EDGE_PORT || 8787);
+const hostname = env.GG_HOST || "127.0.0.1";
+const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+  console.log(`[edge] listening on http://${hostname}:${info.port} (workers: ${workers.join(", ")}; ledger: ${ledgerPath})`);
+});
+
+let stopping = false;
+function shutdown(): void {
+  if (stopping) return;
+  stopping = true;
+  server.close(() => {
+    stores.close();
+    process.exit(0);
+  });
+  setTimeout(() => process.exit(0), 5_000).unref(); // open SSE streams must not hold the process forever
+}
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

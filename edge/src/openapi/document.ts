@@ -1,0 +1,230 @@
+// The OpenAPI 3.1 document, built by hand around JSON Schemas generated from the shared zod
+// schemas, so the published contract cannot drift from what the edge validates.
+import { z } from "zod";
+import {
+  ErrorEnvelopeSchema,
+  GenerationRequestSchema,
+  JobEventSchema,
+  PolicyNameSchema,
+  UsageSchema,
+} from "@guidegate/shared";
+import type { EdgeConfig } from "../config.ts";
+
+const PriceUsage = z.object({ nfe: z.number().int(), cost_micro_usd: z.number() });
+
+const GenerationResponse = z.object({
+  created: z.number().int(),
+  id: z.string(),
+  seed: z.number().int(),
+  data: z.array(z.object({ url: z.string().optional(), b64_json: z.string().optional() })),
+  usage: PriceUsage,
+});
+
+const ImageFields = {
+  b64_json: z.string(),
+  created_at: z.number().int(),
+  size: z.string(),
+  quality: z.string(),
+  background: z.string(),
+  output_format: z.string(),
+};
+const PartialImageEvent = z.object({
+  type: z.literal("image_generation.partial_image"),
+  partial_image_index: z.number().int(),
+  ...ImageFields,
+});
+const CompletedEvent = z.object({ type: z.literal("image_generation.completed"), usage: PriceUsage, ...ImageFields });
+
+const JobCreated = z.object({ id: z.string(), object: z.literal("job"), status: z.string(), events_url: z.string() });
+const Job = z.object({
+  id: z.string(),
+  object: z.literal("job"),
+  status: z.enum(["queued", "running", "completed", "failed", "cancelled"]),
+  created_at: z.number().int(),
+  finished_at: z.number().int().nullable(),
+  model: z.string(),
+  size: z.string(),
+  n: z.number().int(),
+  steps: z.number().int(),
+  policy: z.string(),
+  seed: z.number().int(),
+  max_nfe: z.number().int(),
+  events_url: z.string(),
+  result: z.object({ images: z.array(z.object({ url: z.string().optional(), width: z.number(), height: z.number() })), seed: z.number() }).nullable(),
+  usage: PriceUsage,
+  error: ErrorEnvelopeSchema.shape.error.nullable(),
+});
+const UsageResponse = z.object({
+  object: z.literal("usage"),
+  tenant: z.string(),
+  tier: z.string(),
+  period: z.string(),
+  quota_nfe: z.number().int(),
+  used_nfe: z.number().int(),
+  reserved_nfe: z.number().int(),
+  remaining_nfe: z.number().int(),
+  price_micro_usd_per_nfe: z.number(),
+  cost_micro_usd: z.number(),
+});
+const PoliciesResponse = z.object({
+  object: z.literal("list"),
+  tier: z.string(),
+  default_policy: z.array(PolicyNameSchema),
+  limits: z.object({ max_steps: z.number().int(), max_n: z.number().int() }),
+  price_micro_usd_per_nfe: z.number(),
+  data: z.array(
+    z.object({
+      policy: PolicyNameSchema,
+      default: z.boolean(),
+      nfe_per_step_bound: z.number(),
+      max_cost_micro_usd_per_step: z.number(),
+      models: z.array(z.string()),
+    }),
+  ),
+});
+const ModelsResponse = z.object({
+  object: z.literal("list"),
+  data: z.array(z.object({ id: z.string(), object: z.literal("model"), sizes: z.array(z.string()), policies: z.array(PolicyNameSchema) })),
+});
+
+function schema(s: z.ZodType, io: "input" | "output" = "output"): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ "application/json": { schema: ref(name) } });
+const err = (description: string) => ({ description, content: json("ErrorEnvelope") });
+const bearer = [{ bearer: [] }];
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const idemHeader = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description: "Same key and body within 24 h returns the first response (or joins the running job), billed once; another body: 422; still running: 409.",
+  schema: { type: "string", maxLength: 255 },
+};
+const common = {
+  "400": err("Invalid request (param names the field)"),
+  "401": err("Missing or invalid bearer token"),
+  "413": err("Body too large"),
+  "429": err("Rate limited (Retry-After)"),
+};
+
+export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "guidegate API",
+      version: "1.0.0",
+      description: "Guided text-to-image diffusion billed per NFE (one denoiser evaluation for one image at one step).",
+    },
+    ...(config.publicBaseUrl ? { servers: [{ url: config.publicBaseUrl }] } : {}),
+    security: bearer,
+    paths: {
+      "/v1/images/generations": {
+        post: {
+          summary: "Generate images (OpenAI Images compatible)",
+          description:
+            "Without `stream`: JSON. With `stream: true`: SSE whose `data:` objects carry `type` image_generation.partial_image / image_generation.completed; a mid-stream failure is a data object with an `error` key. Dropping the connection cancels the generation.",
+          parameters: [idemHeader],
+          requestBody: { required: true, content: json("GenerationRequest") },
+          responses: {
+            "200": {
+              description: "Generated images, or an event stream when stream is true",
+              content: {
+                ...json("GenerationResponse"),
+                "text/event-stream": { schema: { oneOf: [ref("PartialImageEvent"), ref("CompletedEvent")] } },
+              },
+            },
+            ...common,
+            "402": err("Monthly NFE quota exhausted (x-should-retry: false)"),
+            "403": err("Policy or limit not in the caller's tier"),
+            "409": err("Idempotency-Key still running"),
+            "422": err("Idempotency-Key reused with another body"),
+            "503": err("No worker capacity (Retry-After)"),
+          },
+        },
+      },
+      "/v1/jobs": {
+        post: {
+          summary: "Start a generation job",
+          parameters: [idemHeader],
+          requestBody: { required: true, content: json("GenerationRequest") },
+          responses: {
+            "202": { description: "Job accepted", content: json("JobCreated") },
+            ...common,
+            "402": err("Monthly NFE quota exhausted"),
+            "403": err("Policy or limit not in the caller's tier"),
+            "422": err("Idempotency-Key reused with another body"),
+            "503": err("No worker capacity (Retry-After)"),
+          },
+        },
+      },
+      "/v1/jobs/{id}": {
+        get: {
+          summary: "A job's status, result and usage",
+          parameters: [idParam],
+          responses: { "200": { description: "The job", content: json("Job") }, "401": common["401"], "404": err("Unknown job") },
+        },
+      },
+      "/v1/jobs/{id}/events": {
+        get: {
+          summary: "SSE of the job's events",
+          description:
+            "Every event has `id:` (per-job sequence), `event:` and JSON `data:`. Replays from the start or after Last-Event-ID (header or `last_event_id` query), then follows live; ends after the terminal event. `: keep-alive` comments every 15 s. Accepts `access_token` in the query for EventSource.",
+          parameters: [
+            idParam,
+            { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string" } },
+            { name: "last_event_id", in: "query", required: false, schema: { type: "string" } },
+            { name: "access_token", in: "query", required: false, schema: { type: "string" } },
+          ],
+          responses: {
+            "200": { description: "Event stream", content: { "text/event-stream": { schema: ref("JobEvent") } } },
+            "204": { description: "The job has ended and nothing is left after Last-Event-ID" },
+            "401": common["401"],
+            "404": err("Unknown job"),
+          },
+        },
+      },
+      "/v1/jobs/{id}/cancel": {
+        post: {
+          summary: "Cancel a job at its next step; its usage is what it spent",
+          parameters: [idParam],
+          responses: { "202": { description: "Cancel requested", content: json("Job") }, "401": common["401"], "404": err("Unknown job") },
+        },
+      },
+      "/v1/usage": {
+        get: { summary: "NFEs used, reserved and left this month, with cost", responses: { "200": { description: "Usage", content: json("UsageResponse") }, "401": common["401"] } },
+      },
+      "/v1/models": {
+        get: { summary: "Models", responses: { "200": { description: "Models", content: json("ModelsResponse") }, "401": common["401"] } },
+      },
+      "/v1/policies": {
+        get: {
+          summary: "Guidance policies the caller's tier may use, with NFE bounds per step",
+          responses: { "200": { description: "Policies", content: json("PoliciesResponse") }, "401": common["401"] },
+        },
+      },
+      "/healthz": { get: { summary: "Liveness", security: [], responses: { "200": { description: "OK" } } } },
+      "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      schemas: {
+        GenerationRequest: schema(GenerationRequestSchema, "input"),
+        GenerationResponse: schema(GenerationResponse),
+        PartialImageEvent: schema(PartialImageEvent),
+        CompletedEvent: schema(CompletedEvent),
+        JobCreated: schema(JobCreated),
+        Job: schema(Job),
+        JobEvent: schema(JobEventSchema),
+        Usage: schema(UsageSchema),
+        UsageResponse: schema(UsageResponse),
+        PoliciesResponse: schema(PoliciesResponse),
+        ModelsResponse: schema(ModelsResponse),
+        ErrorEnvelope: schema(ErrorEnvelopeSchema),
+      },
+    },
+  };
+}

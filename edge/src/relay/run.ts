@@ -1,0 +1,179 @@
+// JobRun: one job from first dispatch to terminal event. Fails over to another worker (same
+// seed) when a worker dies, cancels on request, and ends the ledger reservation exactly once.
+import type { ErrorBody, ImageRef, JobEvent, Usage, WorkerJob } from "@guidegate/shared";
+import type { EdgeConfig } from "../config.ts";
+import type { Ledger } from "../ledger/types.ts";
+import { type Dispatch, JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
+
+type Completed = Extract<JobEvent, { event: "completed" }>;
+type Terminal = Extract<JobEvent, { event: "completed" | "failed" | "cancelled" }>;
+
+export type Outcome =
+  | { kind: "completed"; event: Completed }
+  | { kind: "failed"; error: ErrorBody }
+  | { kind: "cancelled"; usage: Usage };
+
+export interface RunDeps {
+  pool: WorkerPool;
+  ledger: Ledger;
+  config: Pick<EdgeConfig, "maxAttempts" | "cancelGraceMs">;
+}
+
+export type EventSink = (event: JobEvent) => void | Promise<void>;
+
+const workerLost: ErrorBody = {
+  type: "server_error",
+  code: "worker_failed",
+  message: "The generation failed on our side; you have not been charged.",
+  param: null,
+};
+const noCapacity: ErrorBody = {
+  type: "overloaded_error",
+  code: "no_capacity",
+  message: "No worker capacity was left to finish the generation; you have not been charged.",
+  param: null,
+};
+
+/** Images as clients see them: storage keys stay internal. */
+export const publicImages = (images: ImageRef[]): ImageRef[] => images.map(({ key: _key, ...rest }) => rest);
+
+export class JobRun {
+  readonly job: WorkerJob;
+  private readonly deps: RunDeps;
+  private readonly price: number;
+  private dispatch: Dispatch | null = null;
+  private readonly tried = new Set<string>();
+  private lastNfe = 0;
+  private cancelRequested = false;
+  private cancelTimer: ReturnType<typeof setTimeout> | null = null;
+  private ended = false;
+
+  constructor(deps: RunDeps, job: WorkerJob, pricePerNfe: number) {
+    this.deps = deps;
+    this.job = job;
+    this.price = pricePerNfe;
+  }
+
+  get worker(): string | null {
+    return this.dispatch?.worker ?? null;
+  }
+
+  /** First dispatch. On failure the reservation is voided and the pool's error rethrown (503 / 400 to the caller). */
+  async start(signal?: AbortSignal): Promise<void> {
+    try {
+      this.dispatch = await this.deps.pool.dispatch(this.job, { signal });
+    } catch (err) {
+      await this.endLedger("void", 0);
+      throw err;
+    }
+    if (this.cancelRequested) {
+      this.cancelRequested = false;
+      this.cancel();
+    }
+  }
+
+  /** Stop at the next step: ask the worker, and cut the stream if it does not answer in time. */
+  cancel(): void {
+    if (this.cancelRequested || this.ended) return;
+    this.cancelRequested = true;
+    const d = this.dispatch;
+    if (!d) return;
+    this.cancelTimer = setTimeout(() => d.close(), this.deps.config.cancelGraceMs);
+    void this.deps.pool.cancel(d.worker, this.job.job_id).then((ok) => {
+      if (!ok) d.close(); // closing the dispatch body also cancels on the worker
+    });
+  }
+
+  /** Consume events until the job ends; `sink` sees every event, the terminal one with its price. */
+  async run(sink: EventSink): Promise<Outcome> {
+    if (!this.dispatch) throw new Error("JobRun.run() before start()");
+    const emit = async (e: JobEvent) => {
+      try {
+        await sink(e);
+      } catch (err) {
+        console.error("[edge] event sink failed", err);
+      }
+    };
+    for (let attempt = 1; ; attempt++) {
+      const d = this.dispatch;
+      let terminal: Terminal | null = null;
+      try {
+        for await (const ev of d.events) {
+          if (ev.event === "completed" || ev.event === "failed" || ev.event === "cancelled") {
+            terminal = ev;
+            break;
+          }
+          if (ev.event === "progress") this.lastNfe = ev.nfe;
+          await emit(ev);
+        }
+      } catch {
+        // The stream broke: a dead worker, a protocol error, or our own close() after a cancel.
+      }
+      d.close();
+      if (terminal) return this.finish(terminal, emit);
+      if (this.cancelRequested) return this.finish({ event: "cancelled", usage: { nfe: this.lastNfe } }, emit);
+
+      // Our fault: retry on another worker with the same seed; the lost attempt is not billed.
+      this.tried.add(d.worker);
+      if (attempt >= this.deps.config.maxAttempts)
+        return this.finish({ event: "failed", error: workerLost }, emit);
+      await emit({ event: "retrying", attempt: attempt + 1, reason: "worker_lost" });
+      this.lastNfe = 0;
+      const next = await this.redispatch();
+      if ("error" in next) return this.finish({ event: "failed", error: next.error }, emit);
+      this.dispatch = next.dispatch;
+      if (this.cancelRequested) {
+        this.cancelRequested = false;
+        this.cancel();
+      }
+    }
+  }
+
+  private async redispatch(): Promise<{ dispatch: Dispatch } | { error: ErrorBody }> {
+    try {
+      return { dispatch: await this.deps.pool.dispatch(this.job, { exclude: this.tried }) };
+    } catch (err) {
+      if (err instanceof JobRejectedError) return { error: err.error };
+      if (!(err instanceof NoCapacityError)) return { error: workerLost };
+    }
+    try {
+      // Every other worker is busy or gone; a worker that failed may have come back.
+      return { dispatch: await this.deps.pool.dispatch(this.job) };
+    } catch (err) {
+      if (err instanceof JobRejectedError) return { error: err.error };
+      return { error: err instanceof NoCapacityError ? noCapacity : workerLost };
+    }
+  }
+
+  private async finish(t: Terminal, emit: (e: JobEvent) => Promise<void>): Promise<Outcome> {
+    if (this.cancelTimer) clearTimeout(this.cancelTimer);
+    if (t.event === "failed") {
+      // Billed only for an attempt that completed: a failure produced no image, so nothing is charged.
+      await this.endLedger("void", 0);
+      await emit({ event: "failed", error: t.error });
+      return { kind: "failed", error: t.error };
+    }
+    const nfe = Math.min(t.usage.nfe, this.job.max_nfe);
+    await this.endLedger("settle", nfe);
+    const usage: Usage = { nfe, cost_micro_usd: nfe * this.price };
+    if (t.event === "cancelled") {
+      await emit({ event: "cancelled", usage });
+      return { kind: "cancelled", usage };
+    }
+    const event: Completed = { ...t, images: publicImages(t.images), usage };
+    await emit(event);
+    return { kind: "completed", event };
+  }
+
+  private async endLedger(how: "settle" | "void", nfe: number): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      if (how === "settle") await this.deps.ledger.settle(this.job.job_id, nfe);
+      else await this.deps.ledger.void(this.job.job_id);
+    } catch (err) {
+      // The reservation stays open; the ledger's own expiry resolves it. Never fail the client for it.
+      console.error(`[edge] ledger ${how} failed for ${this.job.job_id}`, err);
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// GET /v1/usage, /v1/models, /v1/policies: what the caller has spent and may use.
+import { Hono } from "hono";
+import { listModels, listPolicies } from "../tiers/catalog.ts";
+import type { AppEnv } from "../types.ts";
+import type { RouteDeps } from "./context.ts";
+
+export function accountRoutes(deps: RouteDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.get("/v1/usage", async (c) => {
+    const { tenant, tierName, tier } = c.get("caller");
+    const u = await deps.ledger.usage(tenant, tier.monthly_quota_nfe, deps.clock.now());
+    return c.json({
+      object: "usage",
+      tenant,
+      tier: tierName,
+      period: u.period,
+      quota_nfe: u.quota,
+      used_nfe: u.used,
+      reserved_nfe: u.reserved,
+      remaining_nfe: u.remaining,
+      price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
+      cost_micro_usd: u.used * tier.price_micro_usd_per_nfe,
+    });
+  });
+
+  app.get("/v1/models", (c) => c.json(listModels(deps.config.models, 0)));
+
+  app.get("/v1/policies", (c) => {
+    const { tierName, tier } = c.get("caller");
+    return c.json(listPolicies(tierName, tier, deps.config.models));
+  });
+
+  return app;
+}

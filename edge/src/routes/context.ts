@@ -1,0 +1,21 @@
+// What route handlers share: the app's dependencies plus the process-local registry of runs.
+import type { Context } from "hono";
+import type { JobStore } from "../jobs/types.ts";
+import type { JobRun } from "../relay/run.ts";
+import type { AppEnv, Deps } from "../types.ts";
+
+export interface RouteDeps extends Deps {
+  jobs: JobStore;
+  /** Runs consumed by this process, by job id (for cancel). */
+  runs: Map<string, JobRun>;
+}
+
+/** Keep a background task alive: Workers' waitUntil when there is one; elsewhere it simply runs. */
+export function background(c: Context<AppEnv>, task: Promise<unknown>): void {
+  const guarded = task.catch((err) => console.error("[edge] background task failed", err));
+  try {
+    c.executionCtx.waitUntil(guarded);
+  } catch {
+    // No ExecutionContext (Node, Deno, app.request in tests): the promise runs on its own.
+  }
+}

@@ -1,0 +1,138 @@
+// POST /v1/images/generations: OpenAI Images compatible, synchronous JSON or SSE stream.
+import { Hono, type Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { type ErrorBody, type GenerationRequest, GenerationRequestSchema, STATUS_OF } from "@guidegate/shared";
+import { ApiError, errorResponse, readJson } from "../errors.ts";
+import { claimKey, type Claim, IDEMPOTENCY_HEADER, readIdempotencyKey, releaseQuietly, stillRunning } from "../idempotency/claim.ts";
+import type { IdempotencyRecord } from "../ledger/types.ts";
+import { admit, newJobId, resolveFor, workerJobFor, type Admitted } from "../relay/admit.ts";
+import {
+  completedEvents,
+  generationResponse,
+  type ImageMeta,
+  PartialPicker,
+  partialImageEvent,
+  streamError,
+} from "../relay/openai.ts";
+import { keepAlive, onDisconnect } from "../relay/sse.ts";
+import type { AppEnv } from "../types.ts";
+import type { RouteDeps } from "./context.ts";
+
+const PATH = "/v1/images/generations";
+
+/** A failure event turned back into an HTTP error (synchronous requests only). */
+function asApiError(e: ErrorBody): ApiError {
+  const headers: Record<string, string> = e.type === "overloaded_error" ? { "retry-after": "2" } : {};
+  return new ApiError(e.type, e.code, e.message, { param: e.param, status: STATUS_OF[e.type], headers });
+}
+
+function metaFor(req: GenerationRequest, size: string, created: number): ImageMeta {
+  return { created_at: created, size, output_format: req.output_format, quality: "auto", background: "opaque" };
+}
+
+export function generationRoutes(deps: RouteDeps) {
+  const app = new Hono<AppEnv>();
+
+  async function finish(tenant: string, claim: Claim, body: unknown): Promise<void> {
+    if (claim.kind !== "new") return;
+    try {
+      await deps.idempotency.finish(tenant, claim.key, 200, JSON.stringify(body));
+    } catch (err) {
+      console.error("[edge] idempotency finish failed", err);
+    }
+  }
+
+  async function sync(c: Context<AppEnv>, a: Admitted, req: GenerationRequest, claim: Claim, created: number) {
+    const tenant = c.get("caller").tenant;
+    // Dropping this connection cancels the generation; the worker reports what it spent.
+    const stop = onDisconnect(c, null, () => a.run.cancel());
+    const outcome = await a.run.run(() => {});
+    stop();
+    if (outcome.kind === "completed") {
+      const body = generationResponse(a.job.job_id, created, outcome.event, req.response_format);
+      await finish(tenant, claim, body);
+      return c.json(body, 200);
+    }
+    await releaseQuietly(deps.idempotency, tenant, claim);
+    if (outcome.kind === "failed") throw asApiError(outcome.error);
+    return errorResponse(new ApiError("invalid_request_error", "request_cancelled", "The request was cancelled.", { status: 499 }));
+  }
+
+  function stream(c: Context<AppEnv>, a: Admitted, req: GenerationRequest, claim: Claim, created: number) {
+    const tenant = c.get("caller").tenant;
+    const meta = metaFor(req, a.resolved.size, created);
+    return streamSSE(c, async (sse) => {
+      const stop = onDisconnect(c, sse, () => a.run.cancel());
+      const stopKeepAlive = keepAlive(sse, deps.config.keepAliveMs);
+      const picker = new PartialPicker(req.partial_images, a.resolved.steps);
+      const send = (event: string, data: unknown) =>
+        sse.aborted ? Promise.resolve() : sse.writeSSE({ event, data: JSON.stringify(data) });
+      try {
+        const outcome = await a.run.run(async (ev) => {
+          if (ev.event === "preview") {
+            const index = picker.pick(ev);
+            if (index !== null) await send("image_generation.partial_image", partialImageEvent(ev, index, meta));
+          } else if (ev.event === "completed") {
+            for (const e of completedEvents(ev, meta, a.job.job_id)) await send(e.type, e);
+          } else if (ev.event === "failed") {
+            await send("error", streamError(ev.error));
+          }
+        });
+        if (outcome.kind === "completed")
+          await finish(tenant, claim, generationResponse(a.job.job_id, created, outcome.event, "b64_json"));
+        else await releaseQuietly(deps.idempotency, tenant, claim);
+      } catch (err) {
+        // Never let hono write e.message to the client: send our own sanitized error.
+        console.error("[edge] generation stream failed", err);
+        await send("error", streamError({ type: "server_error", code: "internal_error", message: "An internal error occurred.", param: null }));
+      } finally {
+        stopKeepAlive();
+        stop();
+      }
+    });
+  }
+
+  /** A finished request replayed under its Idempotency-Key. */
+  function replay(c: Context<AppEnv>, rec: IdempotencyRecord, req: GenerationRequest, size: string) {
+    const headers = { "content-type": "application/json; charset=UTF-8", "idempotent-replayed": "true" };
+    if (!req.stream) return new Response(rec.response, { status: rec.status ?? 200, headers });
+    const body = JSON.parse(rec.response ?? "{}") as ReturnType<typeof generationResponse>;
+    const meta = metaFor(req, size, body.created);
+    c.header("idempotent-replayed", "true");
+    return streamSSE(c, async (sse) => {
+      const completed = {
+        event: "completed" as const,
+        seed: body.seed,
+        usage: body.usage,
+        images: body.data.map((d) => ({ ...d, width: 0, height: 0 })),
+      };
+      for (const e of completedEvents(completed, meta, body.id)) await sse.writeSSE({ event: e.type, data: JSON.stringify(e) });
+    });
+  }
+
+  app.post(PATH, async (c) => {
+    const caller = c.get("caller");
+    const req = GenerationRequestSchema.parse(await readJson(c));
+    const resolved = resolveFor(caller, req, deps.config); // 400/403 before anything is held
+    const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
+    const jobId = newJobId(caller.tenant);
+    const now = deps.clock.now();
+    const claim = await claimKey(deps.idempotency, { tenant: caller.tenant, key, method: "POST", path: PATH, body: req, jobId, now });
+    if (claim.kind === "existing") {
+      if (claim.record.state !== "done" || claim.record.response === null) throw stillRunning();
+      return replay(c, claim.record, req, resolved.size);
+    }
+    let admitted: Admitted;
+    try {
+      const job = workerJobFor(jobId, caller, req, resolved, req.stream ? "b64_json" : req.response_format);
+      admitted = await admit(deps, caller, job, resolved, c.req.raw.signal);
+    } catch (err) {
+      await releaseQuietly(deps.idempotency, caller.tenant, claim);
+      throw err;
+    }
+    const created = Math.floor(now / 1000);
+    return req.stream ? stream(c, admitted, req, claim, created) : sync(c, admitted, req, claim, created);
+  });
+
+  return app;
+}

@@ -1,0 +1,158 @@
+// Jobs API: POST /v1/jobs (202), GET /v1/jobs/{id}, GET /v1/jobs/{id}/events (SSE with
+// Last-Event-ID replay), POST /v1/jobs/{id}/cancel. Jobs outlive the connections watching them.
+import { Hono, type Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { GenerationRequestSchema, isTerminal, type JobEvent } from "@guidegate/shared";
+import { invalidRequest, notFound, readJson } from "../errors.ts";
+import { claimKey, IDEMPOTENCY_HEADER, readIdempotencyKey, releaseQuietly } from "../idempotency/claim.ts";
+import { isFinished, type JobRecord } from "../jobs/types.ts";
+import { admit, newJobId, resolveFor, workerJobFor } from "../relay/admit.ts";
+import { keepAlive, onDisconnect } from "../relay/sse.ts";
+import type { AppEnv } from "../types.ts";
+import { background, type RouteDeps } from "./context.ts";
+
+export const EVENTS_PATH = /^\/v1\/jobs\/[^/]+\/events$/;
+
+export function jobRoutes(deps: RouteDeps) {
+  const app = new Hono<AppEnv>();
+  const { jobs, runs, config } = deps;
+  const eventsUrl = (id: string) => `${config.publicBaseUrl ?? ""}/v1/jobs/${id}/events`;
+
+  function view(r: JobRecord) {
+    return {
+      id: r.id,
+      object: "job" as const,
+      status: r.status,
+      created_at: Math.floor(r.created_at / 1000),
+      finished_at: r.finished_at === null ? null : Math.floor(r.finished_at / 1000),
+      model: r.model,
+      size: r.size,
+      n: r.n,
+      steps: r.steps,
+      policy: r.policy,
+      seed: r.seed,
+      max_nfe: r.max_nfe,
+      events_url: eventsUrl(r.id),
+      result: r.result,
+      usage: { nfe: r.nfe, cost_micro_usd: r.nfe * r.price_micro_usd_per_nfe },
+      error: r.error,
+    };
+  }
+
+  /** The caller's job, or 404 (another tenant's job is indistinguishable from none). */
+  async function own(c: Context<AppEnv>): Promise<JobRecord> {
+    const rec = await jobs.get(c.req.param("id") ?? "");
+    if (!rec || rec.tenant !== c.get("caller").tenant) throw notFound("No such job.", "id");
+    return rec;
+  }
+
+  /** Mirror an event into the job record and its log. */
+  async function record(id: string, ev: JobEvent, now: number): Promise<void> {
+    if (ev.event === "started") await jobs.update(id, { status: "running", policy: ev.policy });
+    else if (ev.event === "progress") await jobs.update(id, { status: "running", nfe: ev.nfe });
+    else if (ev.event === "completed")
+      await jobs.update(id, { status: "completed", nfe: ev.usage.nfe, result: { images: ev.images, seed: ev.seed }, finished_at: now });
+    else if (ev.event === "failed") await jobs.update(id, { status: "failed", nfe: 0, error: ev.error, finished_at: now });
+    else if (ev.event === "cancelled") await jobs.update(id, { status: "cancelled", nfe: ev.usage.nfe, finished_at: now });
+    await jobs.append(id, ev);
+  }
+
+  app.post("/v1/jobs", async (c) => {
+    const caller = c.get("caller");
+    const req = GenerationRequestSchema.parse(await readJson(c));
+    const resolved = resolveFor(caller, req, config);
+    const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
+    const jobId = newJobId(caller.tenant);
+    const now = deps.clock.now();
+    const claim = await claimKey(deps.idempotency, { tenant: caller.tenant, key, method: "POST", path: "/v1/jobs", body: req, jobId, now });
+    if (claim.kind === "existing") {
+      // Same key, same body: join the job the first request started (billed once).
+      const id = claim.record.job_id;
+      const rec = await jobs.get(id);
+      c.header("idempotent-replayed", "true");
+      return c.json({ id, object: "job" as const, status: rec?.status ?? "queued", events_url: eventsUrl(id) }, 202);
+    }
+    let a: Awaited<ReturnType<typeof admit>>;
+    try {
+      a = await admit(deps, caller, workerJobFor(jobId, caller, req, resolved, req.response_format), resolved);
+    } catch (err) {
+      await releaseQuietly(deps.idempotency, caller.tenant, claim);
+      throw err;
+    }
+    await jobs.create({
+      id: jobId,
+      tenant: caller.tenant,
+      status: "queued",
+      created_at: now,
+      finished_at: null,
+      model: resolved.model.id,
+      size: resolved.size,
+      n: resolved.n,
+      steps: resolved.steps,
+      policy: resolved.guidance.policy,
+      seed: a.job.seed,
+      max_nfe: a.job.max_nfe,
+      price_micro_usd_per_nfe: caller.tier.price_micro_usd_per_nfe,
+      nfe: 0,
+      worker: a.run.worker,
+      result: null,
+      error: null,
+    });
+    runs.set(jobId, a.run);
+    // Runs to the end whether or not anyone listens. On Workers waitUntil keeps it alive only ~30 s past the response.
+    background(
+      c,
+      a.run.run((ev) => record(jobId, ev, deps.clock.now())).finally(() => runs.delete(jobId)),
+    );
+    const body = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
+    if (claim.kind === "new") await deps.idempotency.finish(caller.tenant, claim.key, 202, JSON.stringify(body));
+    return c.json(body, 202);
+  });
+
+  app.get("/v1/jobs/:id", async (c) => c.json(view(await own(c))));
+
+  app.post("/v1/jobs/:id/cancel", async (c) => {
+    const rec = await own(c);
+    if (!isFinished(rec.status)) {
+      const run = runs.get(rec.id);
+      if (run) run.cancel();
+      else if (rec.worker) await deps.pool.cancel(rec.worker, rec.id); // consumed elsewhere: tell the worker directly
+    }
+    return c.json({ ...view(rec), cancel_requested: !isFinished(rec.status) }, 202);
+  });
+
+  app.get("/v1/jobs/:id/events", async (c) => {
+    const rec = await own(c);
+    const raw = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "";
+    if (raw !== "" && !/^\d{1,15}$/.test(raw.trim()))
+      throw invalidRequest("invalid_last_event_id", "Last-Event-ID must be a non-negative integer.", "Last-Event-ID");
+    let after = raw === "" ? 0 : Number(raw.trim());
+    // Nothing left to send: 204 tells EventSource to stop reconnecting.
+    if (isFinished(rec.status) && (await jobs.events(rec.id, after)).length === 0) return c.body(null, 204);
+
+    return streamSSE(c, async (sse) => {
+      const gone = new AbortController();
+      const stop = onDisconnect(c, sse, () => gone.abort());
+      const stopKeepAlive = keepAlive(sse, config.keepAliveMs);
+      try {
+        for (;;) {
+          for (const { seq, event } of await jobs.events(rec.id, after)) {
+            if (gone.signal.aborted) return;
+            await sse.writeSSE({ id: String(seq), event: event.event, data: JSON.stringify(event) });
+            after = seq;
+            if (isTerminal(event)) return;
+          }
+          if (gone.signal.aborted || !(await jobs.get(rec.id))) return;
+          await jobs.wait(rec.id, after, config.keepAliveMs, gone.signal);
+        }
+      } catch (err) {
+        console.error("[edge] job event stream failed", err);
+      } finally {
+        stopKeepAlive();
+        stop();
+      }
+    });
+  });
+
+  return app;
+}
