@@ -46,11 +46,14 @@ describe("tokenizer: shapes model (WordLevel)", () => {
     expect(tokenizer).toMatchObject({ maxLength: 16, bosId: 1, eosId: 2, padId: 0 });
   });
 
-  it.each(shapesCases.cases.map((c) => [c.prompt, c.ids] as const))("matches model.py's tokenize: %j", (prompt, ids) => {
-    const encoded = tokenizer.encode(prompt);
-    expect(encoded).toBeInstanceOf(Int32Array);
-    expect([...encoded]).toEqual(ids);
-  });
+  it.each(shapesCases.cases.map((c) => [c.prompt, c.ids] as const))(
+    "matches model.py's tokenize: %j",
+    (prompt, ids) => {
+      const encoded = tokenizer.encode(prompt);
+      expect(encoded).toBeInstanceOf(Int32Array);
+      expect([...encoded]).toEqual(ids);
+    },
+  );
 
   it("maps unknown words to [UNK]", () => {
     expect([...tokenizer.encode("a teal blob")].slice(0, 5)).toEqual([1, 4, 3, 3, 2]);

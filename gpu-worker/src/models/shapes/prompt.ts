@@ -18,7 +18,14 @@ export function parsePrompt(
     .map((word) => word.replace(/^[.,;:!?"']+|[.,;:!?"']+$/g, ""))
     .filter((word) => word.length > 0 && !ARTICLES.has(word));
   if (words.length !== 6) return null;
-  const [size, color, shape, on, background, backgroundWord] = words as [string, string, string, string, string, string];
+  const [size, color, shape, on, background, backgroundWord] = words as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const isColor = (word: string) => Object.hasOwn(vocabulary.palette, word);
   if (!Object.hasOwn(vocabulary.sizes, size) || !isColor(color) || !vocabulary.shapes.includes(shape)) return null;
   if (on !== "on" || !isColor(background) || backgroundWord !== "background") return null;
