@@ -2,11 +2,13 @@
 // settle/void/get know only the job id, so job ids must come from `newJobId(tenant)`, which embeds the route.
 import { callTenantLedger, type TenantLedgerNamespace } from "./do-protocol.ts";
 import { routeKeyOf, routeKeyOfJob } from "./ids.ts";
+import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
 import type { IdempotencyBegin, IdempotencyStore, Ledger, Reservation, ReserveResult, TenantUsage } from "./types.ts";
-import { checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
+import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
 
-/** A Ledger backed by one TenantLedger Durable Object per tenant. */
-export function createDurableObjectLedger(ns: TenantLedgerNamespace): Ledger {
+/** A Ledger backed by one TenantLedger Durable Object per tenant; the lease travels with each call. */
+export function createDurableObjectLedger(ns: TenantLedgerNamespace, options: LedgerOptions = {}): Ledger {
+  const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
   return {
     async reserve(tenant, jobId, nfe, quota, now): Promise<ReserveResult> {
       checkNfe(nfe);
@@ -15,7 +17,7 @@ export function createDurableObjectLedger(ns: TenantLedgerNamespace): Ledger {
       const route = routeKeyOf(tenant);
       // Fail loudly now: a reservation under an unroutable id could never be settled or voided.
       if (routeKeyOfJob(jobId) !== route) throw new RangeError("job id was not made by newJobId(tenant)");
-      return callTenantLedger(ns, route, "reserve", [tenant, jobId, nfe, quota, now]);
+      return callTenantLedger(ns, route, "reserve", [tenant, jobId, nfe, quota, now, leaseMs]);
     },
     async settle(jobId, spent): Promise<boolean> {
       const want = normalizeSpent(spent);
@@ -29,7 +31,7 @@ export function createDurableObjectLedger(ns: TenantLedgerNamespace): Ledger {
     async usage(tenant, quota, now): Promise<TenantUsage> {
       checkQuota(quota);
       checkNow(now);
-      return callTenantLedger(ns, routeKeyOf(tenant), "usage", [tenant, quota, now]);
+      return callTenantLedger(ns, routeKeyOf(tenant), "usage", [tenant, quota, now, leaseMs]);
     },
     async get(jobId): Promise<Reservation | null> {
       const route = routeKeyOfJob(jobId);

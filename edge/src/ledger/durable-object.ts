@@ -59,13 +59,13 @@ export class TenantLedger {
   private dispatch(op: TenantLedgerOp, a: unknown[]): unknown {
     switch (op) {
       case "reserve":
-        return this.ledger.reserve(str(a[0]), str(a[1]), num(a[2]), num(a[3]), num(a[4]));
+        return this.ledger.reserve(str(a[0]), str(a[1]), num(a[2]), num(a[3]), num(a[4]), num(a[5]));
       case "settle":
         return this.ledger.settle(str(a[0]), num(a[1]));
       case "void":
         return this.ledger.void(str(a[0]));
       case "usage":
-        return this.ledger.usage(str(a[0]), num(a[1]), num(a[2]));
+        return this.ledger.usage(str(a[0]), num(a[1]), num(a[2]), num(a[3]));
       case "get":
         return this.ledger.get(str(a[0]));
       case "begin": {

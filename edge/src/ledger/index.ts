@@ -5,5 +5,6 @@ export type { TenantLedgerNamespace } from "./do-protocol.ts";
 export { TenantLedger, type TenantLedgerState } from "./durable-object.ts";
 export { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "./durable-object-client.ts";
 export { newJobId, routeKeyOf, routeKeyOfJob } from "./ids.ts";
+export { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
 export { createMemoryIdempotencyStore, createMemoryLedger } from "./memory.ts";
 export * from "./types.ts";

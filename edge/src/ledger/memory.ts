@@ -1,5 +1,7 @@
 // In-process Ledger and IdempotencyStore for unit tests and single-process dev. Each method does all its work
 // before its first await, so calls are atomic with respect to each other, like one SQLite transaction.
+
+import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
 import {
   IDEMPOTENCY_TTL_MS,
   type IdempotencyBegin,
@@ -12,7 +14,7 @@ import {
   type TenantUsage,
 } from "./types.ts";
 import { makeUsage } from "./usage.ts";
-import { checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
+import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
 
 interface Totals {
   used: number;
@@ -24,12 +26,16 @@ const totalsKey = (tenant: string, period: string): string => `${tenant}\u0000${
 class MemoryLedger implements Ledger {
   private readonly jobs = new Map<string, Reservation>();
   private readonly totals = new Map<string, Totals>();
+  private readonly open = new Map<string, Set<Reservation>>(); // tenant -> its open reservations, for the lease sweep
+
+  constructor(private readonly leaseMs: number) {}
 
   async reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): Promise<ReserveResult> {
     checkNfe(nfe);
     checkQuota(quota);
     checkNow(now);
     if (this.jobs.has(jobId)) return { ok: false, reason: "duplicate_job" };
+    this.expire(tenant, now - this.leaseMs);
     const period = periodOf(now);
     const t = this.totalsOf(tenant, period);
     if (t.used + t.reserved + nfe > quota) {
@@ -45,6 +51,7 @@ class MemoryLedger implements Ledger {
       created_at: now,
     };
     this.jobs.set(jobId, reservation);
+    this.openOf(tenant).add(reservation);
     t.reserved += nfe;
     return { ok: true, reservation: { ...reservation } };
   }
@@ -56,6 +63,7 @@ class MemoryLedger implements Ledger {
     const s = Math.min(want, r.reserved);
     r.state = "settled";
     r.spent = s;
+    this.openOf(r.tenant).delete(r);
     const t = this.totalsOf(r.tenant, r.period);
     t.reserved -= r.reserved;
     t.used += s;
@@ -65,14 +73,14 @@ class MemoryLedger implements Ledger {
   async void(jobId: string): Promise<boolean> {
     const r = this.jobs.get(jobId);
     if (r?.state !== "reserved") return false;
-    r.state = "voided";
-    this.totalsOf(r.tenant, r.period).reserved -= r.reserved;
+    this.end(r);
     return true;
   }
 
   async usage(tenant: string, quota: number, now: number): Promise<TenantUsage> {
     checkQuota(quota);
     const period = periodOf(checkNow(now));
+    this.expire(tenant, now - this.leaseMs);
     const t = this.totals.get(totalsKey(tenant, period)) ?? { used: 0, reserved: 0 };
     return makeUsage(tenant, period, quota, t.used, t.reserved);
   }
@@ -80,6 +88,28 @@ class MemoryLedger implements Ledger {
   async get(jobId: string): Promise<Reservation | null> {
     const r = this.jobs.get(jobId);
     return r ? { ...r } : null;
+  }
+
+  private end(r: Reservation): void {
+    r.state = "voided";
+    this.totalsOf(r.tenant, r.period).reserved -= r.reserved;
+    this.openOf(r.tenant).delete(r);
+  }
+
+  private expire(tenant: string, cutoff: number): void {
+    const open = this.open.get(tenant);
+    if (!open) return;
+    for (const r of open) if (r.created_at <= cutoff) this.end(r);
+    if (open.size === 0) this.open.delete(tenant);
+  }
+
+  private openOf(tenant: string): Set<Reservation> {
+    let set = this.open.get(tenant);
+    if (!set) {
+      set = new Set();
+      this.open.set(tenant, set);
+    }
+    return set;
   }
 
   private totalsOf(tenant: string, period: string): Totals {
@@ -139,8 +169,8 @@ class MemoryIdempotencyStore implements IdempotencyStore {
 }
 
 /** A Ledger held in process memory (lost on restart). */
-export function createMemoryLedger(): Ledger {
-  return new MemoryLedger();
+export function createMemoryLedger(options: LedgerOptions = {}): Ledger {
+  return new MemoryLedger(checkLease(options.leaseMs ?? RESERVATION_LEASE_MS));
 }
 
 /** An IdempotencyStore held in process memory (lost on restart). */

@@ -12,7 +12,7 @@ import {
   type TenantUsage,
 } from "./types.ts";
 import { makeUsage } from "./usage.ts";
-import { checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
+import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
 
 /** Created on open; `IF NOT EXISTS` makes opening idempotent. */
 export const LEDGER_SCHEMA: readonly string[] = [
@@ -20,6 +20,8 @@ export const LEDGER_SCHEMA: readonly string[] = [
      job_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, reserved INTEGER NOT NULL, spent INTEGER,
      state TEXT NOT NULL CHECK (state IN ('reserved', 'settled', 'voided')),
      period TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  // Only open reservations are indexed: the lease sweep looks for a tenant's oldest open ones.
+  "CREATE INDEX IF NOT EXISTS ledger_open ON ledger_reservations (tenant, created_at) WHERE state = 'reserved'",
   // Running totals per (tenant, month) so the quota check is one indexed row, not a SUM over history.
   `CREATE TABLE IF NOT EXISTS ledger_totals (
      tenant TEXT NOT NULL, period TEXT NOT NULL, used INTEGER NOT NULL, reserved INTEGER NOT NULL,
@@ -60,13 +62,15 @@ export class SqlLedgerCore {
     for (const stmt of LEDGER_SCHEMA) db.all(stmt);
   }
 
-  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): ReserveResult {
+  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number, leaseMs: number): ReserveResult {
     checkNfe(nfe);
     checkQuota(quota);
     checkNow(now);
+    checkLease(leaseMs);
     const period = periodOf(now);
     return this.db.tx((): ReserveResult => {
       if (this.row(jobId)) return { ok: false, reason: "duplicate_job" };
+      this.expire(tenant, now - leaseMs);
       const t = this.totals(tenant, period);
       if (t.used + t.reserved + nfe > quota) {
         return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t.used, t.reserved) };
@@ -115,11 +119,15 @@ export class SqlLedgerCore {
     });
   }
 
-  usage(tenant: string, quota: number, now: number): TenantUsage {
+  usage(tenant: string, quota: number, now: number, leaseMs: number): TenantUsage {
     checkQuota(quota);
+    checkLease(leaseMs);
     const period = periodOf(checkNow(now));
-    const t = this.totals(tenant, period);
-    return makeUsage(tenant, period, quota, t.used, t.reserved);
+    return this.db.tx(() => {
+      this.expire(tenant, now - leaseMs);
+      const t = this.totals(tenant, period);
+      return makeUsage(tenant, period, quota, t.used, t.reserved);
+    });
   }
 
   get(jobId: string): Reservation | null {
@@ -162,6 +170,19 @@ export class SqlLedgerCore {
 
   release(tenant: string, key: string): void {
     this.db.all("DELETE FROM idempotency_keys WHERE tenant = ? AND key = ? AND state = 'running'", tenant, key);
+  }
+
+  /** Voids `tenant`'s open reservations created at or before `cutoff`. */
+  private expire(tenant: string, cutoff: number): void {
+    const stale = this.db.all<ReservationRow>(
+      "SELECT job_id, tenant, reserved, period FROM ledger_reservations WHERE tenant = ? AND state = 'reserved' AND created_at <= ?",
+      tenant,
+      cutoff,
+    );
+    for (const r of stale) {
+      this.db.all("UPDATE ledger_reservations SET state = 'voided' WHERE job_id = ?", r.job_id);
+      this.addTotals(r.tenant, r.period, 0, -r.reserved);
+    }
   }
 
   private row(jobId: string): ReservationRow | undefined {

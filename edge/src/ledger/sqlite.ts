@@ -1,9 +1,11 @@
 // Node-only: Ledger and IdempotencyStore in a SQLite file through better-sqlite3. Never import this from the
 // Workers or Deno entries (it loads a native addon); they use durable-object-client.ts or memory.ts.
 import Database from "better-sqlite3";
+import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
 import { SqlLedgerCore } from "./sql-core.ts";
 import type { SqlPort, SqlValue } from "./sql-port.ts";
 import type { IdempotencyStore, Ledger } from "./types.ts";
+import { checkLease } from "./validate.ts";
 
 type Db = InstanceType<typeof Database>;
 type Statement = Database.Statement<SqlValue[]>;
@@ -47,14 +49,15 @@ export interface SqliteStores {
 }
 
 /** Both stores on one SQLite file (created with its schema if missing). */
-export function createSqliteStores(path: string): SqliteStores {
+export function createSqliteStores(path: string, options: LedgerOptions = {}): SqliteStores {
+  const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
   const db = openSqlite(path);
   const core = new SqlLedgerCore(sqlitePort(db));
   const ledger: Ledger = {
-    reserve: async (tenant, jobId, nfe, quota, now) => core.reserve(tenant, jobId, nfe, quota, now),
+    reserve: async (tenant, jobId, nfe, quota, now) => core.reserve(tenant, jobId, nfe, quota, now, leaseMs),
     settle: async (jobId, spent) => core.settle(jobId, spent),
     void: async (jobId) => core.void(jobId),
-    usage: async (tenant, quota, now) => core.usage(tenant, quota, now),
+    usage: async (tenant, quota, now) => core.usage(tenant, quota, now, leaseMs),
     get: async (jobId) => core.get(jobId),
   };
   const idempotency: IdempotencyStore = {
@@ -66,8 +69,8 @@ export function createSqliteStores(path: string): SqliteStores {
 }
 
 /** A Ledger on its own connection to the SQLite file at `path`. */
-export function createSqliteLedger(path: string): Ledger & { close(): void } {
-  const { ledger, close } = createSqliteStores(path);
+export function createSqliteLedger(path: string, options: LedgerOptions = {}): Ledger & { close(): void } {
+  const { ledger, close } = createSqliteStores(path, options);
   return { ...ledger, close };
 }
 

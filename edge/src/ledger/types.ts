@@ -28,6 +28,7 @@ export type ReserveResult =
   | { ok: false; reason: "quota_exhausted"; usage: TenantUsage }
   | { ok: false; reason: "duplicate_job" };
 
+// Job ids must come from newJobId(tenant) (ids.ts): the Durable Object store routes settle/void/get by the id alone.
 export interface Ledger {
   /** Hold `nfe` NFEs for job `jobId` if used + reserved + nfe <= quota this period. */
   reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): Promise<ReserveResult>;

@@ -26,3 +26,11 @@ export function normalizeSpent(spent: number): number {
   if (Number.isNaN(spent)) throw new RangeError("spent must be a number, got NaN");
   return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(spent)));
 }
+
+/** A lease length in ms: a positive safe integer (MAX_SAFE_INTEGER means "never expire"). */
+export function checkLease(leaseMs: number): number {
+  if (!Number.isSafeInteger(leaseMs) || leaseMs <= 0) {
+    throw new RangeError(`leaseMs must be a positive integer, got ${leaseMs}`);
+  }
+  return leaseMs;
+}

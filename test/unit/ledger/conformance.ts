@@ -2,6 +2,7 @@
 // test file calls `ledgerConformance` with its factory; a store passes only if it behaves exactly like the others.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
+import { RESERVATION_LEASE_MS } from "../../../edge/src/ledger/lease.ts";
 import { IDEMPOTENCY_TTL_MS, type IdempotencyStore, type Ledger } from "../../../edge/src/ledger/types.ts";
 import type { StoreFactory, Stores } from "./stores.ts";
 
@@ -171,6 +172,38 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       await ledger.reserve("t1", job, 10, 100, JAN);
       await expect(ledger.settle(job, Number.NaN)).rejects.toThrow(RangeError);
       expect((await ledger.get(job))?.state).toBe("reserved");
+    });
+
+    it("voids reservations left open past the lease on the tenant's next reserve or usage read", async () => {
+      const [old, young, settled] = [newJobId("t1"), newJobId("t1"), newJobId("t1")];
+      const other = newJobId("t2");
+      await ledger.reserve("t1", old, 30, 100, JAN);
+      await ledger.reserve("t1", settled, 10, 100, JAN);
+      await ledger.settle(settled, 4);
+      await ledger.reserve("t1", young, 20, 100, JAN + 1000);
+      await ledger.reserve("t2", other, 5, 100, JAN);
+      expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS - 1)).toMatchObject({ used: 4, reserved: 50 });
+      expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS)).toMatchObject({ used: 4, reserved: 20 });
+      expect(await ledger.get(old)).toMatchObject({ state: "voided", spent: null });
+      expect(await ledger.settle(old, 30)).toBe(false); // a settle after expiry changes nothing
+      expect(await ledger.get(settled)).toMatchObject({ state: "settled", spent: 4 });
+      expect((await ledger.get(other))?.state).toBe("reserved"); // another tenant's sweep is its own
+      const late = JAN + 1000 + RESERVATION_LEASE_MS;
+      expect((await ledger.reserve("t1", newJobId("t1"), 96, 100, late)).ok).toBe(true); // young expired here
+      expect(await ledger.get(young)).toMatchObject({ state: "voided" });
+      expect(await ledger.usage("t1", 100, late)).toMatchObject({ used: 4, reserved: 96 });
+    });
+
+    it("honours a custom lease and refuses a non-positive one", async () => {
+      const short = make({ leaseMs: 10 });
+      try {
+        await short.ledger.reserve("t1", newJobId("t1"), 7, 100, JAN);
+        expect(await short.ledger.usage("t1", 100, JAN + 9)).toMatchObject({ reserved: 7 });
+        expect(await short.ledger.usage("t1", 100, JAN + 10)).toMatchObject({ reserved: 0 });
+      } finally {
+        short.close();
+      }
+      expect(() => make({ leaseMs: 0 })).toThrow(RangeError);
     });
 
     it("returns copies: mutating a result does not change the ledger", async () => {

@@ -6,6 +6,7 @@ import {
   createDurableObjectIdempotencyStore,
   createDurableObjectLedger,
 } from "../../../edge/src/ledger/durable-object-client.ts";
+import type { LedgerOptions } from "../../../edge/src/ledger/lease.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import { createSqliteStores } from "../../../edge/src/ledger/sqlite.ts";
 import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts";
@@ -17,18 +18,24 @@ export interface Stores {
   close(): void;
 }
 
-export type StoreFactory = () => Stores;
+export type StoreFactory = (options?: LedgerOptions) => Stores;
 
-export const memoryStores: StoreFactory = () => ({
-  ledger: createMemoryLedger(),
+export const memoryStores: StoreFactory = (options) => ({
+  ledger: createMemoryLedger(options),
   idempotency: createMemoryIdempotencyStore(),
   close: () => {},
 });
 
 /** A real SQLite file (WAL) in a fresh temp dir, removed on close. */
-export const sqliteStores: StoreFactory = () => {
+export const sqliteStores: StoreFactory = (options) => {
   const dir = mkdtempSync(join(tmpdir(), "guidegate-ledger-"));
-  const s = createSqliteStores(join(dir, "ledger.db"));
+  let s: ReturnType<typeof createSqliteStores>;
+  try {
+    s = createSqliteStores(join(dir, "ledger.db"), options);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     ledger: s.ledger,
     idempotency: s.idempotency,
@@ -39,10 +46,10 @@ export const sqliteStores: StoreFactory = () => {
   };
 };
 
-export const durableObjectStores: StoreFactory = () => {
+export const durableObjectStores: StoreFactory = (options) => {
   const ns = fakeTenantLedgerNamespace();
   return {
-    ledger: createDurableObjectLedger(ns),
+    ledger: createDurableObjectLedger(ns, options),
     idempotency: createDurableObjectIdempotencyStore(ns),
     close: () => ns.close(),
   };

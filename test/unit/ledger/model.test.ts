@@ -1,0 +1,143 @@
+// Model-based test: random sequences of reserve / settle / void / usage / get over two tenants, with a clock
+// that crosses a month boundary, jitters backwards and runs past the lease, compared call by call with a
+// plain reference model. The model sums reservations; the stores keep running totals, so drift shows up here.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newJobId } from "../../../edge/src/ledger/ids.ts";
+import { periodOf, type Reservation, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
+import { ALL_STORES, type Stores } from "./stores.ts";
+
+const MIN = 60_000;
+const LEASE = 60 * MIN;
+const START = Date.UTC(2026, 0, 31, 23, 0); // an hour before February
+
+type Op =
+  | { op: "reserve"; tenant: number; nfe: number; dt: number }
+  | { op: "again"; job: number; dt: number } // reserve an existing id once more
+  | { op: "settle"; job: number; spent: number }
+  | { op: "void"; job: number }
+  | { op: "usage"; tenant: number; dt: number };
+
+const dtArb = fc.integer({ min: -5 * MIN, max: 30 * MIN });
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant("reserve" as const), tenant: fc.nat(1), nfe: fc.nat(40), dt: dtArb }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("again" as const), job: fc.nat(), dt: dtArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("settle" as const),
+      job: fc.nat(),
+      spent: fc.integer({ min: -3, max: 50 }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("void" as const), job: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("usage" as const), tenant: fc.nat(1), dt: dtArb }) },
+);
+
+/** The reference: a list of reservations and nothing else. */
+class Model {
+  readonly jobs = new Map<string, Reservation>();
+  constructor(readonly quota: number) {}
+
+  private expire(tenant: string, now: number): void {
+    for (const r of this.jobs.values()) {
+      if (r.tenant === tenant && r.state === "reserved" && r.created_at <= now - LEASE) r.state = "voided";
+    }
+  }
+  usage(tenant: string, now: number): TenantUsage {
+    this.expire(tenant, now);
+    const period = periodOf(now);
+    let used = 0;
+    let reserved = 0;
+    for (const r of this.jobs.values()) {
+      if (r.tenant !== tenant || r.period !== period) continue;
+      if (r.state === "settled") used += r.spent ?? 0;
+      if (r.state === "reserved") reserved += r.reserved;
+    }
+    return { tenant, period, quota: this.quota, used, reserved, remaining: Math.max(0, this.quota - used - reserved) };
+  }
+  reserve(tenant: string, id: string, nfe: number, now: number): ReserveResult {
+    if (this.jobs.has(id)) return { ok: false, reason: "duplicate_job" };
+    const u = this.usage(tenant, now);
+    if (u.used + u.reserved + nfe > this.quota) return { ok: false, reason: "quota_exhausted", usage: u };
+    const r: Reservation = {
+      job_id: id,
+      tenant,
+      reserved: nfe,
+      spent: null,
+      state: "reserved",
+      period: u.period,
+      created_at: now,
+    };
+    this.jobs.set(id, r);
+    return { ok: true, reservation: { ...r } };
+  }
+  end(id: string, spent: number | null): boolean {
+    const r = this.jobs.get(id);
+    if (r?.state !== "reserved") return false;
+    r.state = spent === null ? "voided" : "settled";
+    r.spent = spent === null ? null : Math.min(r.reserved, Math.max(0, spent));
+    return true;
+  }
+}
+
+const RUNS: Record<string, number> = { memory: 300, sqlite: 150 };
+let seq = 0;
+
+for (const [name, make] of ALL_STORES) {
+  describe(`Ledger model: ${name}`, () => {
+    let stores: Stores;
+    beforeAll(() => {
+      stores = make({ leaseMs: LEASE });
+    });
+    afterAll(() => stores.close());
+
+    it("answers every call exactly as the reference model, across leases and the month boundary", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: 150 }), fc.array(opArb, { maxLength: 40 }), async (quota, ops) => {
+          const { ledger } = stores;
+          const run = ++seq;
+          const tenants = [`m${run}-a`, `m${run}-b`];
+          const model = new Model(quota);
+          const ids: { id: string; tenant: string; nfe: number }[] = [];
+          let now = START;
+          for (const o of ops) {
+            if (o.op === "reserve") {
+              now += o.dt;
+              const tenant = tenants[o.tenant]!;
+              const id = newJobId(tenant);
+              ids.push({ id, tenant, nfe: o.nfe });
+              expect(await ledger.reserve(tenant, id, o.nfe, quota, now)).toEqual(
+                model.reserve(tenant, id, o.nfe, now),
+              );
+            } else if (o.op === "usage") {
+              now += o.dt;
+              const tenant = tenants[o.tenant]!;
+              expect(await ledger.usage(tenant, quota, now)).toEqual(model.usage(tenant, now));
+            } else if (ids.length > 0) {
+              const j = ids[o.job % ids.length]!;
+              if (o.op === "again") {
+                now += o.dt;
+                expect(await ledger.reserve(j.tenant, j.id, j.nfe, quota, now)).toEqual(
+                  model.reserve(j.tenant, j.id, j.nfe, now),
+                );
+              } else if (o.op === "settle") {
+                expect(await ledger.settle(j.id, o.spent)).toBe(model.end(j.id, o.spent));
+              } else {
+                expect(await ledger.void(j.id)).toBe(model.end(j.id, null));
+              }
+            }
+          }
+          for (const j of ids) expect(await ledger.get(j.id)).toEqual(model.jobs.get(j.id) ?? null);
+          for (const tenant of tenants) {
+            for (const t of [now, START]) expect(await ledger.usage(tenant, quota, t)).toEqual(model.usage(tenant, t));
+          }
+        }),
+        { numRuns: RUNS[name] ?? 60 },
+      );
+    });
+  });
+}

@@ -1,0 +1,162 @@
+// Property tests (reference B3 "Invariants to test"): random concurrent jobs against each store, interleaved by
+// fast-check's scheduler. Every ledger call waits for the scheduler, so each run explores one interleaving.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newJobId } from "../../../edge/src/ledger/ids.ts";
+import { periodOf, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
+import { ALL_STORES, type Stores } from "./stores.ts";
+
+const JAN_LAST = Date.UTC(2026, 0, 31, 23, 0); // the last hour of January ...
+const FEB_FIRST = Date.UTC(2026, 1, 1); // ... and the first hour of February: every run straddles a rollover
+const HOUR = 3_600_000;
+
+type After = { kind: "settle"; spent: number } | { kind: "void" } | { kind: "reserve_again" };
+interface Job {
+  nfe: number;
+  now: number;
+  after: After[]; // the first settle/void ends the job; the rest must change nothing
+}
+interface Scenario {
+  quota: number;
+  jobs: Job[];
+  reads: number[]; // `now` of concurrent usage reads
+}
+
+const nowArb = fc.oneof(
+  fc.integer({ min: 0, max: HOUR - 1 }).map((d) => JAN_LAST + d),
+  fc.integer({ min: 0, max: HOUR - 1 }).map((d) => FEB_FIRST + d),
+);
+const spentArb = fc.oneof(
+  fc.integer({ min: 0, max: 40 }),
+  fc.integer({ min: -5, max: 100 }),
+  fc.double({ min: -10, max: 100, noNaN: true }),
+);
+const afterArb: fc.Arbitrary<After> = fc.oneof(
+  { weight: 3, arbitrary: spentArb.map((spent) => ({ kind: "settle" as const, spent })) },
+  { weight: 2, arbitrary: fc.constant({ kind: "void" as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "reserve_again" as const }) },
+);
+const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
+  quota: fc.integer({ min: 0, max: 120 }),
+  jobs: fc.array(
+    fc.record({ nfe: fc.integer({ min: 0, max: 40 }), now: nowArb, after: fc.array(afterArb, { maxLength: 3 }) }),
+    { minLength: 1, maxLength: 8 },
+  ),
+  reads: fc.array(nowArb, { maxLength: 4 }),
+});
+
+const expectedSpent = (arg: number, reserved: number): number => Math.min(reserved, Math.max(0, Math.floor(arg)));
+
+const RUNS: Record<string, number> = { memory: 300, sqlite: 150 };
+
+let tenantSeq = 0;
+
+for (const [name, make] of ALL_STORES) {
+  describe(`Ledger properties: ${name}`, () => {
+    let stores: Stores;
+    beforeAll(() => {
+      // One store for all runs (each run has a fresh tenant); a day's lease so nothing expires in these 2 hours.
+      stores = make({ leaseMs: 24 * HOUR });
+    });
+    afterAll(() => stores.close());
+
+    it("keeps the quota, ends each reservation once, bills what was settled, and rolls over by month", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.scheduler(), scenarioArb, async (s, sc) => {
+          const { ledger } = stores;
+          const tenant = `prop-${name}-${++tenantSeq}`;
+          const problems: string[] = [];
+          const step = <T>(label: string, call: () => Promise<T>): Promise<T> =>
+            s.schedule(Promise.resolve(label), label).then(call);
+          const observe = (u: TenantUsage, when: string): void => {
+            if (u.used + u.reserved > sc.quota)
+              problems.push(`${when}: used ${u.used} + reserved ${u.reserved} > quota`);
+            if (u.remaining !== Math.max(0, sc.quota - u.used - u.reserved)) problems.push(`${when}: bad remaining`);
+          };
+
+          const outcomes = sc.jobs.map(() => ({
+            id: "",
+            admitted: false,
+            ends: 0,
+            firstSettle: null as number | null,
+          }));
+          const runJob = async (job: Job, i: number): Promise<void> => {
+            const o = outcomes[i]!;
+            o.id = newJobId(tenant);
+            const r: ReserveResult = await step(`reserve#${i}`, () =>
+              ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now),
+            );
+            if (r.ok) o.admitted = true;
+            else if (r.reason !== "quota_exhausted") problems.push(`job ${i}: unexpected ${r.reason}`);
+            else if (r.usage.used + r.usage.reserved + job.nfe <= sc.quota)
+              problems.push(`job ${i}: refused with room`);
+            else observe(r.usage, `refusal of ${i}`);
+            observe(await ledger.usage(tenant, sc.quota, job.now), `after reserve#${i}`);
+            for (const [k, a] of job.after.entries()) {
+              const label = `${a.kind}#${i}.${k}`;
+              if (a.kind === "reserve_again") {
+                const again = await step(label, () => ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now));
+                if (o.admitted && !(again.ok === false && again.reason === "duplicate_job")) {
+                  problems.push(`${label}: a second reserve of a live id was not a duplicate`);
+                }
+                if (!o.admitted && again.ok) o.admitted = true; // the id was free: this is its first reservation
+                continue;
+              }
+              const ended = await step(label, () =>
+                a.kind === "settle" ? ledger.settle(o.id, a.spent) : ledger.void(o.id),
+              );
+              if (ended) {
+                o.ends++;
+                if (a.kind === "settle") o.firstSettle = a.spent;
+              }
+              observe(await ledger.usage(tenant, sc.quota, job.now), `after ${label}`);
+            }
+          };
+          const reads = sc.reads.map((now, k) =>
+            step(`read#${k}`, () => ledger.usage(tenant, sc.quota, now)).then((u) => observe(u, `read#${k}`)),
+          );
+          await s.waitFor(Promise.all([...sc.jobs.map(runJob), ...reads]));
+
+          const totals = new Map<string, { used: number; reserved: number }>();
+          for (const [i, o] of outcomes.entries()) {
+            const r = await ledger.get(o.id);
+            if (!o.admitted) {
+              if (r !== null || o.ends !== 0) problems.push(`job ${i}: refused but exists or ended`);
+              continue;
+            }
+            if (!r) {
+              problems.push(`job ${i}: admitted but missing`);
+              continue;
+            }
+            if (o.ends > 1) problems.push(`job ${i}: ended ${o.ends} times`);
+            if ((r.state === "reserved") !== (o.ends === 0))
+              problems.push(`job ${i}: state ${r.state}, ends ${o.ends}`);
+            if (r.state === "settled") {
+              if (r.spent === null || r.spent > r.reserved || r.spent < 0) problems.push(`job ${i}: spent ${r.spent}`);
+              if (o.firstSettle === null || r.spent !== expectedSpent(o.firstSettle, r.reserved)) {
+                problems.push(`job ${i}: spent ${r.spent} is not the first settle's clamp`);
+              }
+            }
+            if (r.state === "voided" && r.spent !== null) problems.push(`job ${i}: voided with spent`);
+            const t = totals.get(r.period) ?? { used: 0, reserved: 0 };
+            if (r.state === "settled") t.used += r.spent ?? 0;
+            if (r.state === "reserved") t.reserved += r.reserved;
+            totals.set(r.period, t);
+          }
+          for (const now of [JAN_LAST, FEB_FIRST]) {
+            const u = await ledger.usage(tenant, sc.quota, now);
+            const want = totals.get(periodOf(now)) ?? { used: 0, reserved: 0 };
+            observe(u, `final ${u.period}`);
+            if (u.used !== want.used || u.reserved !== want.reserved) {
+              problems.push(
+                `${u.period}: usage ${u.used}/${u.reserved}, reservations say ${want.used}/${want.reserved}`,
+              );
+            }
+          }
+          expect(problems).toEqual([]);
+        }),
+        { numRuns: RUNS[name] ?? 60 },
+      );
+    });
+  });
+}
