@@ -6,6 +6,7 @@ import { mintDevToken } from "../../../edge/src/auth/dev-token.ts";
 import { createSecretKeySource, type KeySource } from "../../../edge/src/auth/key-source.ts";
 import { type EdgeConfig, makeConfig } from "../../../edge/src/config.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
+import type { JobStore } from "../../../edge/src/jobs/types.ts";
 import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts";
 import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/src/pool/types.ts";
 import { createMemoryRateLimiter } from "../../../edge/src/ratelimit/memory.ts";
@@ -60,6 +61,7 @@ export function testApp(
     ledger?: Ledger;
     rateLimiter?: RateLimiter;
     idempotency?: IdempotencyStore;
+    jobs?: JobStore;
   } = {},
 ): TestApp {
   const clock = { t: NOW, now() { return this.t; } };
@@ -75,6 +77,7 @@ export function testApp(
     pool,
     clock,
     config,
+    jobs: over.jobs,
   });
   const token = (c: { sub?: string; tier?: string } = {}) =>
     mintDevToken({ sub: c.sub ?? "alice", tier: c.tier ?? "pro", secret: SECRET, now: clock.t });
