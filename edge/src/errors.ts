@@ -69,7 +69,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof z.ZodError) return fromZod(err);
   if (err instanceof HTTPException) {
-    if (err.status === 413) return new ApiError("request_too_large", "body_too_large", "The request body is too large.");
+    if (err.status === 413)
+      return new ApiError("request_too_large", "body_too_large", "The request body is too large.");
     if (err.status === 401) return unauthorized();
     if (err.status === 404) return notFound();
     if (err.status === 400) return invalidRequest("invalid_request", "The request is malformed.");

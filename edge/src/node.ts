@@ -37,7 +37,9 @@ const app = createApp({
 const port = Number(env.PORT || env.GG_EDGE_PORT || 8787);
 const hostname = env.GG_HOST || "127.0.0.1";
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
-  console.log(`[edge] listening on http://${hostname}:${info.port} (workers: ${workers.join(", ")}; ledger: ${ledgerPath})`);
+  console.log(
+    `[edge] listening on http://${hostname}:${info.port} (workers: ${workers.join(", ")}; ledger: ${ledgerPath})`,
+  );
 });
 
 let stopping = false;

@@ -54,7 +54,10 @@ const gen = await app.request("/v1/images/generations", {
   headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
   body: JSON.stringify({ prompt: "x" }),
 });
-check(gen.status === 503 && gen.headers.get("retry-after") === "1" && dispatched === 1, "admission reaches the pool (no capacity: 503)");
+check(
+  gen.status === 503 && gen.headers.get("retry-after") === "1" && dispatched === 1,
+  "admission reaches the pool (no capacity: 503)",
+);
 
 const openapi = await app.request("/openapi.json");
 check(openapi.status === 200 && (await openapi.json()).openapi === "3.1.0", "GET /openapi.json");

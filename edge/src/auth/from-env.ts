@@ -13,7 +13,9 @@ export function keysFromEnv(env: EnvMap, opts: KeysFromEnvOptions = {}): KeySour
   const keys: KeySource[] = [];
   if (env.GG_JWT_SECRET) keys.push(createSecretKeySource(env.GG_JWT_SECRET));
   if (env.GG_JWKS_URL) {
-    const algorithms = env.GG_JWKS_ALGORITHMS?.split(",").map((s) => s.trim()).filter(Boolean);
+    const algorithms = env.GG_JWKS_ALGORITHMS?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     keys.push(createJwksKeySource(env.GG_JWKS_URL, { algorithms, fetch: opts.fetch }));
   }
   if (keys.length === 0) {

@@ -69,7 +69,8 @@ export async function verifyToken(token: string, o: VerifyOptions): Promise<Call
   }
 
   const { sub, tier } = payload as { sub?: unknown; tier?: unknown };
-  if (typeof sub !== "string" || sub.length === 0 || sub.length > 128) throw unauthorized("invalid_token", "The token's sub claim is invalid.");
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > 128)
+    throw unauthorized("invalid_token", "The token's sub claim is invalid.");
   if (typeof tier !== "string" || !Object.hasOwn(o.tiers, tier))
     throw unauthorized("unknown_tier", "The token's tier is not known.");
   return { tenant: sub, tierName: tier, tier: o.tiers[tier]! };

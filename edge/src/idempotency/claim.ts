@@ -12,14 +12,15 @@ export function readIdempotencyKey(header: string | undefined): string | null {
   let key = header.trim();
   if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) key = key.slice(1, -1);
   if (key.length === 0 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key))
-    throw invalidRequest("invalid_idempotency_key", "Idempotency-Key must be 1-255 visible ASCII characters.", "Idempotency-Key");
+    throw invalidRequest(
+      "invalid_idempotency_key",
+      "Idempotency-Key must be 1-255 visible ASCII characters.",
+      "Idempotency-Key",
+    );
   return key;
 }
 
-export type Claim =
-  | { kind: "none" }
-  | { kind: "new"; key: string }
-  | { kind: "existing"; record: IdempotencyRecord };
+export type Claim = { kind: "none" } | { kind: "new"; key: string } | { kind: "existing"; record: IdempotencyRecord };
 
 /** Claim (tenant, key) for `jobId`, or return the record holding it; 422 when the body differs. */
 export async function claimKey(
@@ -44,11 +45,16 @@ export async function claimKey(
 }
 
 export const stillRunning = () =>
-  new ApiError("idempotency_error", "idempotency_in_progress", "A request with this Idempotency-Key is still running.", {
-    status: 409,
-    param: "Idempotency-Key",
-    headers: { "retry-after": "1" },
-  });
+  new ApiError(
+    "idempotency_error",
+    "idempotency_in_progress",
+    "A request with this Idempotency-Key is still running.",
+    {
+      status: 409,
+      param: "Idempotency-Key",
+      headers: { "retry-after": "1" },
+    },
+  );
 
 /** Release a claim without failing the request that was already failing. */
 export async function releaseQuietly(store: IdempotencyStore, tenant: string, claim: Claim): Promise<void> {

@@ -44,8 +44,7 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions): JobStore {
 
   function sweep(): void {
     const now = clock.now();
-    for (const [id, e] of jobs)
-      if (e.rec.finished_at !== null && now - e.rec.finished_at > ttlMs) drop(id, e);
+    for (const [id, e] of jobs) if (e.rec.finished_at !== null && now - e.rec.finished_at > ttlMs) drop(id, e);
     if (jobs.size < maxJobs) return;
     for (const [id, e] of jobs) {
       if (jobs.size < maxJobs) break;

@@ -3,7 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import { ApiError } from "../errors.ts";
 
 export function requestBodyLimit(maxBytes: number) {
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new Error("requestBodyLimit: maxBytes must be a positive integer");
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0)
+    throw new Error("requestBodyLimit: maxBytes must be a positive integer");
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {

@@ -10,7 +10,8 @@ export interface RateLimitOptions {
 }
 
 export function rateLimit(options: RateLimitOptions) {
-  if (!options?.limiter || typeof options.limiter.take !== "function") throw new Error("rateLimit: a limiter is required");
+  if (!options?.limiter || typeof options.limiter.take !== "function")
+    throw new Error("rateLimit: a limiter is required");
   if (!options.clock) throw new Error("rateLimit: clock is required");
   const { limiter, clock } = options;
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -20,7 +21,11 @@ export function rateLimit(options: RateLimitOptions) {
     if (!decision.ok) {
       const retry = Math.max(1, Math.ceil(decision.retryAfterSeconds));
       throw new ApiError("rate_limit_error", "rate_limited", `Too many requests; the limit is ${rpm} per minute.`, {
-        headers: { "retry-after": String(retry), ratelimit: `"default";r=0;t=${retry}`, "ratelimit-policy": `"default";q=${rpm};w=60` },
+        headers: {
+          "retry-after": String(retry),
+          ratelimit: `"default";r=0;t=${retry}`,
+          "ratelimit-policy": `"default";q=${rpm};w=60`,
+        },
       });
     }
     await next();

@@ -19,7 +19,10 @@ interface Doc {
 
 function operation(method: string, path: string, op: Operation): string {
   const params = (op.parameters ?? [])
-    .map((p) => `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ", required" : ""})${p.description ? ` — ${esc(p.description)}` : ""}</li>`)
+    .map(
+      (p) =>
+        `<li><code>${esc(p.name)}</code> (${esc(p.in)}${p.required ? ", required" : ""})${p.description ? ` — ${esc(p.description)}` : ""}</li>`,
+    )
     .join("");
   const body = op.requestBody?.content["application/json"]?.schema.$ref?.split("/").pop();
   const responses = Object.entries(op.responses)
@@ -36,7 +39,10 @@ export function renderDocs(doc: Doc): string {
     .flatMap(([path, methods]) => Object.entries(methods).map(([m, op]) => operation(m, path, op)))
     .join("\n");
   const schemas = Object.entries(doc.components.schemas)
-    .map(([name, s]) => `<section id="schema-${esc(name)}"><h3>${esc(name)}</h3><pre>${esc(JSON.stringify(s, null, 2))}</pre></section>`)
+    .map(
+      ([name, s]) =>
+        `<section id="schema-${esc(name)}"><h3>${esc(name)}</h3><pre>${esc(JSON.stringify(s, null, 2))}</pre></section>`,
+    )
     .join("\n");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(doc.info.title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

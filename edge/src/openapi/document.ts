@@ -50,7 +50,12 @@ const Job = z.object({
   seed: z.number().int(),
   max_nfe: z.number().int(),
   events_url: z.string(),
-  result: z.object({ images: z.array(z.object({ url: z.string().optional(), width: z.number(), height: z.number() })), seed: z.number() }).nullable(),
+  result: z
+    .object({
+      images: z.array(z.object({ url: z.string().optional(), width: z.number(), height: z.number() })),
+      seed: z.number(),
+    })
+    .nullable(),
   usage: PriceUsage,
   error: ErrorEnvelopeSchema.shape.error.nullable(),
 });
@@ -84,7 +89,14 @@ const PoliciesResponse = z.object({
 });
 const ModelsResponse = z.object({
   object: z.literal("list"),
-  data: z.array(z.object({ id: z.string(), object: z.literal("model"), sizes: z.array(z.string()), policies: z.array(PolicyNameSchema) })),
+  data: z.array(
+    z.object({
+      id: z.string(),
+      object: z.literal("model"),
+      sizes: z.array(z.string()),
+      policies: z.array(PolicyNameSchema),
+    }),
+  ),
 });
 
 function schema(s: z.ZodType, io: "input" | "output" = "output"): Record<string, unknown> {
@@ -101,7 +113,8 @@ const idemHeader = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
-  description: "Same key and body within 24 h returns the first response (or joins the running job), billed once; another body: 422; still running: 409.",
+  description:
+    "Same key and body within 24 h returns the first response (or joins the running job), billed once; another body: 422; still running: 409.",
   schema: { type: "string", maxLength: 255 },
 };
 const common = {
@@ -165,7 +178,11 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         get: {
           summary: "A job's status, result and usage",
           parameters: [idParam],
-          responses: { "200": { description: "The job", content: json("Job") }, "401": common["401"], "404": err("Unknown job") },
+          responses: {
+            "200": { description: "The job", content: json("Job") },
+            "401": common["401"],
+            "404": err("Unknown job"),
+          },
         },
       },
       "/v1/jobs/{id}/events": {
@@ -191,14 +208,24 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         post: {
           summary: "Cancel a job at its next step; its usage is what it spent",
           parameters: [idParam],
-          responses: { "202": { description: "Cancel requested", content: json("Job") }, "401": common["401"], "404": err("Unknown job") },
+          responses: {
+            "202": { description: "Cancel requested", content: json("Job") },
+            "401": common["401"],
+            "404": err("Unknown job"),
+          },
         },
       },
       "/v1/usage": {
-        get: { summary: "NFEs used, reserved and left this month, with cost", responses: { "200": { description: "Usage", content: json("UsageResponse") }, "401": common["401"] } },
+        get: {
+          summary: "NFEs used, reserved and left this month, with cost",
+          responses: { "200": { description: "Usage", content: json("UsageResponse") }, "401": common["401"] },
+        },
       },
       "/v1/models": {
-        get: { summary: "Models", responses: { "200": { description: "Models", content: json("ModelsResponse") }, "401": common["401"] } },
+        get: {
+          summary: "Models",
+          responses: { "200": { description: "Models", content: json("ModelsResponse") }, "401": common["401"] },
+        },
       },
       "/v1/policies": {
         get: {
@@ -207,7 +234,9 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         },
       },
       "/healthz": { get: { summary: "Liveness", security: [], responses: { "200": { description: "OK" } } } },
-      "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },
+      "/openapi.json": {
+        get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },

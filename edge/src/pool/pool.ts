@@ -1,5 +1,11 @@
 // createWorkerPool(): least-outstanding routing over GPU workers, with failover and health.
-import { type ErrorBody, ErrorEnvelopeSchema, type WorkerHealth, WorkerHealthSchema, type WorkerJob } from "@guidegate/shared";
+import {
+  type ErrorBody,
+  ErrorEnvelopeSchema,
+  type WorkerHealth,
+  WorkerHealthSchema,
+  type WorkerJob,
+} from "@guidegate/shared";
 import type { Clock } from "../types.ts";
 import { internalSigner } from "./internal-token.ts";
 import { jobEvents } from "./sse.ts";
@@ -97,8 +103,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   function candidates(job: WorkerJob, exclude: ReadonlySet<string> | undefined): WorkerState[] {
     const now = clock.now();
-    if (healthTtlMs > 0)
-      for (const w of workers) if (now - w.healthAt > healthTtlMs) void refreshHealth(w);
+    if (healthTtlMs > 0) for (const w of workers) if (now - w.healthAt > healthTtlMs) void refreshHealth(w);
     const start = rr++ % workers.length;
     const rotated = [...workers.slice(start), ...workers.slice(0, start)];
     return rotated
@@ -162,7 +167,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     if (res.status === 400 || res.status === 422) {
       const body = await errorBody(res);
       throw new JobRejectedError(
-        body ?? { type: "invalid_request_error", code: "rejected_by_worker", message: "The job was rejected.", param: null },
+        body ?? {
+          type: "invalid_request_error",
+          code: "rejected_by_worker",
+          message: "The job was rejected.",
+          param: null,
+        },
       );
     }
     await res.body?.cancel().catch(() => {});

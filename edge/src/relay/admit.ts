@@ -70,7 +70,13 @@ export async function admit(
   signal?: AbortSignal,
 ): Promise<Admitted> {
   const tier = caller.tier;
-  const reserved = await deps.ledger.reserve(caller.tenant, job.job_id, resolved.reserve, tier.monthly_quota_nfe, deps.clock.now());
+  const reserved = await deps.ledger.reserve(
+    caller.tenant,
+    job.job_id,
+    resolved.reserve,
+    tier.monthly_quota_nfe,
+    deps.clock.now(),
+  );
   if (!reserved.ok) {
     if (reserved.reason === "quota_exhausted")
       throw quotaExhausted(

@@ -115,8 +115,7 @@ export class JobRun {
 
       // Our fault: retry on another worker with the same seed; the lost attempt is not billed.
       this.tried.add(d.worker);
-      if (attempt >= this.deps.config.maxAttempts)
-        return this.finish({ event: "failed", error: workerLost }, emit);
+      if (attempt >= this.deps.config.maxAttempts) return this.finish({ event: "failed", error: workerLost }, emit);
       await emit({ event: "retrying", attempt: attempt + 1, reason: "worker_lost" });
       this.lastNfe = 0;
       const next = await this.redispatch();

@@ -3,7 +3,14 @@ import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { type ErrorBody, type GenerationRequest, GenerationRequestSchema, STATUS_OF } from "@guidegate/shared";
 import { ApiError, errorResponse, readJson } from "../errors.ts";
-import { claimKey, type Claim, IDEMPOTENCY_HEADER, readIdempotencyKey, releaseQuietly, stillRunning } from "../idempotency/claim.ts";
+import {
+  claimKey,
+  type Claim,
+  IDEMPOTENCY_HEADER,
+  readIdempotencyKey,
+  releaseQuietly,
+  stillRunning,
+} from "../idempotency/claim.ts";
 import type { IdempotencyRecord } from "../ledger/types.ts";
 import { admit, newJobId, resolveFor, workerJobFor, type Admitted } from "../relay/admit.ts";
 import {
@@ -55,7 +62,9 @@ export function generationRoutes(deps: RouteDeps) {
     }
     await releaseQuietly(deps.idempotency, tenant, claim);
     if (outcome.kind === "failed") throw asApiError(outcome.error);
-    return errorResponse(new ApiError("invalid_request_error", "request_cancelled", "The request was cancelled.", { status: 499 }));
+    return errorResponse(
+      new ApiError("invalid_request_error", "request_cancelled", "The request was cancelled.", { status: 499 }),
+    );
   }
 
   function stream(c: Context<AppEnv>, a: Admitted, req: GenerationRequest, claim: Claim, created: number) {
@@ -84,7 +93,15 @@ export function generationRoutes(deps: RouteDeps) {
       } catch (err) {
         // Never let hono write e.message to the client: send our own sanitized error.
         console.error("[edge] generation stream failed", err);
-        await send("error", streamError({ type: "server_error", code: "internal_error", message: "An internal error occurred.", param: null }));
+        await send(
+          "error",
+          streamError({
+            type: "server_error",
+            code: "internal_error",
+            message: "An internal error occurred.",
+            param: null,
+          }),
+        );
       } finally {
         stopKeepAlive();
         stop();
@@ -106,7 +123,8 @@ export function generationRoutes(deps: RouteDeps) {
         usage: body.usage,
         images: body.data.map((d) => ({ ...d, width: 0, height: 0 })),
       };
-      for (const e of completedEvents(completed, meta, body.id)) await sse.writeSSE({ event: e.type, data: JSON.stringify(e) });
+      for (const e of completedEvents(completed, meta, body.id))
+        await sse.writeSSE({ event: e.type, data: JSON.stringify(e) });
     });
   }
 
@@ -117,7 +135,15 @@ export function generationRoutes(deps: RouteDeps) {
     const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
     const jobId = newJobId(caller.tenant);
     const now = deps.clock.now();
-    const claim = await claimKey(deps.idempotency, { tenant: caller.tenant, key, method: "POST", path: PATH, body: req, jobId, now });
+    const claim = await claimKey(deps.idempotency, {
+      tenant: caller.tenant,
+      key,
+      method: "POST",
+      path: PATH,
+      body: req,
+      jobId,
+      now,
+    });
     if (claim.kind === "existing") {
       if (claim.record.state !== "done" || claim.record.response === null) throw stillRunning();
       return replay(c, claim.record, req, resolved.size);

@@ -51,9 +51,16 @@ export function jobRoutes(deps: RouteDeps) {
     if (ev.event === "started") await jobs.update(id, { status: "running", policy: ev.policy });
     else if (ev.event === "progress") await jobs.update(id, { status: "running", nfe: ev.nfe });
     else if (ev.event === "completed")
-      await jobs.update(id, { status: "completed", nfe: ev.usage.nfe, result: { images: ev.images, seed: ev.seed }, finished_at: now });
-    else if (ev.event === "failed") await jobs.update(id, { status: "failed", nfe: 0, error: ev.error, finished_at: now });
-    else if (ev.event === "cancelled") await jobs.update(id, { status: "cancelled", nfe: ev.usage.nfe, finished_at: now });
+      await jobs.update(id, {
+        status: "completed",
+        nfe: ev.usage.nfe,
+        result: { images: ev.images, seed: ev.seed },
+        finished_at: now,
+      });
+    else if (ev.event === "failed")
+      await jobs.update(id, { status: "failed", nfe: 0, error: ev.error, finished_at: now });
+    else if (ev.event === "cancelled")
+      await jobs.update(id, { status: "cancelled", nfe: ev.usage.nfe, finished_at: now });
     await jobs.append(id, ev);
   }
 
@@ -64,7 +71,15 @@ export function jobRoutes(deps: RouteDeps) {
     const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
     const jobId = newJobId(caller.tenant);
     const now = deps.clock.now();
-    const claim = await claimKey(deps.idempotency, { tenant: caller.tenant, key, method: "POST", path: "/v1/jobs", body: req, jobId, now });
+    const claim = await claimKey(deps.idempotency, {
+      tenant: caller.tenant,
+      key,
+      method: "POST",
+      path: "/v1/jobs",
+      body: req,
+      jobId,
+      now,
+    });
     if (claim.kind === "existing") {
       // Same key, same body: join the job the first request started (billed once).
       const id = claim.record.job_id;

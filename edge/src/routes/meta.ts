@@ -7,15 +7,23 @@ import type { RouteDeps } from "./context.ts";
 
 export function metaRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
-  let doc: ReturnType<typeof openApiDocument> | null = null; // built on first use (Workers' start-up budget)
+  // Built on first use: Workers allow ~1 s of start-up work per isolate.
+  let doc: ReturnType<typeof openApiDocument> | null = null;
   let page: string | null = null;
-  const document = () => (doc ??= openApiDocument(deps.config));
+  const document = () => {
+    doc ??= openApiDocument(deps.config);
+    return doc;
+  };
+  const docsPage = () => {
+    page ??= renderDocs(document());
+    return page;
+  };
 
   app.get("/healthz", (c) => {
     const workers = deps.pool.status();
     return c.json({ ok: true, workers_up: workers.filter((w) => w.up).length, workers: workers.length });
   });
   app.get("/openapi.json", (c) => c.json(document()));
-  app.get("/docs", (c) => c.html((page ??= renderDocs(document()))));
+  app.get("/docs", (c) => c.html(docsPage()));
   return app;
 }

@@ -79,12 +79,17 @@ export function resolveGeneration(
       "size",
     );
 
-  if (req.n > tier.max_n) throw forbidden("limit_exceeded", `n may be at most ${tier.max_n} in the ${tierName} tier.`, "n");
+  if (req.n > tier.max_n)
+    throw forbidden("limit_exceeded", `n may be at most ${tier.max_n} in the ${tierName} tier.`, "n");
   const steps = req.steps ?? Math.min(defaultSteps, tier.max_steps);
   if (steps > tier.max_steps)
     throw forbidden("limit_exceeded", `steps may be at most ${tier.max_steps} in the ${tierName} tier.`, "steps");
   if (req.negative_prompt !== undefined && !model.negative_prompt)
-    throw invalidRequest("unsupported_parameter", `Model "${model.id}" does not take a negative prompt.`, "negative_prompt");
+    throw invalidRequest(
+      "unsupported_parameter",
+      `Model "${model.id}" does not take a negative prompt.`,
+      "negative_prompt",
+    );
 
   const guidance = chooseGuidance(tierName, tier, model, req);
   const bound = req.n * nfeBound(guidance, steps);

@@ -28,7 +28,10 @@ interface Claims {
 function claimsJwt(c: Claims): SignJWT {
   const payload: Record<string, unknown> = {};
   if (c.tier !== null) payload.tier = c.tier ?? "pro";
-  const jwt = new SignJWT(payload).setIssuer(c.iss ?? ISS).setAudience(c.aud ?? AUD).setIssuedAt(NOW / 1000);
+  const jwt = new SignJWT(payload)
+    .setIssuer(c.iss ?? ISS)
+    .setAudience(c.aud ?? AUD)
+    .setIssuedAt(NOW / 1000);
   if (c.sub !== null) jwt.setSubject(c.sub ?? "alice");
   if (c.exp !== null) jwt.setExpirationTime(NOW / 1000 + (c.exp ?? 600));
   if (c.nbf !== undefined) jwt.setNotBefore(NOW / 1000 + c.nbf);
@@ -55,7 +58,7 @@ beforeAll(async () => {
       { ...(await exportJWK(ed.publicKey)), kid: "ed", alg: "EdDSA", use: "sig" },
     ],
   };
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     jwksHits++;
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify(jwks));
@@ -93,7 +96,12 @@ describe("HS256 secret source", () => {
 
   it("rejects alg none", async () => {
     const t = testApp();
-    const token = new UnsecuredJWT({ tier: "pro" }).setSubject("alice").setIssuer(ISS).setAudience(AUD).setExpirationTime(NOW / 1000 + 600).encode();
+    const token = new UnsecuredJWT({ tier: "pro" })
+      .setSubject("alice")
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setExpirationTime(NOW / 1000 + 600)
+      .encode();
     await expect401(t, token);
   });
 
@@ -119,7 +127,9 @@ describe("HS256 secret source", () => {
     const t = testApp();
     expect((await expect401(t, await hs({ exp: -10 }))).code).toBe("token_expired");
     await expect401(t, await hs({ nbf: 60 }));
-    expect((await t.app.request("/v1/models", { headers: { authorization: `Bearer ${await hs({ exp: -3 })}` } })).status).toBe(200);
+    expect(
+      (await t.app.request("/v1/models", { headers: { authorization: `Bearer ${await hs({ exp: -3 })}` } })).status,
+    ).toBe(200);
   });
 
   it("requires iss, aud, sub, tier and exp, and a known tier", async () => {
@@ -160,7 +170,9 @@ describe("JWKS sources", () => {
   it("rejects an HS256 token signed with the public key's bytes (HS/RS confusion)", async () => {
     const pem = await exportSPKI(rsa.publicKey);
     const forged = await claimsJwt({}).setProtectedHeader({ alg: "HS256", kid: "rsa" }).sign(enc(pem));
-    const forgedN = await claimsJwt({}).setProtectedHeader({ alg: "HS256" }).sign(enc(JSON.stringify(jwks.keys[0])));
+    const forgedN = await claimsJwt({})
+      .setProtectedHeader({ alg: "HS256" })
+      .sign(enc(JSON.stringify(jwks.keys[0])));
     for (const keys of [
       [createJwksKeySource(jwksUrl)],
       [createLocalJwksKeySource(jwks)],
@@ -196,14 +208,19 @@ describe("access_token query parameter", () => {
   it("is accepted only on GET /v1/jobs/{id}/events", async () => {
     const t = testApp();
     const token = await hs();
-    const events = await t.app.request(`/v1/jobs/job_0000000000000000aaaaaaaaaaaaaaaaaaaaaaaa/events?access_token=${token}`);
+    const events = await t.app.request(
+      `/v1/jobs/job_0000000000000000aaaaaaaaaaaaaaaaaaaaaaaa/events?access_token=${token}`,
+    );
     expect(events.status).toBe(404); // authenticated; the job does not exist
     expect((await envelopeOf(events)).type).toBe("not_found_error");
     const models = await t.app.request(`/v1/models?access_token=${token}`);
     expect(models.status).toBe(401);
     const job = await t.app.request(`/v1/jobs/job_0000000000000000aaaaaaaaaaaaaaaaaaaaaaaa?access_token=${token}`);
     expect(job.status).toBe(401);
-    const post = await t.app.request(`/v1/images/generations?access_token=${token}`, { method: "POST", body: JSON.stringify(GEN) });
+    const post = await t.app.request(`/v1/images/generations?access_token=${token}`, {
+      method: "POST",
+      body: JSON.stringify(GEN),
+    });
     expect(post.status).toBe(401);
     expect(t.pool.dispatched).toHaveLength(0);
   });
@@ -217,7 +234,13 @@ describe("start-up validation", () => {
     expect(() => createJwksKeySource("ftp://x/jwks")).toThrow(/http/);
     expect(() => createJwksKeySource(jwksUrl, { algorithms: ["HS256"] })).toThrow(/not allowed/);
     expect(() => createLocalJwksKeySource({ keys: [] })).toThrow();
-    const base = { keys: [createSecretKeySource(SECRET)], issuer: ISS, audience: AUD, tiers: { eco: {} as never }, clock: { now: () => 0 } };
+    const base = {
+      keys: [createSecretKeySource(SECRET)],
+      issuer: ISS,
+      audience: AUD,
+      tiers: { eco: {} as never },
+      clock: { now: () => 0 },
+    };
     expect(() => tenantAuth({ ...base, keys: [] })).toThrow(/key source/);
     expect(() => tenantAuth({ ...base, issuer: "" })).toThrow(/issuer/);
     expect(() => tenantAuth({ ...base, audience: "" })).toThrow(/audience/);

@@ -7,7 +7,13 @@ import { envelopeOf, NOW, testApp } from "./support.ts";
 const PATH = "/v1/images/generations";
 const BODY = { prompt: "a red circle", seed: 1 };
 
-async function seed(t: ReturnType<typeof testApp>, path: string, body: unknown, key: string, jobId = "job_0000000000000000aaaaaaaaaaaaaaaaaaaaaaaa") {
+async function seed(
+  t: ReturnType<typeof testApp>,
+  path: string,
+  body: unknown,
+  key: string,
+  jobId = "job_0000000000000000aaaaaaaaaaaaaaaaaaaaaaaa",
+) {
   const fp = await fingerprint("POST", path, GenerationRequestSchema.parse(body));
   const r = await t.idempotency.begin({ tenant: "alice", key, fingerprint: fp, job_id: jobId, created_at: NOW }, NOW);
   expect(r.kind).toBe("new");
@@ -34,7 +40,13 @@ describe("Idempotency-Key", () => {
   it("same body after it finished: the first response, replayed", async () => {
     const t = testApp();
     await seed(t, PATH, BODY, "k3");
-    const first = { created: 1, id: "job_x", seed: 1, data: [{ url: "https://s3/x.png" }], usage: { nfe: 30, cost_micro_usd: 1500 } };
+    const first = {
+      created: 1,
+      id: "job_x",
+      seed: 1,
+      data: [{ url: "https://s3/x.png" }],
+      usage: { nfe: 30, cost_micro_usd: 1500 },
+    };
     await t.idempotency.finish("alice", "k3", 200, JSON.stringify(first));
     const res = await t.post(PATH, BODY, { headers: { "idempotency-key": '"k3"' } });
     expect(res.status).toBe(200);
@@ -46,7 +58,9 @@ describe("Idempotency-Key", () => {
   it("keys are per tenant", async () => {
     const t = testApp();
     await seed(t, PATH, BODY, "k4");
-    expect((await t.post(PATH, { ...BODY, seed: 9 }, { sub: "bob", headers: { "idempotency-key": "k4" } })).status).toBe(503);
+    expect(
+      (await t.post(PATH, { ...BODY, seed: 9 }, { sub: "bob", headers: { "idempotency-key": "k4" } })).status,
+    ).toBe(503);
   });
 
   it("a claim that failed before anything billable is released", async () => {

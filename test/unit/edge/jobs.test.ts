@@ -41,11 +41,19 @@ async function filled(events: JobEvent[], over: Partial<JobRecord> = {}) {
 }
 
 const progress = (step: number): JobEvent => ({ event: "progress", step, steps: 4, nfe: step * 2 });
-const done: JobEvent = { event: "completed", images: [{ url: "https://s3/x.png", width: 32, height: 32 }], seed: 7, usage: { nfe: 8, cost_micro_usd: 400 } };
+const done: JobEvent = {
+  event: "completed",
+  images: [{ url: "https://s3/x.png", width: 32, height: 32 }],
+  seed: 7,
+  usage: { nfe: 8, cost_micro_usd: 400 },
+};
 
 describe("GET /v1/jobs/{id}/events", () => {
   it("replays from the start with id/event/data, and ends after the terminal event", async () => {
-    const jobs = await filled([{ event: "started", policy: "cfg", steps: 4, seed: 7, max_nfe: 8 }, progress(1), progress(2), done], { status: "completed", finished_at: NOW });
+    const jobs = await filled(
+      [{ event: "started", policy: "cfg", steps: 4, seed: 7, max_nfe: 8 }, progress(1), progress(2), done],
+      { status: "completed", finished_at: NOW },
+    );
     const t = testApp({ jobs });
     const res = await t.get(`/v1/jobs/${ID}/events`);
     expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
@@ -107,10 +115,21 @@ describe("GET /v1/jobs/{id}/events", () => {
 
 describe("GET /v1/jobs/{id} and cancel", () => {
   it("shows status, result and priced usage", async () => {
-    const jobs = await filled([done], { status: "completed", finished_at: NOW, nfe: 8, result: { images: [{ url: "https://s3/x.png", width: 32, height: 32 }], seed: 7 } });
+    const jobs = await filled([done], {
+      status: "completed",
+      finished_at: NOW,
+      nfe: 8,
+      result: { images: [{ url: "https://s3/x.png", width: 32, height: 32 }], seed: 7 },
+    });
     const t = testApp({ jobs });
     const body = await (await t.get(`/v1/jobs/${ID}`)).json();
-    expect(body).toMatchObject({ id: ID, status: "completed", seed: 7, usage: { nfe: 8, cost_micro_usd: 400 }, events_url: `/v1/jobs/${ID}/events` });
+    expect(body).toMatchObject({
+      id: ID,
+      status: "completed",
+      seed: 7,
+      usage: { nfe: 8, cost_micro_usd: 400 },
+      events_url: `/v1/jobs/${ID}/events`,
+    });
   });
 
   it("cancel of a job consumed elsewhere goes straight to its worker; a finished job is left alone", async () => {
@@ -120,7 +139,9 @@ describe("GET /v1/jobs/{id} and cancel", () => {
     expect(res.status).toBe(202);
     expect(t.pool.cancelled).toEqual([ID]);
     await jobs.update(ID, { status: "completed", finished_at: NOW });
-    expect(((await (await t.post(`/v1/jobs/${ID}/cancel`, {})).json()) as { cancel_requested: boolean }).cancel_requested).toBe(false);
+    expect(
+      ((await (await t.post(`/v1/jobs/${ID}/cancel`, {})).json()) as { cancel_requested: boolean }).cancel_requested,
+    ).toBe(false);
     expect(t.pool.cancelled).toHaveLength(1);
   });
 });
@@ -130,7 +151,8 @@ describe("memory JobStore bounds", () => {
     let now = NOW;
     const jobs = createMemoryJobStore({ clock: { now: () => now }, ttlMs: 1000, maxPreviewBytesPerJob: 10 });
     await jobs.create(record());
-    for (let i = 0; i < 5; i++) await jobs.append(ID, { event: "preview", step: i, index: 0, b64_png: "abcd", width: 1, height: 1 });
+    for (let i = 0; i < 5; i++)
+      await jobs.append(ID, { event: "preview", step: i, index: 0, b64_png: "abcd", width: 1, height: 1 });
     await jobs.append(ID, done);
     const kept = await jobs.events(ID, 0);
     expect(kept.map((e) => e.seq)).toEqual([4, 5, 6]); // two newest previews (8 bytes) and the terminal event

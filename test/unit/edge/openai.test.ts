@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { PartialPicker, previewEveryFor } from "../../../edge/src/relay/openai.ts";
 
-const preview = (step: number, index = 0) => ({ event: "preview" as const, step, index, b64_png: "x", width: 32, height: 32 });
+const preview = (step: number, index = 0) => ({
+  event: "preview" as const,
+  step,
+  index,
+  b64_png: "x",
+  width: 32,
+  height: 32,
+});
 
 describe("PartialPicker", () => {
   it("picks partial_images previews spread evenly, online", () => {

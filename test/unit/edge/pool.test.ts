@@ -46,7 +46,10 @@ function sse(text: string, signal?: AbortSignal | null, end = false): Response {
   return new Response(body, { headers: { "content-type": "text/event-stream" } });
 }
 const envelope = (status: number, type: string, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify({ error: { type, code: "x", message: "m", param: null } }), { status, headers: { "content-type": "application/json", ...headers } });
+  new Response(JSON.stringify({ error: { type, code: "x", message: "m", param: null } }), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
 
 const make = (f: typeof fetch, workers = ["http://w1", "http://w2"]) =>
   createWorkerPool({ workers, internalSecret: SECRET, clock, fetch: f, healthTtlMs: 0 });
@@ -59,7 +62,9 @@ describe("createWorkerPool", () => {
   });
 
   it("POSTs the job with a short-lived internal token for that job", async () => {
-    const { f, calls } = fakeFetch((_u, init) => sse('id: 1\nevent: queued\ndata: {"event":"queued","position":0}\n\n', init.signal));
+    const { f, calls } = fakeFetch((_u, init) =>
+      sse('id: 1\nevent: queued\ndata: {"event":"queued","position":0}\n\n', init.signal),
+    );
     const d = await make(f).dispatch(job("job_token_test"));
     const { url, init } = calls[0]!;
     expect(url).toBe("http://w1/internal/jobs");
@@ -115,11 +120,13 @@ describe("createWorkerPool", () => {
   });
 
   it("rejects events that break the contract", async () => {
-    const { f } = fakeFetch(() => sse("event: progress\ndata: {\"event\":\"progress\",\"step\":\"x\"}\n\n", null, true));
+    const { f } = fakeFetch(() => sse('event: progress\ndata: {"event":"progress","step":"x"}\n\n', null, true));
     const d = await make(f).dispatch(job());
-    await expect((async () => {
-      for await (const _ of d.events);
-    })()).rejects.toBeInstanceOf(WorkerProtocolError);
+    await expect(
+      (async () => {
+        for await (const _ of d.events);
+      })(),
+    ).rejects.toBeInstanceOf(WorkerProtocolError);
   });
 
   it("close() aborts the upstream request (which cancels on the worker)", async () => {

@@ -77,7 +77,10 @@ function pool(dispatches: Array<ReturnType<typeof scripted> | Error>, cancelOk =
   return { p, calls, cancels };
 }
 
-async function setup(dispatches: Array<ReturnType<typeof scripted> | Error>, opts: { cancelOk?: boolean; maxAttempts?: number } = {}) {
+async function setup(
+  dispatches: Array<ReturnType<typeof scripted> | Error>,
+  opts: { cancelOk?: boolean; maxAttempts?: number } = {},
+) {
   const ledger = createMemoryLedger();
   const settle = vi.spyOn(ledger, "settle");
   const voidSpy = vi.spyOn(ledger, "void");
@@ -89,7 +92,12 @@ async function setup(dispatches: Array<ReturnType<typeof scripted> | Error>, opt
   return { ledger, settle, voidSpy, j, run, calls, cancels, seen, sink: (e: JobEvent) => void seen.push(e) };
 }
 
-const completed = (nfe: number): JobEvent => ({ event: "completed", images: [{ url: "u", key: "secret/key", width: 32, height: 32 }], seed: 7, usage: { nfe } });
+const completed = (nfe: number): JobEvent => ({
+  event: "completed",
+  images: [{ url: "u", key: "secret/key", width: 32, height: 32 }],
+  seed: 7,
+  usage: { nfe },
+});
 
 describe("JobRun", () => {
   it("settles the NFEs the worker reported, priced, once", async () => {
@@ -115,7 +123,11 @@ describe("JobRun", () => {
     const s = await setup([d]);
     await s.run.start();
     d.push({ event: "progress", step: 3, steps: 10, nfe: 6 });
-    d.push({ event: "failed", error: { type: "server_error", code: "oom", message: "out of memory", param: null }, usage: { nfe: 6 } });
+    d.push({
+      event: "failed",
+      error: { type: "server_error", code: "oom", message: "out of memory", param: null },
+      usage: { nfe: 6 },
+    });
     const out = await s.run.run(s.sink);
     expect(out.kind).toBe("failed");
     expect(s.voidSpy).toHaveBeenCalledTimes(1);

@@ -49,7 +49,11 @@ export interface TestApp {
   clock: Clock & { t: number };
   config: EdgeConfig;
   token(claims?: { sub?: string; tier?: string }): Promise<string>;
-  post(path: string, body: unknown, opts?: { tier?: string; sub?: string; headers?: Record<string, string> }): Promise<Response>;
+  post(
+    path: string,
+    body: unknown,
+    opts?: { tier?: string; sub?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
   get(path: string, opts?: { tier?: string; sub?: string; headers?: Record<string, string> }): Promise<Response>;
 }
 
@@ -64,7 +68,12 @@ export function testApp(
     jobs?: JobStore;
   } = {},
 ): TestApp {
-  const clock = { t: NOW, now() { return this.t; } };
+  const clock = {
+    t: NOW,
+    now() {
+      return this.t;
+    },
+  };
   const config = makeConfig({ keepAliveMs: 0, ...over.config });
   const pool = over.pool ?? recordingPool();
   const ledger = over.ledger ?? createMemoryLedger();
@@ -95,7 +104,11 @@ export function testApp(
     token,
     async post(path, body, o = {}) {
       const headers = { "content-type": "application/json", ...(await headersFor(o)) };
-      return app.request(path, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+      return app.request(path, {
+        method: "POST",
+        headers,
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
     },
     async get(path, o = {}) {
       return app.request(path, { headers: await headersFor(o) });
@@ -104,7 +117,9 @@ export function testApp(
 }
 
 /** Asserts the shared error envelope and returns its body. */
-export async function envelopeOf(res: Response): Promise<{ type: string; code: string; message: string; param: string | null }> {
+export async function envelopeOf(
+  res: Response,
+): Promise<{ type: string; code: string; message: string; param: string | null }> {
   const body = (await res.json()) as { error: { type: string; code: string; message: string; param: string | null } };
   if (!body.error || typeof body.error.message !== "string" || !("param" in body.error))
     throw new Error(`not an error envelope: ${JSON.stringify(body)}`);

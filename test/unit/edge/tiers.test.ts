@@ -30,7 +30,13 @@ describe("policy choice and reservation", () => {
 
   it("falls back to the next default policy the model supports", () => {
     const model = { ...DEFAULT_MODELS[0]!, policies: ["none" as const, "ag" as const] };
-    const r = resolveGeneration("eco", DEFAULT_TIERS.eco!, { prompt: "x", n: 1, response_format: "url", output_format: "png", stream: false, partial_images: 0 }, [model], 20);
+    const r = resolveGeneration(
+      "eco",
+      DEFAULT_TIERS.eco!,
+      { prompt: "x", n: 1, response_format: "url", output_format: "png", stream: false, partial_images: 0 },
+      [model],
+      20,
+    );
     expect(r.guidance.policy).toBe("ag");
   });
 
@@ -86,7 +92,10 @@ describe("GET /v1/policies and /v1/models", () => {
 
   it("lists models", async () => {
     const t = testApp();
-    const body = (await (await t.get("/v1/models")).json()) as { object: string; data: Array<{ id: string; sizes: string[] }> };
+    const body = (await (await t.get("/v1/models")).json()) as {
+      object: string;
+      data: Array<{ id: string; sizes: string[] }>;
+    };
     expect(body.object).toBe("list");
     expect(body.data[0]).toMatchObject({ id: "shapes-32", sizes: ["32x32"] });
   });
@@ -102,7 +111,15 @@ describe("meta routes", () => {
       components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
     };
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/images/generations", "/v1/jobs", "/v1/jobs/{id}/events", "/v1/usage", "/v1/policies"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/images/generations",
+        "/v1/jobs",
+        "/v1/jobs/{id}/events",
+        "/v1/usage",
+        "/v1/policies",
+      ]),
+    );
     expect(doc.components.schemas.GenerationRequest!.properties).toHaveProperty("guidance");
     const html = await (await t.app.request("/docs")).text();
     expect(html).toContain("<!doctype html>");

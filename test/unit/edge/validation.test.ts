@@ -33,9 +33,17 @@ describe("request validation (400)", () => {
     await expectError(await t.post(PATH, { prompt: "x", seed: -1 }), 400, "seed");
     await expectError(await t.post(PATH, { prompt: "x", seed: 2 ** 32 }), 400, "seed");
     await expectError(await t.post(PATH, { prompt: "x", partial_images: 4 }), 400, "partial_images");
-    await expectError(await t.post(PATH, { prompt: "x", guidance: { policy: "cfg", scale: 99 } }), 400, "guidance.scale");
+    await expectError(
+      await t.post(PATH, { prompt: "x", guidance: { policy: "cfg", scale: 99 } }),
+      400,
+      "guidance.scale",
+    );
     await expectError(await t.post(PATH, { prompt: "x", guidance: { policy: "nope" } }), 400, "guidance.policy");
-    await expectError(await t.post(PATH, { prompt: "x", guidance: { policy: "apg", momentum: 0.5 } }), 400, "guidance.momentum");
+    await expectError(
+      await t.post(PATH, { prompt: "x", guidance: { policy: "apg", momentum: 0.5 } }),
+      400,
+      "guidance.momentum",
+    );
     await expectError(await t.post(PATH, { prompt: "x", response_format: "gif" }), 400, "response_format");
     await expectError(await t.post("/v1/jobs", { prompt: "x", steps: 0 }), 400, "steps");
     expect(t.pool.dispatched).toHaveLength(0);
@@ -43,7 +51,9 @@ describe("request validation (400)", () => {
 
   it("rejects unsupported sizes and unknown models", async () => {
     const t = testApp();
-    expect((await expectError(await t.post(PATH, { prompt: "x", size: "64x64" }), 400, "size")).message).toContain("32x32");
+    expect((await expectError(await t.post(PATH, { prompt: "x", size: "64x64" }), 400, "size")).message).toContain(
+      "32x32",
+    );
     await expectError(await t.post(PATH, { prompt: "x", model: "sdxl" }), 400, "model");
     expect(t.pool.dispatched).toHaveLength(0);
   });
@@ -60,11 +70,19 @@ describe("tier limits (403)", () => {
   it("refuses a policy outside the tier, naming it", async () => {
     const t = testApp();
     for (const policy of ["pag", "cfg", "apg"]) {
-      const err = await expectError(await t.post(PATH, { prompt: "x", guidance: { policy } }, { tier: "eco" }), 403, "guidance.policy");
+      const err = await expectError(
+        await t.post(PATH, { prompt: "x", guidance: { policy } }, { tier: "eco" }),
+        403,
+        "guidance.policy",
+      );
       expect(err.type).toBe("permission_error");
       expect(err.message).toContain(`"${policy}"`);
     }
-    await expectError(await t.post(PATH, { prompt: "x", guidance: { policy: "pag" } }, { tier: "standard" }), 403, "guidance.policy");
+    await expectError(
+      await t.post(PATH, { prompt: "x", guidance: { policy: "pag" } }, { tier: "standard" }),
+      403,
+      "guidance.policy",
+    );
     expect(t.pool.dispatched).toHaveLength(0);
   });
 
@@ -81,12 +99,21 @@ describe("tier limits (403)", () => {
     const t = testApp({
       config: {
         models: [
-          { id: "shapes-32", sizes: ["32x32"], policies: ["none", "cfg", "apg", "ag", "linear_ag", "interval", "cfgpp", "cfg_zero_star", "pag"], negative_prompt: true },
+          {
+            id: "shapes-32",
+            sizes: ["32x32"],
+            policies: ["none", "cfg", "apg", "ag", "linear_ag", "interval", "cfgpp", "cfg_zero_star", "pag"],
+            negative_prompt: true,
+          },
           { id: "nopag", sizes: ["64x64"], policies: ["none", "cfg", "apg", "ag"], negative_prompt: true },
         ],
       },
     });
-    const err = await expectError(await t.post(PATH, { prompt: "x", model: "nopag", size: "64x64", guidance: { policy: "pag" } }), 400, "guidance.policy");
+    const err = await expectError(
+      await t.post(PATH, { prompt: "x", model: "nopag", size: "64x64", guidance: { policy: "pag" } }),
+      400,
+      "guidance.policy",
+    );
     expect(err.message).toContain("nopag");
     expect(t.pool.dispatched).toHaveLength(0);
   });
@@ -130,7 +157,11 @@ describe("body limit (413)", () => {
     });
     const res = await t.app.request(PATH, {
       method: "POST",
-      headers: { authorization: `Bearer ${await t.token()}`, "content-type": "application/json", "transfer-encoding": "chunked" },
+      headers: {
+        authorization: `Bearer ${await t.token()}`,
+        "content-type": "application/json",
+        "transfer-encoding": "chunked",
+      },
       body: chunks,
       duplex: "half",
     } as RequestInit);
@@ -159,7 +190,9 @@ describe("errors", () => {
     const text = await res.text();
     expect(res.status).toBe(500);
     expect(text).not.toMatch(/SQLITE|secret|at \w+ \(/);
-    expect(JSON.parse(text)).toEqual({ error: { type: "server_error", code: "internal_error", message: "An internal error occurred.", param: null } });
+    expect(JSON.parse(text)).toEqual({
+      error: { type: "server_error", code: "internal_error", message: "An internal error occurred.", param: null },
+    });
     expect(t.pool.dispatched).toHaveLength(0);
   });
 });
