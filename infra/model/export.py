@@ -65,7 +65,7 @@ dump({"_class_name": "DDIMScheduler", "num_train_timesteps": 1000, "beta_schedul
 added = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False, "normalized": False,
           "special": True} for i, t in enumerate(SPECIALS)]
 dump({"version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
-      "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "Whitespace"},
+      "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "WhitespaceSplit"},
       "post_processor": {"type": "TemplateProcessing",
                          "single": [{"SpecialToken": {"id": "[BOS]", "type_id": 0}},
                                     {"Sequence": {"id": "A", "type_id": 0}},

@@ -21,6 +21,8 @@ export interface GenerateParams {
   guidance: Guidance;
   max_nfe?: number; // whole request
   preview_every?: number;
+  /** Observes or replaces image k's policy (calibration records branch outputs through it). */
+  wrapPolicy?: (policy: GuidancePolicy, image: number) => GuidancePolicy;
 }
 
 /** Progress of one generation, a tagged union like transformers.js' progress events. */
@@ -62,12 +64,15 @@ export async function generate(
     const scheduler = createScheduler(schedulerName, model.schedulerConfig, p.steps);
     const noise = gaussianNoise((p.seed + k) >>> 0);
     const base = createPolicy(p.guidance, model.defaults, p.steps, schedulerName);
-    const policy = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, p.steps) : base;
+    const capped = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, p.steps) : base;
+    const policy = p.wrapPolicy ? p.wrapPolicy(capped, k) : capped;
     return { x: scheduler.initNoise(noise(model.sampleSize)), scheduler, policy, noise, last: null };
   });
 
   let nfe = 0;
   let done = 0;
+  batcher.enter();
+  try {
   for (let i = 0; i < p.steps; i++) {
     if (signal?.aborted) break; // cancellation lands on a step boundary
     const rows: UnetRow[] = [];
@@ -100,6 +105,9 @@ export async function generate(
         await onEvent({ kind: "preview", step: done, index, rgb: pv.rgb, width: pv.width, height: pv.height });
       }
     }
+  }
+  } finally {
+    batcher.exit();
   }
   const cancelled = done < p.steps;
   const images = cancelled ? [] : await Promise.all(trajectories.map((tr) => model.decode(tr.x)));

@@ -1,6 +1,7 @@
 // Groups UNet rows of all running jobs into as few runs as possible: while a run is in
 // flight, new rows wait; when it returns, everything waiting goes in the next run (up to
-// maxBatch). A lone submission waits at most `windowMs` for company.
+// maxBatch). A run starts as soon as every active job has submitted its step, or after
+// `windowMs` when some are still busy between steps.
 import type { DiffusionModel, UnetRow } from "../models/loader.ts";
 
 interface Waiting {
@@ -19,6 +20,7 @@ export class UnetBatcher {
   private queue: Waiting[] = [];
   private running = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private active = 0;
   readonly stats: BatcherStats = { runs: 0, rows: 0, ortMs: 0 };
 
   constructor(
@@ -28,6 +30,15 @@ export class UnetBatcher {
   ) {
     if (!(maxBatch >= 1)) throw new Error("maxBatch must be >= 1");
     if (!(windowMs >= 0)) throw new Error("windowMs must be >= 0");
+  }
+
+  /** A job that will submit steps from now on (pipelines call this around their loop). */
+  enter(): void {
+    this.active++;
+  }
+  exit(): void {
+    this.active--;
+    this.schedule(); // the jobs still waiting may be all that is left
   }
 
   /** Evaluates rows (one job's NFEs for one step); resolves with one output per row. */
@@ -40,10 +51,11 @@ export class UnetBatcher {
   }
 
   private schedule(): void {
-    if (this.running || this.timer) return;
+    if (this.running || this.queue.length === 0) return;
     const pendingRows = this.queue.reduce((s, w) => s + w.rows.length, 0);
-    if (pendingRows >= this.maxBatch || this.windowMs === 0) void this.flush();
-    else this.timer = setTimeout(() => void this.flush(), this.windowMs);
+    const everyoneIn = this.queue.length >= this.active;
+    if (pendingRows >= this.maxBatch || everyoneIn || this.windowMs === 0) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.windowMs);
   }
 
   private async flush(): Promise<void> {
@@ -54,10 +66,11 @@ export class UnetBatcher {
     const batch = this.take();
     try {
       for (const group of this.groups(batch)) await this.runGroup(group);
+    } catch (err) {
+      for (const w of batch) w.reject(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.running = false;
-      // Whatever arrived during the run goes next, without waiting for the window.
-      if (this.queue.length > 0) void this.flush();
+      this.schedule();
     }
   }
 

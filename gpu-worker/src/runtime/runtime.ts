@@ -35,9 +35,7 @@ export class OnnxRuntime {
   }
 
   static async start(options: RuntimeOptions): Promise<OnnxRuntime> {
-    const url = new URL("./thread.ts", import.meta.url);
-    // The thread is TypeScript too: load it through tsx whatever started this process.
-    const worker = new Worker(url, { execArgv: ["--import", "tsx"] });
+    const worker = new Worker(new URL("./thread-entry.mjs", import.meta.url));
     const rt = new OnnxRuntime(worker);
     await rt.call({ op: "init", options });
     return rt;

@@ -1,5 +1,8 @@
 // The runtime thread: the only code that imports onnxruntime-node. run() is synchronous
 // native work, so it lives here and the main thread's event loop stays free.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { parentPort } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import type { Request, Response, RuntimeOptions, SessionInfo, TensorData } from "./protocol.ts";
@@ -27,14 +30,20 @@ function info(s: ort.InferenceSession): SessionInfo {
   return { inputs: meta(s.inputMetadata), outputs: meta(s.outputMetadata) };
 }
 
+/** The CUDA EP is a separate shared library that the npm package does not bundle. */
+function cudaProviderInstalled(): boolean {
+  const pkg = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
+  return existsSync(join(pkg, "bin", "napi-v6", process.platform, process.arch, "libonnxruntime_providers_cuda.so"));
+}
+
 async function handle(req: Request): Promise<Response> {
   switch (req.op) {
     case "init": {
       options = req.options;
-      if (options.provider === "cuda" && !ort.listSupportedBackends().some((b) => b.name === "cuda")) {
+      if (options.provider === "cuda" && !cudaProviderInstalled()) {
         throw new Error(
           "CUDA execution provider requested but this onnxruntime-node build has no CUDA binaries. " +
-            "On a GPU host run `npx onnxruntime-node-install --cuda` or reinstall with ONNXRUNTIME_NODE_INSTALL_CUDA=v12 (see README), or set GG_PROVIDER=cpu.",
+            "On a GPU host run `node script/install.js --onnxruntime-node-install=cuda12` inside node_modules/onnxruntime-node (README, GPU hosts), or set GG_PROVIDER=cpu.",
         );
       }
       return { id: req.id, ok: true };

@@ -1,0 +1,108 @@
+// Quality of a sampling recipe on the shapes model's held-out prompts, measured with the
+// attribute checker: all-attributes adherence, NFE per image, palette distance (artifacts /
+// oversaturation) and diversity across seeds. Real ONNX inference through the worker's own
+// runtime thread, batcher and pipeline.
+import { resolve } from "node:path";
+import type { Guidance, SchedulerName } from "@guidegate/shared";
+import type { EvalItem } from "../../gpu-worker/src/models/manifest.ts";
+import { DiffusionModel } from "../../gpu-worker/src/models/loader.ts";
+import { checkPrompt, paletteDistance, shapeGeometry } from "../../gpu-worker/src/models/shapes/checker.ts";
+import type { ShapesVocabulary } from "../../gpu-worker/src/models/shapes/vocabulary.ts";
+import { generate } from "../../gpu-worker/src/pipeline/generate.ts";
+import { UnetBatcher } from "../../gpu-worker/src/runtime/batcher.ts";
+import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
+
+export interface Recipe {
+  label: string;
+  guidance: Guidance;
+  steps: number;
+  scheduler?: SchedulerName;
+  max_nfe?: number;
+}
+
+export interface Score {
+  label: string;
+  images: number;
+  adherence: number; // fraction with all attributes right
+  perAttribute: { background: number; color: number; shape: number; size: number };
+  unseenAdherence: number; // on attribute triples never seen in training
+  nfePerImage: number;
+  paletteDistance: number; // mean RGB distance of pixels from the nearest palette colour
+}
+
+export interface Bench {
+  rt: OnnxRuntime;
+  model: DiffusionModel;
+  batcher: UnetBatcher;
+  vocabulary: ShapesVocabulary;
+  items: EvalItem[];
+  close(): Promise<void>;
+}
+
+export async function openBench(modelDir = resolve(import.meta.dirname, "../../models/shapes-32"), maxBatch = 32): Promise<Bench> {
+  const rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
+  const model = await DiffusionModel.load(modelDir, rt);
+  const m = model.manifest;
+  if (!m?.palette || !m.shapes || !m.sizes || !m.eval) throw new Error(`${modelDir} has no shapes manifest with an eval set`);
+  const vocabulary: ShapesVocabulary = { palette: m.palette, shapes: m.shapes, sizes: m.sizes, resolution: m.resolution };
+  const batcher = new UnetBatcher(model, maxBatch, 1);
+  return { rt, model, batcher, vocabulary, items: m.eval, close: () => rt.close() };
+}
+
+/** Runs `fn` over items with `concurrency` generations in flight (their NFEs share batches). */
+export async function mapConcurrent<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function render(b: Bench, recipe: Recipe, prompt: string, seed: number): Promise<{ rgb: Uint8Array; nfe: number }> {
+  const res = await generate(b.model, b.batcher, { prompt, n: 1, steps: recipe.steps, scheduler: recipe.scheduler, seed, guidance: recipe.guidance, max_nfe: recipe.max_nfe }, () => {});
+  return { rgb: res.images[0]!, nfe: res.nfe };
+}
+
+export async function score(b: Bench, recipe: Recipe, items = b.items, concurrency = 16): Promise<Score> {
+  const results = await mapConcurrent(items, concurrency, async (item) => {
+    const { rgb, nfe } = await render(b, recipe, item.prompt, item.seed);
+    const check = checkPrompt(rgb, { background: item.background, color: item.color, shape: item.shape, size: item.size }, b.vocabulary);
+    return { check, nfe, dist: paletteDistance(rgb, b.vocabulary.palette), unseen: !item.seen_in_training };
+  });
+  const mean = (f: (r: (typeof results)[number]) => number, rs = results) => rs.reduce((s, r) => s + f(r), 0) / Math.max(1, rs.length);
+  const unseen = results.filter((r) => r.unseen);
+  return {
+    label: recipe.label,
+    images: results.length,
+    adherence: mean((r) => +r.check.all),
+    perAttribute: {
+      background: mean((r) => +r.check.background),
+      color: mean((r) => +r.check.color),
+      shape: mean((r) => +r.check.shape),
+      size: mean((r) => +r.check.size),
+    },
+    unseenAdherence: mean((r) => +r.check.all, unseen),
+    nfePerImage: mean((r) => r.nfe),
+    paletteDistance: mean((r) => r.dist),
+  };
+}
+
+/** Spread of the shape's position and area over seeds for one prompt (higher = more diverse). */
+export async function diversity(b: Bench, recipe: Recipe, prompt: string, seeds: number[]): Promise<{ positionStd: number; areaStd: number }> {
+  const geos = (await mapConcurrent(seeds, 16, async (seed) => shapeGeometry((await render(b, recipe, prompt, seed)).rgb, b.vocabulary))).filter(
+    (g): g is NonNullable<typeof g> => g !== null,
+  );
+  const std = (xs: number[]) => {
+    const m = xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+    return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length));
+  };
+  return { positionStd: Math.hypot(std(geos.map((g) => g.cx)), std(geos.map((g) => g.cy))), areaStd: std(geos.map((g) => g.area)) };
+}
+
+export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -1,0 +1,116 @@
+// `npm run calibrate -- --model models/shapes-32 [--scheduler ddim] [--steps 20]`
+// Measures, for one model / scheduler / step count, what the guidance policies should use
+// and stores it beside the model in calibration.json (the worker loads it as defaults):
+//  - the best CFG scale (adherence on calibration prompts, never the held-out eval set);
+//  - LinearAG's per-step coefficients: OLS of u_i on (c_i, c_{i-1}, u_{i-1}) over full-CFG trajectories;
+//  - AG's truncation threshold: the cheapest threshold whose quality stays within 1 point of CFG.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { type Guidance, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
+import type { GuidancePolicy, LinearAgCoefficients, ModelGuidanceDefaults } from "../gpu-worker/src/guidance/types.ts";
+import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
+import { generate } from "../gpu-worker/src/pipeline/generate.ts";
+import { mapConcurrent, openBench, pct } from "../bench/lib/evaluate.ts";
+import { calibrationPrompts } from "./lib/calibration-prompts.ts";
+import { solveLeastSquares } from "./lib/least-squares.ts";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", default: "models/shapes-32" },
+    scheduler: { type: "string", default: "ddim" },
+    steps: { type: "string", default: "20" },
+    prompts: { type: "string", default: "96" },
+    scales: { type: "string", default: "1.5,2,2.5,3,3.5,4,5" },
+  },
+});
+const dir = resolve(values.model!);
+const scheduler = values.scheduler as SchedulerName;
+const steps = Number(values.steps);
+const b = await openBench(dir);
+// Calibrate against the defaults as they are now, and never let a stale file steer the measurement.
+b.model.defaults.ag_threshold = undefined;
+const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.model.manifest?.eval ?? []);
+console.log(`calibrating ${b.model.name}: ${scheduler} ${steps} steps on ${items.length} calibration prompts`);
+
+interface Run {
+  adherence: number;
+  nfe: number;
+}
+async function run(guidance: Guidance, wrap?: (p: GuidancePolicy, k: number, item: number) => GuidancePolicy): Promise<Run> {
+  const res = await mapConcurrent(items, 16, async (it, idx) => {
+    const out = await generate(b.model, b.batcher, { prompt: it.prompt, n: 1, steps, scheduler, seed: it.seed, guidance, wrapPolicy: wrap ? (p, k) => wrap(p, k, idx) : undefined }, () => {});
+    return { ok: checkPrompt(out.images[0]!, it, b.vocabulary).all, nfe: out.nfe };
+  });
+  return { adherence: res.filter((r) => r.ok).length / res.length, nfe: res.reduce((s, r) => s + r.nfe, 0) / res.length };
+}
+
+// 1. Best CFG scale.
+let best = { scale: 0, adherence: -1, nfe: 0 };
+for (const scale of values.scales!.split(",").map(Number)) {
+  const r = await run({ policy: "cfg", scale });
+  console.log(`  CFG ${scale}: ${pct(r.adherence)}`);
+  if (r.adherence > best.adherence) best = { scale, ...r };
+}
+console.log(`best CFG scale ${best.scale} (${pct(best.adherence)})`);
+
+// 2. LinearAG: record full-CFG trajectories, fit u_i ≈ a·c_i + b·c_{i-1} + d·u_{i-1} per step.
+const traces: Array<Array<{ c: Float32Array; u: Float32Array }>> = items.map(() => []);
+await run({ policy: "cfg", scale: best.scale }, (policy, _k, item) => ({
+  name: policy.name,
+  branches: (ctx) => policy.branches(ctx),
+  combine(ctx, out) {
+    traces[item]![ctx.step] = { c: out.cond!, u: out.uncond! };
+    return policy.combine(ctx, out);
+  },
+}));
+const coefficients: LinearAgCoefficients = { scale: best.scale, steps: [] };
+for (let i = 0; i < steps; i++) {
+  if (i === 0 || linearAgUncondStep(i, steps)) {
+    coefficients.steps.push(null);
+    continue;
+  }
+  const rows: number[][] = [];
+  const target: number[] = [];
+  for (const tr of traces) {
+    const now = tr[i]!;
+    const prev = tr[i - 1]!;
+    for (let k = 0; k < now.c.length; k++) {
+      rows.push([now.c[k]!, prev.c[k]!, prev.u[k]!]);
+      target.push(now.u[k]!);
+    }
+  }
+  const [a, bb, d] = solveLeastSquares(rows, target);
+  coefficients.steps.push([a!, bb!, d!]);
+}
+console.log(`LinearAG coefficients: ${coefficients.steps.map((s) => (s ? s.map((v) => v.toFixed(3)).join("/") : "-")).join(" ")}`);
+
+// 3. AG threshold: sweep from late truncation to early; keep the cheapest within 1 point of CFG.
+let agThreshold = 0.99999;
+let agRun: Run | null = null;
+for (const threshold of [0.99999, 0.9999, 0.9995, 0.999, 0.998, 0.995, 0.99, 0.98]) {
+  const r = await run({ policy: "ag", scale: best.scale, threshold });
+  console.log(`  AG threshold ${threshold}: ${pct(r.adherence)} at ${r.nfe.toFixed(1)} NFE/image`);
+  if (r.adherence >= best.adherence - 0.01 && (!agRun || r.nfe <= agRun.nfe)) {
+    agThreshold = threshold;
+    agRun = r;
+  }
+}
+console.log(`AG threshold ${agThreshold}${agRun ? ` (${pct(agRun.adherence)} at ${agRun.nfe.toFixed(1)} NFE/image)` : ""}`);
+
+const path = join(dir, "calibration.json");
+const previous = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as ModelGuidanceDefaults & { measured?: Record<string, unknown> };
+const key = `${scheduler}:${steps}`;
+const next = {
+  ...previous,
+  scale: best.scale,
+  ag_threshold: agThreshold,
+  linear_ag: { ...(previous.linear_ag ?? {}), [key]: coefficients },
+  measured: {
+    ...(previous.measured ?? {}),
+    [key]: { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, ag: agRun, date: new Date().toISOString().slice(0, 10) },
+  },
+};
+writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`);
+console.log(`wrote ${path}`);
+await b.close();
