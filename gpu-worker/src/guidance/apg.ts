@@ -36,8 +36,9 @@ export const createApg: PolicyFactory = (params, defaults): GuidancePolicy => {
       // Missing uncond (NFE cap): rebuilt from the last ε direction, then the full rule runs on it.
       const u = uncond.resolve(c, out.uncond);
       if (!u) return fromEps(c, ctx);
-      const dc = x0Of(c, ctx);
-      const du = x0Of(u, ctx);
+      // Clamp like the scheduler does: at alphā ≈ 0 the raw x0 is ~1e4 and would poison the momentum.
+      const dc = clamp(x0Of(c, ctx), ctx.clip);
+      const du = clamp(x0Of(u, ctx), ctx.clip);
       const diff = new Float64Array(dc.length);
       for (let k = 0; k < dc.length; k++) diff[k] = dc[k]! - du[k]!;
       if (beta !== 0) {
@@ -61,3 +62,8 @@ export const createApg: PolicyFactory = (params, defaults): GuidancePolicy => {
     },
   };
 };
+
+function clamp(x: Float32Array, range: number | undefined): Float32Array {
+  if (range === undefined) return x;
+  return x.map((v) => Math.min(range, Math.max(-range, v)));
+}

@@ -14,6 +14,8 @@ export interface StepContext {
   sigma: number;
   x: Float32Array; // the model input of this image at this step
   sampler: string; // scheduler name, for rules with sampler-specific forms (CFG++)
+  /** The x0 range the scheduler clamps to, if it clamps (pixel models near alphā = 0 give huge raw x0). */
+  clip?: number;
 }
 
 /** Model outputs of the evaluated branches, already converted to epsilon. */

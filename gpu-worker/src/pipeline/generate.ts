@@ -69,6 +69,8 @@ export async function generate(
     return { x: scheduler.initNoise(noise(model.sampleSize)), scheduler, policy, noise, last: null };
   });
 
+  const sc = model.schedulerConfig;
+  const clip = sc.clip_sample ? sc.clip_sample_range : undefined;
   let nfe = 0;
   let done = 0;
   batcher.enter();
@@ -80,7 +82,7 @@ export async function generate(
     for (const tr of trajectories) {
       const pt = tr.scheduler.point(i);
       const x = tr.scheduler.modelInput(tr.x, i);
-      const ctx: StepContext = { step: i, steps: p.steps, ...pt, x, sampler: schedulerName };
+      const ctx: StepContext = { step: i, steps: p.steps, ...pt, x, sampler: schedulerName, clip };
       const branches = tr.policy.branches(ctx);
       asked.push({ ctx, branches });
       for (const b of branches) {
