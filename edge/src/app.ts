@@ -11,6 +11,7 @@ import type { RouteDeps } from "./routes/context.ts";
 import { generationRoutes } from "./routes/generations.ts";
 import { EVENTS_PATH, jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
+import { playground } from "./playground/index.ts";
 import type { AppEnv, Deps } from "./types.ts";
 
 export type { Deps } from "./types.ts";
@@ -56,6 +57,7 @@ export function createApp(deps: Deps) {
   app.post("/v1/jobs", limited);
 
   app.route("/", metaRoutes(ctx));
+  app.route("/", playground(ctx));
   app.route("/", generationRoutes(ctx));
   app.route("/", jobRoutes(ctx));
   app.route("/", accountRoutes(ctx));

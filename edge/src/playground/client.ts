@@ -1,0 +1,253 @@
+// The playground's browser script, served from /playground/app.js. Plain ES2017, no framework, no
+// template literals (this is itself one). It speaks only the public API: /v1/policies, /v1/usage,
+// POST /v1/jobs and the job's event stream through EventSource with ?access_token=.
+
+export const PLAYGROUND_JS = String.raw`"use strict";
+(function () {
+  var $ = function (id) { return document.getElementById(id); };
+  var state = { token: "", price: 0, policies: [], panels: [], running: 0 };
+
+  function showError(msg) { $("error").textContent = msg || ""; }
+  function money(micro) { return "$" + (micro / 1e6).toFixed(micro >= 1e4 ? 4 : 6); }
+  function int(n) { return Number(n).toLocaleString("en-US"); }
+
+  async function api(method, path, body) {
+    var init = { method: method, headers: { authorization: "Bearer " + state.token } };
+    if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
+    var res = await fetch(path, init);
+    var text = await res.text();
+    var json = null;
+    try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+    if (!res.ok) {
+      var err = json && json.error;
+      throw new Error(err ? err.message + " (" + res.status + " " + err.code + ")" : "HTTP " + res.status);
+    }
+    return json;
+  }
+
+  // Development only: the edge answers 404 here unless it accepts the public development secret.
+  async function devToken(tier) {
+    var res = await fetch("/playground/dev-token" + (tier ? "?tier=" + encodeURIComponent(tier) : ""));
+    if (!res.ok) return null;
+    return res.json();
+  }
+
+  function fillSelect(select, names, selected) {
+    select.textContent = "";
+    names.forEach(function (name) {
+      var opt = document.createElement("option");
+      opt.value = name;
+      opt.textContent = name;
+      if (name === selected) opt.selected = true;
+      select.appendChild(opt);
+    });
+  }
+
+  async function refreshUsage() {
+    try {
+      var u = await api("GET", "/v1/usage");
+      $("usage").textContent = int(u.used_nfe) + " / " + int(u.quota_nfe) + " NFE (" + money(u.cost_micro_usd) + ")";
+    } catch (e) { $("usage").textContent = "–"; }
+  }
+
+  async function loadAccount() {
+    showError("");
+    state.token = $("token").value.trim();
+    $("generate").disabled = true;
+    if (!state.token) { showError("Paste a token first."); return; }
+    try {
+      var p = await api("GET", "/v1/policies");
+      state.price = p.price_micro_usd_per_nfe;
+      state.policies = p.data;
+      $("tier").textContent = p.tier;
+      $("price").textContent = int(p.price_micro_usd_per_nfe) + " µUSD / NFE";
+      $("max-steps").textContent = String(p.limits.max_steps);
+      $("steps").max = String(p.limits.max_steps);
+      var names = p.data.map(function (d) { return d.policy; });
+      var dflt = (p.data.filter(function (d) { return d.default; })[0] || p.data[0] || {}).policy;
+      var keepA = names.indexOf($("policy").value) >= 0 ? $("policy").value : dflt;
+      var other = names.filter(function (n) { return n !== keepA; });
+      var keepB = names.indexOf($("policy-b").value) >= 0 && $("policy-b").value !== keepA ? $("policy-b").value
+        : (other.indexOf("cfg") >= 0 ? "cfg" : other[0] || keepA);
+      fillSelect($("policy"), names, keepA);
+      fillSelect($("policy-b"), names, keepB);
+      $("generate").disabled = false;
+      await refreshUsage();
+    } catch (e) {
+      $("tier").textContent = "–";
+      showError("Token rejected: " + e.message);
+    }
+  }
+
+  function newPanel(policy) {
+    var node = $("panel-template").content.firstElementChild.cloneNode(true);
+    node.querySelector(".policy").textContent = policy;
+    $("panels").appendChild(node);
+    var panel = { node: node, policy: policy, jobId: null, es: null, nfe: 0, done: false, result: null };
+    state.panels.push(panel);
+    return panel;
+  }
+
+  function setMeter(panel, step, steps, nfe, cost) {
+    var n = panel.node;
+    n.querySelector(".step").textContent = step + " / " + steps;
+    n.querySelector(".nfe").textContent = int(nfe) + (panel.maxNfe ? " / " + int(panel.maxNfe) : "");
+    n.querySelector(".cost").textContent = money(cost === undefined ? nfe * state.price : cost);
+    n.querySelector(".fill").style.width = (steps ? Math.round((100 * step) / steps) : 0) + "%";
+  }
+
+  function status(panel, text, st) {
+    panel.node.querySelector(".status").textContent = text;
+    if (st) panel.node.dataset.state = st;
+  }
+
+  function guidanceFor(policy, scaleInput) {
+    var g = { policy: policy };
+    if (scaleInput.value !== "") g.scale = Number(scaleInput.value);
+    return g;
+  }
+
+  // One job: POST /v1/jobs, then follow its events. Resolves when a terminal event arrives.
+  async function runJob(panel, body) {
+    var job = await api("POST", "/v1/jobs", body);
+    panel.jobId = job.id;
+    status(panel, "queued (" + job.id + ")", "running");
+    var url = new URL(job.events_url, location.href);
+    url.searchParams.set("access_token", state.token);
+    return new Promise(function (resolve) {
+      var es = new EventSource(url.toString());
+      panel.es = es;
+      var finish = function (st, text) {
+        panel.done = true;
+        es.close();
+        status(panel, text, st);
+        resolve(panel);
+      };
+      var on = function (name, fn) {
+        es.addEventListener(name, function (ev) { fn(JSON.parse(ev.data)); });
+      };
+      on("queued", function () { status(panel, "queued"); });
+      on("started", function (d) {
+        panel.maxNfe = d.max_nfe;
+        status(panel, "running " + d.policy + ", seed " + d.seed + ", at most " + int(d.max_nfe) + " NFE");
+        setMeter(panel, 0, d.steps, 0);
+      });
+      on("progress", function (d) { panel.nfe = d.nfe; setMeter(panel, d.step, d.steps, d.nfe); });
+      on("preview", function (d) {
+        var src = "data:image/png;base64," + d.b64_png;
+        var img = panel.node.querySelector(".image");
+        img.src = src;
+        img.dataset.kind = "preview";
+        img.alt = "preview at step " + d.step;
+        var thumb = document.createElement("img");
+        thumb.src = src;
+        thumb.title = "step " + d.step;
+        thumb.alt = "";
+        panel.node.querySelector(".strip").appendChild(thumb);
+        panel.node.dataset.previews = String(Number(panel.node.dataset.previews) + 1);
+        panel.node.dataset.state = "previewing";
+      });
+      on("retrying", function (d) { status(panel, "retrying (attempt " + d.attempt + "): " + d.reason); });
+      on("completed", function (d) {
+        var img = panel.node.querySelector(".image");
+        var first = d.images[0] || {};
+        img.src = first.url || (first.b64_json ? "data:image/png;base64," + first.b64_json : "");
+        img.dataset.kind = "final";
+        img.alt = panel.policy + ", seed " + d.seed;
+        panel.nfe = d.usage.nfe;
+        panel.result = d;
+        var steps = Number(body.steps);
+        setMeter(panel, steps, steps, d.usage.nfe, d.usage.cost_micro_usd);
+        finish("completed", "completed: " + int(d.usage.nfe) + " NFE, seed " + d.seed);
+      });
+      on("failed", function (d) { finish("failed", "failed: " + (d.error && d.error.message)); });
+      on("cancelled", function (d) {
+        panel.nfe = d.usage.nfe;
+        setMeter(panel, 0, 0, d.usage.nfe, d.usage.cost_micro_usd);
+        finish("cancelled", "cancelled after " + int(d.usage.nfe) + " NFE");
+      });
+      // EventSource reconnects by itself with Last-Event-ID (the stream replays what was missed).
+      es.onerror = function () {
+        if (panel.done) return;
+        if (es.readyState === EventSource.CLOSED) finish("failed", "the event stream closed");
+        else status(panel, "reconnecting…");
+      };
+    });
+  }
+
+  function summarize(panels, seed) {
+    var done = panels.filter(function (p) { return p.result; });
+    if (done.length < 2) { $("summary").textContent = ""; return; }
+    var a = done[0], b = done[1];
+    var diff = a.nfe ? Math.round((100 * (a.nfe - b.nfe)) / a.nfe) : 0;
+    $("summary").textContent = "seed " + seed + ": " + a.policy + " " + int(a.nfe) + " NFE (" + money(a.nfe * state.price) +
+      ") vs " + b.policy + " " + int(b.nfe) + " NFE (" + money(b.nfe * state.price) + "), " +
+      (diff >= 0 ? b.policy + " used " + diff + "% fewer NFEs" : b.policy + " used " + -diff + "% more NFEs");
+  }
+
+  async function generate() {
+    showError("");
+    $("summary").textContent = "";
+    $("panels").textContent = "";
+    state.panels = [];
+    // The same seed for both sides of a comparison; a random one is drawn here so it can be shown.
+    var seed = $("seed").value === "" ? Math.floor(Math.random() * 4294967296) : Number($("seed").value);
+    var steps = Number($("steps").value);
+    $("seed-used").textContent = "seed " + seed;
+    var base = {
+      prompt: $("prompt").value,
+      steps: steps,
+      seed: seed,
+      preview_every: Math.max(1, Math.ceil(steps / 20)),
+    };
+    if ($("negative").value.trim()) base.negative_prompt = $("negative").value.trim();
+    var runs = [{ policy: $("policy").value, scale: $("scale") }];
+    if ($("compare").checked) runs.push({ policy: $("policy-b").value, scale: $("scale-b") });
+    var panels = runs.map(function (r) { return newPanel(r.policy); });
+    $("generate").disabled = true;
+    $("cancel").disabled = false;
+    try {
+      await Promise.all(runs.map(function (r, i) {
+        var body = Object.assign({}, base, { guidance: guidanceFor(r.policy, r.scale) });
+        return runJob(panels[i], body).catch(function (e) {
+          panels[i].done = true;
+          status(panels[i], e.message, "failed");
+        });
+      }));
+      summarize(panels, seed);
+    } finally {
+      $("generate").disabled = false;
+      $("cancel").disabled = true;
+      refreshUsage();
+    }
+  }
+
+  function cancelAll() {
+    state.panels.forEach(function (p) {
+      if (p.jobId && !p.done) api("POST", "/v1/jobs/" + encodeURIComponent(p.jobId) + "/cancel").catch(function (e) { showError(e.message); });
+    });
+  }
+
+  async function useDevToken(tier) {
+    var d = await devToken(tier);
+    if (!d) return false;
+    $("dev").hidden = false;
+    fillSelect($("dev-tier"), d.tiers, d.tier);
+    $("token").value = d.token;
+    await loadAccount();
+    return true;
+  }
+
+  $("auth").addEventListener("submit", function (e) { e.preventDefault(); loadAccount(); });
+  $("gen").addEventListener("submit", function (e) { e.preventDefault(); generate(); });
+  $("cancel").addEventListener("click", cancelAll);
+  $("dev-tier").addEventListener("change", function () { useDevToken($("dev-tier").value); });
+  $("compare").addEventListener("change", function () {
+    $("policy-b").disabled = !$("compare").checked;
+    $("scale-b").disabled = !$("compare").checked;
+  });
+  useDevToken("").then(function (ok) {
+    if (!ok) showError("Paste a bearer token to start.");
+  });
+})();
+`;

@@ -1,0 +1,91 @@
+// The playground end to end: the real stack (s3rver, one CPU gpu-worker, the edge on Node) and
+// headless Debian Chromium. The page fetches a development token, lists the tier's policies,
+// runs a job whose previews arrive over EventSource, shows the final image, then compares two policies.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium } from "../../scripts/lib/chromium.ts";
+import { type Stack, startStack } from "../../scripts/lib/stack.ts";
+
+// CI installs the Debian chromium package (.ci/run); without it this suite is skipped, not failed.
+const skip = !hasChromium();
+if (skip) console.warn("[playground test] skipped: /usr/bin/chromium is missing (apt-get install -y chromium)");
+
+let dir: string;
+let stack: Stack | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), "gg-playground-"));
+  stack = await startStack({ dataDir: dir, quiet: true });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(`${m.text()} ${m.location().url}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const text = (sel: string) => page.locator(sel).first().innerText();
+const finalImageLoaded = (panel: number) =>
+  page.waitForFunction((i) => {
+    const img = document.querySelectorAll<HTMLImageElement>(".panel .image")[i];
+    return !!img && img.dataset.kind === "final" && img.complete && img.naturalWidth > 0;
+  }, panel);
+
+describe.skipIf(skip)("playground in Chromium", () => {
+  it("loads a development token and the tier's policies", async () => {
+    await page.goto(stack!.edgeUrl);
+    await page.waitForSelector("#generate:not([disabled])");
+    expect(await text("#tier")).toBe("pro");
+    expect(await text("#price")).toContain("50");
+    const policies = await page.locator("#policy option").allInnerTexts();
+    expect(policies).toEqual(expect.arrayContaining(["apg", "cfg", "pag", "linear_ag"]));
+    expect(await page.locator("#policy").inputValue()).toBe("apg");
+  });
+
+  it("generates: previews arrive over SSE, NFEs and cost grow, the final image shows", async () => {
+    await page.fill("#steps", "40");
+    await page.fill("#seed", "7");
+    await page.click("#generate");
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>(".panel")?.dataset.previews) >= 1);
+    await page.waitForSelector(".panel[data-state=completed]", { timeout: 60_000 });
+    await finalImageLoaded(0);
+    const panel = page.locator(".panel").first();
+    expect(Number(await panel.getAttribute("data-previews"))).toBeGreaterThanOrEqual(2);
+    expect(await panel.locator(".strip img").count()).toBeGreaterThanOrEqual(2);
+    expect(await text(".panel .nfe")).toMatch(/^80 \/ 80$/); // apg: 2 NFEs a step, 40 steps
+    expect(await text(".panel .cost")).toBe("$0.004000"); // 80 NFE x 50 µUSD
+    expect(await text(".panel .step")).toBe("40 / 40");
+    const rendering = await panel.locator(".image").evaluate((el) => getComputedStyle(el).imageRendering);
+    expect(rendering).toBe("pixelated");
+    expect(await text("#usage")).toMatch(/^80 \//);
+  });
+
+  it("side by side: two policies on the same seed, NFEs compared", async () => {
+    await page.check("#compare");
+    await page.selectOption("#policy-b", "none");
+    await page.fill("#steps", "20");
+    await page.click("#generate");
+    await page.waitForFunction(() => document.querySelectorAll(".panel[data-state=completed]").length === 2, null, { timeout: 60_000 });
+    await finalImageLoaded(0);
+    await finalImageLoaded(1);
+    const nfes = await page.locator(".panel .nfe").allInnerTexts();
+    expect(nfes).toEqual(["40 / 40", "20 / 20"]);
+    const seeds = await page.locator(".panel .status").allInnerTexts();
+    expect(seeds.every((s) => s.includes("seed 7"))).toBe(true);
+    expect(await text("#summary")).toBe("seed 7: apg 40 NFE ($0.002000) vs none 20 NFE ($0.001000), none used 50% fewer NFEs");
+    expect(pageErrors).toEqual([]);
+  });
+});
