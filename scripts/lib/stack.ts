@@ -65,6 +65,35 @@ export function spawnTs(entry: string, env: Record<string, string>, name: string
   return { proc, output };
 }
 
+/** The same edge app inside workerd (`wrangler dev`), its vars passed on the command line. */
+function spawnWrangler(port: number, env: Record<string, string>, persistTo: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
+  const vars: Record<string, string> = {
+    GG_WORKER_URLS: env.GG_WORKER_URLS!,
+    GG_INTERNAL_SECRET: env.GG_INTERNAL_SECRET!,
+    GG_JWT_SECRET: env.GG_JWT_SECRET!,
+    GG_JWKS_URL: "",
+    GG_ISSUER: "guidegate-dev",
+    GG_AUDIENCE: "guidegate-api",
+    ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("GG_") && !["GG_EDGE_PORT", "GG_LEDGER_PATH"].includes(k))),
+  };
+  const args = [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const output: string[] = [];
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 200) output.shift();
+    if (!quiet) process.stdout.write(chunk.toString().replace(/^(?=.)/gm, "[edge:workerd] "));
+  };
+  proc.stdout?.on("data", keep);
+  proc.stderr?.on("data", keep);
+  return { proc, output };
+}
+
 export interface S3Handle {
   endpoint: string;
   port: number;
@@ -94,8 +123,12 @@ export async function startS3(directory: string, port?: number): Promise<S3Handl
   return handle;
 }
 
+/** Which runtime hosts the edge: @hono/node-server, or workerd through `wrangler dev`. */
+export type EdgeRuntime = "node" | "workerd";
+
 export interface StackOptions {
   dataDir: string;
+  edgeRuntime?: EdgeRuntime;
   edgePort?: number;
   workers?: number;
   modelDirs?: string[];
@@ -158,11 +191,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       GG_LEDGER_PATH: join(opts.dataDir, "ledger.sqlite"),
       ...opts.edgeEnv,
     };
-    const { proc, output } = spawnTs("edge/src/node.ts", edgeEnv, "edge", quiet);
+    const { proc, output } =
+      opts.edgeRuntime === "workerd" ? spawnWrangler(edgePort, edgeEnv, join(opts.dataDir, "wrangler"), quiet) : spawnTs("edge/src/node.ts", edgeEnv, "edge", quiet);
     children.push(proc);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     try {
-      await waitFor(`${edgeUrl}/healthz`, proc, 60_000, "edge");
+      await waitFor(`${edgeUrl}/healthz`, proc, 180_000, "edge");
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join("")}`);
     }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { GenerationRequestSchema } from "@guidegate/shared";
 import { fingerprint } from "../../../edge/src/idempotency/fingerprint.ts";
+import { readSse } from "../../support/sse.ts";
 import { envelopeOf, NOW, testApp } from "./support.ts";
 
 const PATH = "/v1/images/generations";
@@ -52,6 +53,20 @@ describe("Idempotency-Key", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("idempotent-replayed")).toBe("true");
     expect(await res.json()).toEqual(first);
+    expect(t.pool.dispatched).toHaveLength(0);
+  });
+
+  it("a finished streaming request is replayed as its completed events", async () => {
+    const t = testApp();
+    const body = { ...BODY, stream: true };
+    await seed(t, PATH, body, "k7");
+    const first = { created: 5, id: "job_y", seed: 1, data: [{ b64_json: "AAAA" }], usage: { nfe: 30, cost_micro_usd: 1500 } };
+    await t.idempotency.finish("alice", "k7", 200, JSON.stringify(first));
+    const res = await t.post(PATH, body, { headers: { "idempotency-key": "k7" } });
+    expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
+    const events = await readSse(res);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toMatchObject({ type: "image_generation.completed", b64_json: "AAAA", usage: { nfe: 30, cost_micro_usd: 1500 } });
     expect(t.pool.dispatched).toHaveLength(0);
   });
 
