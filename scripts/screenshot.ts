@@ -29,7 +29,7 @@ if (!values.url) {
 const url = values.url ?? stack!.edgeUrl;
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 800 }, deviceScaleFactor: 1 });
+  const page = await browser.newPage({ viewport: { width: 1000, height: 860 }, deviceScaleFactor: 1 });
   await page.goto(url);
   await page.waitForSelector("#generate:not([disabled])", { timeout: 30_000 });
   await page.fill("#prompt", values.prompt!);

@@ -8,8 +8,7 @@ header { display: flex; flex-wrap: wrap; align-items: center; justify-content: s
   padding: 12px 20px; border-bottom: 1px solid var(--line); }
 h1 { margin: 0; font-size: 18px; }
 h1 span { color: var(--muted); font-weight: 400; }
-dl.account, dl.meter { display: grid; grid-template-columns: auto auto; gap: 2px 10px; margin: 0; }
-dl.account { grid-auto-flow: column; grid-template-rows: auto auto; grid-template-columns: none; }
+dl.account, dl.meter { display: grid; grid-auto-flow: column; grid-template-rows: auto auto; gap: 0 14px; margin: 0; }
 dt { color: var(--muted); font-size: 12px; }
 dd { margin: 0; font-variant-numeric: tabular-nums; }
 main { padding: 16px 20px; max-width: 1100px; }
@@ -17,7 +16,7 @@ form { display: flex; flex-direction: column; gap: 8px; margin-bottom: 14px; }
 form#auth { flex-direction: row; flex-wrap: wrap; align-items: center; }
 #token { flex: 1; min-width: 240px; font-family: ui-monospace, monospace; }
 .row { display: flex; flex-wrap: wrap; align-items: center; gap: 10px; }
-.row > label:first-child:not(.check) { width: 120px; color: var(--muted); }
+.row > label[for] { width: 120px; color: var(--muted); }
 #prompt, #negative { flex: 1; min-width: 240px; }
 .controls label, .check { display: inline-flex; align-items: center; gap: 6px; }
 input, select, button { font: inherit; padding: 4px 8px; }
@@ -35,7 +34,7 @@ button#cancel { background: transparent; color: var(--accent); }
 .panel[data-state=idle] .image, .panel[data-state=running] .image { visibility: hidden; }
 .bar { height: 4px; background: var(--line); margin: 8px 0; }
 .bar .fill { height: 100%; width: 0; background: var(--accent); transition: width .1s; }
-dl.meter { grid-template-columns: repeat(3, auto auto); }
+dl.meter { justify-content: start; }
 .status { margin: 6px 0; min-height: 1.2em; }
 .panel[data-state=failed] .status { color: #d33; }
 .strip { display: flex; flex-wrap: wrap; gap: 2px; }
