@@ -120,7 +120,11 @@ export function jobRoutes(deps: RouteDeps) {
       a.run.run((ev) => record(jobId, ev, deps.clock.now())).finally(() => runs.delete(jobId)),
     );
     const body = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
-    if (claim.kind === "new") await deps.idempotency.finish(caller.tenant, claim.key, 202, JSON.stringify(body));
+    // The job runs either way; a lost record only means a retry joins it by job_id from begin().
+    if (claim.kind === "new")
+      await deps.idempotency
+        .finish(caller.tenant, claim.key, 202, JSON.stringify(body))
+        .catch((err) => console.error("[edge] idempotency finish failed", err));
     return c.json(body, 202);
   });
 

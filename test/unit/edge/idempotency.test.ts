@@ -60,13 +60,23 @@ describe("Idempotency-Key", () => {
     const t = testApp();
     const body = { ...BODY, stream: true };
     await seed(t, PATH, body, "k7");
-    const first = { created: 5, id: "job_y", seed: 1, data: [{ b64_json: "AAAA" }], usage: { nfe: 30, cost_micro_usd: 1500 } };
+    const first = {
+      created: 5,
+      id: "job_y",
+      seed: 1,
+      data: [{ b64_json: "AAAA" }],
+      usage: { nfe: 30, cost_micro_usd: 1500 },
+    };
     await t.idempotency.finish("alice", "k7", 200, JSON.stringify(first));
     const res = await t.post(PATH, body, { headers: { "idempotency-key": "k7" } });
     expect(res.headers.get("content-type")).toMatch(/text\/event-stream/);
     const events = await readSse(res);
     expect(events).toHaveLength(1);
-    expect(events[0]!.data).toMatchObject({ type: "image_generation.completed", b64_json: "AAAA", usage: { nfe: 30, cost_micro_usd: 1500 } });
+    expect(events[0]!.data).toMatchObject({
+      type: "image_generation.completed",
+      b64_json: "AAAA",
+      usage: { nfe: 30, cost_micro_usd: 1500 },
+    });
     expect(t.pool.dispatched).toHaveLength(0);
   });
 
