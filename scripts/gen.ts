@@ -1,9 +1,21 @@
-// `npm run gen -- "a red circle on a blue background" --out out.png [--tier eco] [--steps 20] [--seed 7]`
-// Streams a job from the gateway (native events: step and NFE progress), writes the image.
+// `npm run gen -- "a red circle on a blue background" --out out.png [--tier eco] [--steps 20] [--seed 7]
+//    [--policy cfg] [--scale 2] [--negative "..."] [--compare apg,linear_ag] [--json]`
+// Streams jobs from the gateway (native events: step and NFE progress) and writes the image; with
+// --compare, runs the policies on the same seed and writes one side-by-side PNG labelled with NFEs.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createParser } from "eventsource-parser";
 import { mintDevToken } from "../edge/src/auth/dev-token.ts";
+import { GatewayError, type JobSummary, type NativeEvent, runJob } from "./lib/job-stream.ts";
+import { sideBySide } from "./lib/side-by-side.ts";
+
+const USAGE = `usage: npm run gen -- "a large red circle on a blue background" [options]
+  --out FILE          PNG to write (default out.png; with --compare, the side-by-side image)
+  --policy NAME       guidance policy (default: the tier's)      --scale X   guidance scale
+  --compare A,B       run policies A and B on the same seed (A:scale also works), side by side
+  --steps N --seed N --negative TEXT --tier eco|standard|pro --sub NAME
+  --url URL           gateway (default $GG_URL or http://127.0.0.1:8787)
+  --token JWT         bearer token (default $GG_TOKEN, else a development token)
+  --json              print one machine-readable JSON summary on stdout, no progress`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -16,74 +28,134 @@ const { values, positionals } = parseArgs({
     policy: { type: "string" },
     scale: { type: "string" },
     negative: { type: "string" },
+    compare: { type: "string" },
     url: { type: "string", default: process.env.GG_URL ?? "http://127.0.0.1:8787" },
     token: { type: "string", default: process.env.GG_TOKEN },
     json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
-const prompt = positionals.join(" ").trim();
-if (!prompt) {
-  console.error('usage: npm run gen -- "a large red circle on a blue background" --out out.png [--tier eco] [--steps 20] [--seed 7] [--policy cfg] [--scale 2]');
-  process.exit(2);
+
+function fail(message: string, code = 2): never {
+  console.error(message);
+  process.exit(code);
 }
-const num = (v: string | undefined, name: string) => {
+
+const prompt = positionals.join(" ").trim();
+if (values.help) fail(USAGE, 0);
+if (!prompt) fail(USAGE);
+const num = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) {
-    console.error(`--${name} must be a number`);
-    process.exit(2);
-  }
+  if (v.trim() === "" || !Number.isFinite(n)) fail(`--${name} must be a number`);
   return n;
 };
-const token = values.token ?? (await mintDevToken({ sub: values.sub!, tier: values.tier!, secret: process.env.GG_JWT_SECRET || undefined }));
-const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-const guidance = values.policy ? { policy: values.policy, ...(values.scale ? { scale: num(values.scale, "scale") } : {}) } : undefined;
-const body = { prompt, steps: num(values.steps, "steps"), seed: num(values.seed, "seed"), negative_prompt: values.negative, guidance };
 
-const created = await fetch(`${values.url}/v1/jobs`, { method: "POST", headers, body: JSON.stringify(body) }).catch((e: Error) => {
-  console.error(`cannot reach the gateway at ${values.url} (${e.message}); is \`npm start\` running?`);
-  process.exit(1);
-});
-const job = (await created.json()) as { id?: string; error?: { message: string } };
-if (!created.ok || !job.id) {
-  console.error(`error ${created.status}: ${job.error?.message ?? JSON.stringify(job)}`);
-  process.exit(1);
+interface Spec {
+  policy: string | undefined;
+  scale: number | undefined;
 }
-
-type Native = { event: string; step?: number; steps?: number; nfe?: number; images?: { url?: string }[]; seed?: number; usage?: { nfe: number; cost_micro_usd?: number }; error?: { message: string }; policy?: string; max_nfe?: number };
-let final: Native | null = null;
-const bar = (step: number, steps: number, nfe: number) => {
-  const width = 30;
-  const filled = Math.round((step / steps) * width);
-  process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] step ${step}/${steps}  NFE ${nfe}`);
+const defaultScale = num(values.scale, "scale");
+const parseSpec = (s: string): Spec => {
+  const [policy, scale] = s.split(":").map((x) => x.trim());
+  if (!policy) fail(`--compare: empty policy name in "${s}"`);
+  return { policy, scale: scale === undefined ? defaultScale : num(scale, "compare scale") };
 };
-const res = await fetch(`${values.url}/v1/jobs/${job.id}/events`, { headers });
-if (!res.ok || !res.body) {
-  console.error(`error ${res.status} reading events`);
-  process.exit(1);
-}
-const parser = createParser({
-  onEvent(ev) {
-    const e = JSON.parse(ev.data) as Native;
-    if (e.event === "started" && !values.json) process.stderr.write(`policy ${e.policy}, seed ${e.seed}, at most ${e.max_nfe} NFE\n`);
-    if (e.event === "progress" && !values.json) bar(e.step!, e.steps!, e.nfe!);
-    if (e.event === "completed" || e.event === "failed" || e.event === "cancelled") final = e;
-  },
+const specs: Spec[] = values.compare ? values.compare.split(",").map(parseSpec) : [{ policy: values.policy, scale: defaultScale }];
+if (values.compare && specs.length < 2) fail("--compare needs at least two policies, e.g. --compare apg,linear_ag");
+if (values.compare && values.policy) fail("use either --policy or --compare, not both");
+
+// One seed for every side of a comparison: drawn here when not given, so both runs share it.
+const seed = num(values.seed, "seed") ?? (values.compare ? Math.floor(Math.random() * 2 ** 32) : undefined);
+const steps = num(values.steps, "steps");
+const token = values.token || (await mintDevToken({ sub: values.sub!, tier: values.tier!, secret: process.env.GG_JWT_SECRET || undefined }));
+const url = values.url!.replace(/\/+$/, "");
+const base = { prompt, steps, seed, negative_prompt: values.negative };
+const bodyFor = (s: Spec) => ({ ...base, ...(s.policy ? { guidance: { policy: s.policy, ...(s.scale !== undefined ? { scale: s.scale } : {}) } } : {}) });
+
+// Progress: one line on stderr for all runs, redrawn on every event.
+const progress = specs.map((s) => ({ label: s.policy ?? "default", step: 0, steps: 0, nfe: 0 }));
+const drawBar = () => {
+  const width = specs.length > 1 ? 16 : 30;
+  const parts = progress.map((p) => {
+    const filled = p.steps ? Math.round((p.step / p.steps) * width) : 0;
+    return `${specs.length > 1 ? `${p.label} ` : ""}[${"#".repeat(filled)}${".".repeat(width - filled)}] ${p.step}/${p.steps || "?"} NFE ${p.nfe}`;
+  });
+  process.stderr.write(`\r${parts.join("  |  ")}\x1b[K`);
+};
+const onEvent = (i: number) => (e: NativeEvent) => {
+  if (values.json) return;
+  const p = progress[i]!;
+  if (e.event === "started") {
+    p.label = e.policy ?? p.label;
+    p.steps = e.steps ?? 0;
+    if (specs.length === 1) process.stderr.write(`policy ${e.policy}, seed ${e.seed}, at most ${e.max_nfe} NFE\n`);
+  }
+  if (e.event === "progress") Object.assign(p, { step: e.step ?? p.step, steps: e.steps ?? p.steps, nfe: e.nfe ?? p.nfe });
+  if (e.event === "retrying") process.stderr.write(`\n${p.label}: retrying (attempt ${e.attempt}): ${e.reason}\n`);
+  if ((e.event === "progress" || e.event === "started") && process.stderr.isTTY) drawBar(); // no bar spam in logs
+};
+
+// Ctrl-C cancels what is running (billed for what it spent), then exits.
+const ids: string[] = [];
+process.on("SIGINT", () => {
+  const headers = { authorization: `Bearer ${token}` };
+  void Promise.allSettled(ids.map((id) => fetch(`${url}/v1/jobs/${id}/cancel`, { method: "POST", headers }))).then(() => process.exit(130));
 });
-const decoder = new TextDecoder();
-for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-if (!values.json) process.stderr.write("\n");
-const end = final as Native | null;
-if (!end || end.event !== "completed") {
-  console.error(`job ${job.id} ended ${end?.event ?? "without a terminal event"}${end?.error ? `: ${end.error.message}` : ""}`);
+
+let runs: JobSummary[];
+try {
+  runs = await Promise.all(specs.map((s, i) => runJob(url, token, bodyFor(s), { onEvent: onEvent(i), onCreated: (id) => ids.push(id) })));
+} catch (err) {
+  if (!values.json && process.stderr.isTTY) process.stderr.write("\n");
+  if (err instanceof GatewayError && values.json) {
+    console.log(JSON.stringify({ ok: false, error: err.message }));
+    process.exit(1);
+  }
+  if (err instanceof GatewayError) fail(err.message, 1);
+  throw err;
+}
+if (!values.json && process.stderr.isTTY) process.stderr.write("\n");
+
+// Completed events carry NFEs; the job record has the price applied by the gateway.
+async function withCost(r: JobSummary): Promise<JobSummary> {
+  if (r.cost_micro_usd !== null) return r;
+  const res = await fetch(`${url}/v1/jobs/${r.id}`, { headers: { authorization: `Bearer ${token}` } });
+  const job = res.ok ? ((await res.json()) as { usage?: { cost_micro_usd?: number } }) : {};
+  return { ...r, cost_micro_usd: job.usage?.cost_micro_usd ?? null };
+}
+runs = await Promise.all(runs.map(withCost));
+
+const ok = runs.every((r) => r.status === "completed" && r.url);
+const money = (micro: number | null) => (micro === null ? "?" : `$${(micro / 1e6).toFixed(6)}`);
+let written: { out: string; bytes: number } | null = null;
+if (ok) {
+  const pngs = await Promise.all(runs.map(async (r) => new Uint8Array(await (await fetch(r.url!)).arrayBuffer())));
+  const png = values.compare
+    ? await sideBySide(
+        runs.map((r, i) => ({ png: pngs[i]!, title: r.policy ?? "?", caption: `${r.nfe} NFE · ${money(r.cost_micro_usd)}` })),
+        { footer: `"${prompt}" · seed ${runs[0]!.seed} · ${runs[0]!.steps} steps` },
+      )
+    : pngs[0]!;
+  writeFileSync(values.out!, png);
+  written = { out: values.out!, bytes: png.length };
+}
+
+if (values.json) {
+  const first = runs[0]!;
+  const single = values.compare ? {} : { id: first.id, url: first.url, usage: { nfe: first.nfe, cost_micro_usd: first.cost_micro_usd } };
+  console.log(JSON.stringify({ ok, out: written?.out ?? null, prompt, seed: first.seed, steps: first.steps, ...single, runs }));
+} else {
+  const baseline = runs[0]!;
+  for (const r of runs) {
+    const pct = baseline.nfe > 0 ? Math.round((100 * (baseline.nfe - r.nfe)) / baseline.nfe) : 0;
+    const rel = r !== baseline && baseline.nfe > 0 ? `  (${Math.abs(pct)}% ${pct >= 0 ? "fewer" : "more"} NFEs than ${baseline.policy})` : "";
+    const detail = r.status === "completed" ? `${r.nfe} NFE, cost ${money(r.cost_micro_usd)}, seed ${r.seed}${rel}` : `${r.status}${r.error ? `: ${r.error}` : ""}`;
+    console.log(`${(r.policy ?? "?").padEnd(14)} ${detail}`);
+  }
+  if (written) console.log(`wrote ${written.out} (${written.bytes} bytes${values.compare ? ", side by side" : ""})`);
+}
+if (!ok) {
+  if (!values.json) console.error(runs.map((r) => `job ${r.id} ended ${r.status}${r.error ? `: ${r.error}` : ""}`).join("\n"));
   process.exit(1);
 }
-const url = end.images?.[0]?.url;
-if (!url) {
-  console.error("the completed event has no image URL");
-  process.exit(1);
-}
-const png = new Uint8Array(await (await fetch(url)).arrayBuffer());
-writeFileSync(values.out!, png);
-if (values.json) console.log(JSON.stringify({ id: job.id, out: values.out, seed: end.seed, usage: end.usage, url }));
-else console.log(`wrote ${values.out} (${png.length} bytes), seed ${end.seed}, ${end.usage?.nfe} NFE, cost ${end.usage?.cost_micro_usd ?? "?"} micro-USD`);
