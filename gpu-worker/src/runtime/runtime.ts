@@ -37,7 +37,12 @@ export class OnnxRuntime {
   static async start(options: RuntimeOptions): Promise<OnnxRuntime> {
     const worker = new Worker(new URL("./thread-entry.mjs", import.meta.url));
     const rt = new OnnxRuntime(worker);
-    await rt.call({ op: "init", options });
+    try {
+      await rt.call({ op: "init", options });
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
     return rt;
   }
 
