@@ -140,14 +140,14 @@ export class DiffusionModel {
     if (missing.length > 0) {
       const L = this.tokenizer.maxLength;
       const flat = new Int32Array(missing.length * L);
-      missing.forEach((p, i) => flat.set(this.tokenizer.encode(p), i * L));
+      for (const [i, p] of missing.entries()) flat.set(this.tokenizer.encode(p), i * L);
       const data = this.textInput.type === "int64" ? BigInt64Array.from(flat, (v) => BigInt(v)) : flat;
       const { outputs } = await this.rt.run(`${this.name}/text_encoder`, {
         [this.textInput.name]: { type: this.textInput.type, data, dims: [missing.length, L] },
       });
       const out = toFloat32(outputs[this.textOutput]!);
       const width = out.length / missing.length;
-      missing.forEach((p, i) => this.remember(p, out.slice(i * width, (i + 1) * width)));
+      for (const [i, p] of missing.entries()) this.remember(p, out.slice(i * width, (i + 1) * width));
     }
     return prompts.map((p) => this.embeddingCache.get(p)!);
   }
