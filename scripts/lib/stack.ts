@@ -48,8 +48,12 @@ export interface Service {
 }
 
 export function spawnTs(entry: string, env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
+  return spawnCommand(process.execPath, ["--import", "tsx", join(ROOT, entry)], env, name, quiet);
+}
+
+export function spawnCommand(command: string, args: string[], env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
   const output: string[] = [];
-  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, entry)], {
+  const proc = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -123,8 +127,8 @@ export async function startS3(directory: string, port?: number): Promise<S3Handl
   return handle;
 }
 
-/** Which runtime hosts the edge: @hono/node-server, or workerd through `wrangler dev`. */
-export type EdgeRuntime = "node" | "workerd";
+/** Which runtime hosts the edge: @hono/node-server, workerd through `wrangler dev`, or Deno.serve. */
+export type EdgeRuntime = "node" | "workerd" | "deno";
 
 export interface StackOptions {
   dataDir: string;
@@ -192,7 +196,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ...opts.edgeEnv,
     };
     const { proc, output } =
-      opts.edgeRuntime === "workerd" ? spawnWrangler(edgePort, edgeEnv, join(opts.dataDir, "wrangler"), quiet) : spawnTs("edge/src/node.ts", edgeEnv, "edge", quiet);
+      opts.edgeRuntime === "workerd"
+        ? spawnWrangler(edgePort, edgeEnv, join(opts.dataDir, "wrangler"), quiet)
+        : opts.edgeRuntime === "deno"
+          ? spawnCommand(join(ROOT, "node_modules", ".bin", "deno"), ["run", "-A", join(ROOT, "edge", "src", "deno.ts")], edgeEnv, "edge:deno", quiet)
+          : spawnTs("edge/src/node.ts", edgeEnv, "edge", quiet);
     children.push(proc);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     try {
