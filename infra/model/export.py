@@ -12,6 +12,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--ckpt", required=True)
 ap.add_argument("--out", required=True)
 ap.add_argument("--command", default="", help="the training command, recorded in the manifest")
+ap.add_argument("--raw", action="store_true", help="export the raw weights instead of the EMA")
 args = ap.parse_args()
 
 s = torch.load(args.ckpt)
@@ -21,7 +22,8 @@ te.load_state_dict(s["te"]); unet.load_state_dict(s["unet"])
 params = list(te.parameters()) + list(unet.parameters())
 with torch.no_grad():
     for p, e in zip(params, s["ema"]):
-        p.copy_(e)
+        if not args.raw:
+            p.copy_(e)
 te.eval(); unet.eval()
 
 
