@@ -77,6 +77,7 @@ export async function runJob(
     },
   });
   const decoder = new TextDecoder();
-  for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+  const reader = res.body.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) parser.feed(decoder.decode(r.value, { stream: true }));
   return summary;
 }

@@ -37,7 +37,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const text = (sel: string) => page.locator(sel).first().innerText();
+const text = async (sel: string) => ((await page.locator(sel).first().textContent()) ?? "").trim();
 const finalImageLoaded = (panel: number) =>
   page.waitForFunction((i) => {
     const img = document.querySelectorAll<HTMLImageElement>(".panel .image")[i];
