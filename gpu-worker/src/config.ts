@@ -21,6 +21,7 @@ const Env = z.object({
   GG_S3_SECRET_ACCESS_KEY: z.string().default("S3RVER"),
   GG_S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("true"),
   GG_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604800).default(3600),
+  GG_SPOOL_DIR: z.string().min(1).default(".data/spool"), // finished images wait here while S3 is unreachable
 });
 export type WorkerConfig = z.infer<typeof Env>;
 

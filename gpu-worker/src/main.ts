@@ -9,6 +9,8 @@ import { DiffusionModel } from "./models/loader.ts";
 import { UnetBatcher } from "./runtime/batcher.ts";
 import { OnnxRuntime } from "./runtime/runtime.ts";
 import { createS3Store } from "./storage/s3.ts";
+import { Spool } from "./storage/spool.ts";
+import { spoolingStore } from "./storage/spooling-store.ts";
 
 const cfg = loadWorkerConfig();
 const rt = await OnnxRuntime.start({ provider: cfg.GG_PROVIDER, deviceId: cfg.GG_DEVICE_ID, intraOpThreads: cfg.GG_INTRA_OP_THREADS });
@@ -17,7 +19,7 @@ for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {
   const model = await DiffusionModel.load(resolve(dir), rt);
   models.set(model.name, { model, batcher: new UnetBatcher(model, cfg.GG_MAX_BATCH, cfg.GG_BATCH_WINDOW_MS) });
 }
-const store = createS3Store({
+const s3 = createS3Store({
   endpoint: cfg.GG_S3_ENDPOINT,
   region: cfg.GG_S3_REGION,
   bucket: cfg.GG_S3_BUCKET,
@@ -26,7 +28,11 @@ const store = createS3Store({
   forcePathStyle: cfg.GG_S3_FORCE_PATH_STYLE === "true",
   urlTtlSeconds: cfg.GG_URL_TTL_SECONDS,
 });
-await store.ensureBucket();
+const log = (msg: string, fields: Record<string, unknown> = {}) => console.error(JSON.stringify({ level: "warn", worker: cfg.GG_WORKER_ID, msg, ...fields }));
+// A worker restarted during a store outage still serves: its images wait in the spool.
+await s3.ensureBucket().catch((err: { name?: string }) => log("object store unreachable at start-up", { error: String(err?.name) }));
+const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), { attempts: 2, retry: { baseMs: 200, maxMs: 1_000 }, drain: { baseMs: 250, maxMs: 2_000 }, log });
+await store.resume(); // images a previous run spooled are uploaded, not lost
 const runner = new JobRunner(models, store, { workerId: cfg.GG_WORKER_ID, capacity: cfg.GG_CAPACITY, maxQueue: cfg.GG_MAX_QUEUE, retainMs: 10 * 60_000 });
 const app = createWorkerApp({ runner, internalSecret: cfg.GG_INTERNAL_SECRET, checkJob: (job) => checkJob(models, job) });
 const server = serve({ fetch: app.fetch, hostname: cfg.GG_WORKER_HOST, port: cfg.GG_WORKER_PORT }, (info) => {

@@ -1,4 +1,4 @@
-// createWorkerPool(): least-outstanding routing over GPU workers, with failover and health.
+// createWorkerPool(): power-of-two-choices routing by load over GPU workers, with failover and health.
 import {
   type ErrorBody,
   ErrorEnvelopeSchema,
@@ -13,6 +13,8 @@ import {
   type Dispatch,
   type DispatchOptions,
   JobRejectedError,
+  type JobOutcome,
+  JobOutcomeSchema,
   NoCapacityError,
   type WorkerPool,
   type WorkerStatus,
@@ -24,6 +26,8 @@ export interface WorkerPoolOptions {
   internalSecret: string | Uint8Array;
   clock: Clock;
   fetch?: typeof fetch;
+  /** Random source for the two choices (tests pin it). */
+  random?: () => number;
   /** How long to wait for a worker's response headers. */
   connectTimeoutMs?: number;
   /** How long a worker that failed to connect is skipped. */
@@ -68,6 +72,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const downMs = options.downMs ?? 5_000;
   const healthTtlMs = options.healthTtlMs ?? 2_000;
   const retryAfterSec = options.retryAfterSec ?? 2;
+  const random = options.random ?? Math.random;
   const workers: WorkerState[] = options.workers.map((u) => ({
     url: u.replace(/\/+$/, ""),
     outstanding: 0,
@@ -98,17 +103,30 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function full(w: WorkerState, model: string): boolean {
     const h = w.health;
     if (!h || clock.now() - w.healthAt > Math.max(healthTtlMs, 1) * 5) return false; // stale health says nothing
-    return h.queued >= h.max_queue || (h.models.length > 0 && !h.models.includes(model));
+    return (h.running >= h.capacity && h.queued >= h.max_queue) || (h.models.length > 0 && !h.models.includes(model));
   }
 
+  /** Jobs per slot: this edge's own count (exact, now) or the worker's (every edge's, a little old), whichever is higher. */
+  function load(w: WorkerState, now: number): number {
+    const h = w.health;
+    const fresh = h !== null && now - w.healthAt <= Math.max(healthTtlMs, 1) * 5;
+    const busy = fresh ? Math.max(w.outstanding, h.running + h.queued) : w.outstanding;
+    return busy / Math.max(1, h?.capacity ?? 1);
+  }
+
+  /** Two random eligible workers, the less loaded first; the rest follow by load as fallbacks. */
   function candidates(job: WorkerJob, exclude: ReadonlySet<string> | undefined): WorkerState[] {
     const now = clock.now();
     if (healthTtlMs > 0) for (const w of workers) if (now - w.healthAt > healthTtlMs) void refreshHealth(w);
     const start = rr++ % workers.length;
     const rotated = [...workers.slice(start), ...workers.slice(0, start)];
-    return rotated
-      .filter((w) => !exclude?.has(w.url) && w.downUntil <= now && !full(w, job.model))
-      .sort((a, b) => a.outstanding - b.outstanding); // stable: rotation breaks ties
+    const eligible = rotated.filter((w) => !exclude?.has(w.url) && w.downUntil <= now && !full(w, job.model));
+    const byLoad = (a: WorkerState, b: WorkerState) => load(a, now) - load(b, now); // stable: rotation breaks ties
+    if (eligible.length <= 2) return eligible.sort(byLoad);
+    const i = Math.floor(random() * eligible.length);
+    const j = (i + 1 + Math.floor(random() * (eligible.length - 1))) % eligible.length;
+    const pair = [eligible[i]!, eligible[j]!].sort(byLoad);
+    return [...pair, ...eligible.filter((w) => !pair.includes(w)).sort(byLoad)];
   }
 
   async function tryWorker(w: WorkerState, job: WorkerJob, signal: AbortSignal | undefined): Promise<Dispatch | null> {
@@ -204,6 +222,23 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         return res.ok;
       } catch {
         return false;
+      }
+    },
+
+    async outcome(worker: string, jobId: string, waitMs: number): Promise<JobOutcome | null> {
+      try {
+        const res = await doFetch(`${worker}/internal/jobs/${encodeURIComponent(jobId)}?wait_ms=${Math.max(0, Math.floor(waitMs))}`, {
+          headers: { authorization: `Bearer ${await sign(jobId, clock.now())}` },
+          signal: AbortSignal.timeout(waitMs + 5_000),
+        });
+        if (!res.ok) {
+          await res.body?.cancel().catch(() => {});
+          return null;
+        }
+        const parsed = JobOutcomeSchema.safeParse(await res.json());
+        return parsed.success ? parsed.data : null;
+      } catch {
+        return null;
       }
     },
 

@@ -1,5 +1,6 @@
 // The worker pool as the rest of the edge sees it.
-import type { ErrorBody, JobEvent, WorkerHealth, WorkerJob } from "@guidegate/shared";
+import { type ErrorBody, type JobEvent, JobEventSchema, type WorkerHealth, type WorkerJob } from "@guidegate/shared";
+import { z } from "zod";
 
 /** One running dispatch: the worker's validated events, and a way to cut the stream (cancels on the worker). */
 export interface Dispatch {
@@ -14,6 +15,16 @@ export interface DispatchOptions {
   signal?: AbortSignal;
 }
 
+/** A worker's answer to GET /internal/jobs/:id. */
+export const JobOutcomeSchema = z.object({
+  id: z.string(),
+  status: z.enum(["queued", "running", "completed", "failed", "cancelled"]),
+  step: z.number().int().min(0),
+  nfe: z.number().int().min(0),
+  terminal: JobEventSchema.nullable(),
+});
+export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
+
 export interface WorkerStatus {
   url: string;
   outstanding: number;
@@ -26,6 +37,11 @@ export interface WorkerPool {
   dispatch(job: WorkerJob, opts?: DispatchOptions): Promise<Dispatch>;
   /** Ask `worker` to stop `jobId` at its next step; false when the worker could not be told. */
   cancel(worker: string, jobId: string): Promise<boolean>;
+  /**
+   * What `worker` knows of `jobId` (waiting up to `waitMs` for it to end): the worker, not the edge, counts
+   * NFEs, so a run whose stream was cut settles from this. Null when the worker cannot be asked.
+   */
+  outcome?(worker: string, jobId: string, waitMs: number): Promise<JobOutcome | null>;
   status(): WorkerStatus[];
 }
 

@@ -34,6 +34,9 @@ const noCapacity: ErrorBody = {
   param: null,
 };
 
+/** How long a cancelled run waits for the worker's own count after its stream was cut. */
+const CANCEL_REPORT_WAIT_MS = 3_000;
+
 /** Images as clients see them: storage keys stay internal. */
 export const publicImages = (images: ImageRef[]): ImageRef[] => images.map(({ key: _key, ...rest }) => rest);
 
@@ -111,7 +114,7 @@ export class JobRun {
       }
       d.close();
       if (terminal) return this.finish(terminal, emit);
-      if (this.cancelRequested) return this.finish({ event: "cancelled", usage: { nfe: this.lastNfe } }, emit);
+      if (this.cancelRequested) return this.finish(await this.cancelledOn(d.worker), emit);
 
       // Our fault: retry on another worker with the same seed; the lost attempt is not billed.
       this.tried.add(d.worker);
@@ -126,6 +129,18 @@ export class JobRun {
         this.cancel();
       }
     }
+  }
+
+  /**
+   * A cancelled run whose stream was cut before its terminal event: the worker stops at the next step
+   * and keeps the exact count, so settle from its report; only when it cannot be asked, from the last
+   * progress it sent (steps that certainly ran).
+   */
+  private async cancelledOn(worker: string): Promise<Terminal> {
+    const o = await this.deps.pool.outcome?.(worker, this.job.job_id, CANCEL_REPORT_WAIT_MS);
+    const t = o?.terminal;
+    if (t && (t.event === "cancelled" || t.event === "completed" || t.event === "failed")) return t;
+    return { event: "cancelled", usage: { nfe: Math.max(this.lastNfe, o?.nfe ?? 0) } };
   }
 
   private async redispatch(): Promise<{ dispatch: Dispatch } | { error: ErrorBody }> {

@@ -1,11 +1,17 @@
 // The worker's internal API: start a job and stream its events, cancel, health.
 import { WorkerJobSchema } from "@guidegate/shared";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { JobRunner } from "../jobs/runner.ts";
 import type { SequencedEvent } from "../jobs/job.ts";
 import { internalAuth } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
+import { jobStatus, waitForEnd } from "./job-status.ts";
+
+/** SSE comment interval: an idle stream (a job queued, or waiting out a store outage) must look alive. */
+const KEEP_ALIVE_MS = 10_000;
+/** The most a status request may wait for a job to end. */
+const MAX_WAIT_MS = 10_000;
 
 export interface WorkerAppOptions {
   runner: JobRunner;
@@ -52,11 +58,15 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
         queue.push(e);
         wake?.();
       }, after);
-      // The edge closing this stream means nobody will pay for more steps: cancel.
+      // The stream is the job's lease: the edge closing it (client gone, edge gone) means nobody will
+      // pay for more steps, so the job stops at the next step and its log keeps the exact NFEs spent.
       stream.onAbort(() => {
         job.cancel();
         wake?.();
       });
+      const keepAlive = setInterval(() => {
+        if (!stream.aborted) void stream.write(": keep-alive\n\n").catch(() => {});
+      }, KEEP_ALIVE_MS);
       try {
         while (!stream.aborted) {
           const e = queue.shift();
@@ -71,16 +81,36 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
           if (e.event.event === "completed" || e.event.event === "failed" || e.event.event === "cancelled") break;
         }
       } finally {
+        clearInterval(keepAlive);
         unsubscribe();
       }
     });
   });
 
+  // A token names one job: it cannot read or cancel another.
+  const ownJob = (c: Context) => {
+    const id = c.req.param("id");
+    if (c.get("internalJobId" as never) !== id) return { error: errorResponse(c, 401, "authentication_error", "token_job_mismatch", "The token was issued for another job.") };
+    const job = runner.get(id ?? "");
+    if (!job) return { error: errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.") };
+    return { job };
+  };
+
   app.post("/internal/jobs/:id/cancel", auth, (c) => {
-    const job = runner.get(c.req.param("id"));
-    if (!job) return errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.");
+    const { job, error } = ownJob(c);
+    if (!job) return error;
     job.cancel();
-    return c.json({ id: job.id, cancelled: true }, 202);
+    // Where the job stood when told: it ends within one more step.
+    return c.json({ id: job.id, cancelled: true, step: job.step, nfe: job.nfe }, 202);
+  });
+
+  // The job's state and, once it ended, its terminal event: the edge settles from it when the stream is gone.
+  app.get("/internal/jobs/:id", auth, async (c) => {
+    const { job, error } = ownJob(c);
+    if (!job) return error;
+    const waitMs = Math.min(MAX_WAIT_MS, Math.max(0, Number(c.req.query("wait_ms")) || 0));
+    if (waitMs > 0) await waitForEnd(job, waitMs);
+    return c.json(jobStatus(job));
   });
 
   app.notFound((c) => errorResponse(c, 404, "not_found_error", "not_found", "No such route."));

@@ -7,8 +7,13 @@ export interface SequencedEvent {
   event: JobEvent;
 }
 
+export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+
 export class Job {
   readonly log: SequencedEvent[] = [];
+  /** Last step finished and the NFEs spent so far: what a cancel or a lease loss is billed at. */
+  step = 0;
+  nfe = 0;
   private listeners = new Set<(e: SequencedEvent) => void>();
   readonly abort = new AbortController();
 
@@ -20,6 +25,18 @@ export class Job {
   get finished(): boolean {
     const last = this.log.at(-1);
     return last !== undefined && isTerminal(last.event);
+  }
+
+  get status(): JobStatus {
+    const last = this.log.at(-1)?.event;
+    if (last && isTerminal(last)) return last.event as JobStatus;
+    return this.log.some((e) => e.event.event === "started") ? "running" : "queued";
+  }
+
+  /** The terminal event, once there is one. */
+  get terminal(): JobEvent | null {
+    const last = this.log.at(-1)?.event;
+    return last && isTerminal(last) ? last : null;
   }
 
   emit(event: JobEvent): void {

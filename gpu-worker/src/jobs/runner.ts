@@ -1,11 +1,11 @@
 // Runs jobs on this worker: a bounded queue in front of `capacity` concurrent generations
 // (their NFEs meet in the batcher), events numbered per job, images stored or inlined.
-import { randomUUID } from "node:crypto";
 import type { ErrorBody, ImageRef, WorkerHealth, WorkerJob } from "@guidegate/shared";
 import type { DiffusionModel } from "../models/loader.ts";
 import { generate } from "../pipeline/generate.ts";
 import type { UnetBatcher } from "../runtime/batcher.ts";
 import { CONTENT_TYPE, encodeImage } from "../storage/encode.ts";
+import { imageKey } from "../storage/keys.ts";
 import type { ImageStore } from "../storage/s3.ts";
 import { Job } from "./job.ts";
 
@@ -29,9 +29,13 @@ const GENERIC_FAILURE: ErrorBody = {
   param: null,
 };
 
+/** Health plus counters the pool ignores but operators and tests read. */
+export type RunnerHealth = WorkerHealth & { nfe_total: number; spooled: number };
+
 export class JobRunner {
   private jobs = new Map<string, Job>();
   private running = 0;
+  private nfeTotal = 0; // every NFE this process evaluated, billed or not
   private waiting: Array<() => void> = [];
 
   constructor(
@@ -40,7 +44,7 @@ export class JobRunner {
     private readonly opts: RunnerOptions,
   ) {}
 
-  health(): WorkerHealth {
+  health(): RunnerHealth {
     return {
       ok: true,
       worker: this.opts.workerId,
@@ -49,6 +53,8 @@ export class JobRunner {
       running: this.running,
       queued: this.waiting.length,
       max_queue: this.opts.maxQueue,
+      nfe_total: this.nfeTotal,
+      spooled: this.store.pending?.() ?? 0,
     };
   }
 
@@ -59,40 +65,61 @@ export class JobRunner {
   /** Starts a job, or returns null when the queue is full (the caller answers 503). */
   submit(spec: WorkerJob): Job | null {
     const existing = this.jobs.get(spec.job_id);
-    if (existing) return existing; // a retried dispatch joins the job instead of running it twice
+    // A retried dispatch joins a live or completed job instead of running it twice; one that was
+    // cancelled (its edge connection was lost) or failed runs afresh: the edge is asking again.
+    if (existing && existing.status !== "cancelled" && existing.status !== "failed") return existing;
     if (this.running >= this.opts.capacity && this.waiting.length >= this.opts.maxQueue) return null;
     const job = new Job(spec);
     this.jobs.set(job.id, job);
     void this.run(job).finally(() => {
-      const t = setTimeout(() => this.jobs.delete(job.id), this.opts.retainMs);
+      const t = setTimeout(() => {
+        if (this.jobs.get(job.id) === job) this.jobs.delete(job.id);
+      }, this.opts.retainMs);
       t.unref?.();
     });
     return job;
   }
 
-  private async acquire(job: Job): Promise<void> {
+  /** A slot, or false when the job was cancelled while it waited (it leaves the queue at once). */
+  private async acquire(job: Job): Promise<boolean> {
     if (this.running < this.opts.capacity) {
       this.running++;
-      return;
+      return true;
     }
     job.emit({ event: "queued", position: this.waiting.length });
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running++;
+    return new Promise<boolean>((resolve) => {
+      const take = () => resolve(true);
+      this.waiting.push(take);
+      job.abort.signal.addEventListener(
+        "abort",
+        () => {
+          const i = this.waiting.indexOf(take);
+          if (i < 0) return;
+          this.waiting.splice(i, 1);
+          resolve(false);
+        },
+        { once: true },
+      );
+    });
   }
 
   private release(): void {
-    this.running--;
-    this.waiting.shift()?.();
+    const next = this.waiting.shift();
+    if (next) next(); // the slot passes straight to the next job: nothing can take it in between
+    else this.running--;
   }
 
   private async run(job: Job): Promise<void> {
     const s = job.spec;
-    await this.acquire(job);
-    let nfe = 0;
+    let held = await this.acquire(job);
+    const free = () => {
+      if (held) this.release();
+      held = false;
+    };
     try {
       const loaded = this.models.get(s.model);
       if (!loaded) throw new Error(`unknown model ${s.model}`);
-      if (job.abort.signal.aborted) {
+      if (!held || job.abort.signal.aborted) {
         job.emit({ event: "cancelled", usage: { nfe: 0 } });
         return;
       }
@@ -103,7 +130,9 @@ export class JobRunner {
         { ...s, guidance: s.guidance as WorkerJob["guidance"] & { policy: never } },
         async (e) => {
           if (e.kind === "step") {
-            nfe = e.nfe;
+            this.nfeTotal += e.stepNfe;
+            job.step = e.step;
+            job.nfe = e.nfe;
             job.emit({ event: "progress", step: e.step, steps: e.steps, nfe: e.nfe });
           } else {
             const png = await encodeImage(e.rgb, e.width, e.height, "png");
@@ -113,18 +142,20 @@ export class JobRunner {
         },
         job.abort.signal,
       );
-      nfe = result.nfe;
+      job.nfe = result.nfe;
       if (result.cancelled) {
-        job.emit({ event: "cancelled", usage: { nfe } });
+        job.emit({ event: "cancelled", usage: { nfe: result.nfe } });
         return;
       }
+      // The model is done with this job: uploads are I/O and may wait out a store outage in the spool.
+      free();
       const images = await Promise.all(result.images.map((rgb, i) => this.output(job, rgb, result.width, result.height, i)));
-      job.emit({ event: "completed", images, seed: s.seed, usage: { nfe } });
+      job.emit({ event: "completed", images, seed: s.seed, usage: { nfe: result.nfe } });
     } catch (err) {
       console.error(JSON.stringify({ level: "error", job: job.id, msg: "generation failed", error: String(err) }));
-      job.emit({ event: "failed", error: GENERIC_FAILURE, usage: { nfe } });
+      job.emit({ event: "failed", error: GENERIC_FAILURE, usage: { nfe: job.nfe } });
     } finally {
-      this.release();
+      free();
     }
   }
 
@@ -132,8 +163,7 @@ export class JobRunner {
     const s = job.spec;
     const bytes = await encodeImage(rgb, width, height, s.output_format);
     if (s.response_format === "b64_json") return { b64_json: Buffer.from(bytes).toString("base64"), width, height };
-    // Tenant prefix plus an unguessable id: keys never collide and cannot be enumerated.
-    const key = `${s.tenant}/${s.job_id}/${index}-${randomUUID()}.${s.output_format}`;
+    const key = imageKey(s.tenant, s.job_id, index, s.output_format);
     await this.store.put(key, bytes, CONTENT_TYPE[s.output_format]);
     return { url: await this.store.url(key), key, width, height };
   }

@@ -15,6 +15,8 @@ export interface S3Config {
 export interface ImageStore {
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
   url(key: string): Promise<string>;
+  /** Images accepted but not yet in the store (the spool's backlog); absent means none are held. */
+  pending?(): number;
 }
 
 export function createS3Store(cfg: S3Config): ImageStore & { ensureBucket(): Promise<void> } {
@@ -23,7 +25,9 @@ export function createS3Store(cfg: S3Config): ImageStore & { ensureBucket(): Pro
     endpoint: cfg.endpoint,
     forcePathStyle: cfg.forcePathStyle,
     credentials: { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey },
-    maxAttempts: 4, // the SDK's standard retry with backoff for 5xx and network errors
+    maxAttempts: 3, // the SDK's standard retry with backoff for 5xx and network errors; the spool covers longer outages
+    // A store that accepts connections but never answers must fail the attempt, not hang the job.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 15_000, throwOnRequestTimeout: true },
   });
   return {
     async ensureBucket() {
