@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration tests start real processes on ephemeral ports; two cores are all CI has.
     fileParallelism: false,
     pool: "forks",
+    // The JSON report lets .ci/run print a plain "N passed, N failed" line.
+    reporters: ["default", ["json", { outputFile: ".data/vitest-report.json" }]],
   },
 });
