@@ -19,6 +19,9 @@ ap.add_argument("--lr", type=float, default=1e-3)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--dropout", type=float, default=0.15, help="prompt dropout to the empty prompt")
 ap.add_argument("--ckpt-every", type=int, default=250)
+ap.add_argument("--ema-decay", type=float, default=0.999)
+ap.add_argument("--min-snr-gamma", type=float, default=0.0,
+                help="Min-SNR loss weight min(SNR, gamma)/SNR (0 = plain MSE): less weight on nearly clean steps")
 args = ap.parse_args()
 
 torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", "2")))
@@ -70,14 +73,19 @@ while step < args.steps and (time.time() - t0) / 60 < args.max_minutes:
     a = acp[t].view(-1, 1, 1, 1)
     xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
     pred = unet(xt, t.float(), te(ids), torch.zeros(x0.shape[0]))
-    loss = F.mse_loss(pred, eps)
+    if args.min_snr_gamma > 0:
+        snr = (a / (1 - a)).view(-1)
+        weight = torch.clamp(snr, max=args.min_snr_gamma) / snr
+        loss = (weight * ((pred - eps) ** 2).mean(dim=(1, 2, 3))).mean()
+    else:
+        loss = F.mse_loss(pred, eps)
     for group in opt.param_groups:
         group["lr"] = args.lr * min(1.0, (step + 1) / 200)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(params, 1.0)
     opt.step()
-    decay = min(0.999, (1 + step) / (10 + step))
+    decay = min(args.ema_decay, (1 + step) / (10 + step))
     with torch.no_grad():
         for e, p in zip(ema, params):
             e.mul_(decay).add_(p.detach(), alpha=1 - decay)
