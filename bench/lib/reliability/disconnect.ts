@@ -1,0 +1,130 @@
+// Faults on the client side of the gateway and the gateway itself: a streaming client that leaves,
+// a jobs-API client that leaves, and the edge process dying mid-job. In each case the worker counts
+// the NFEs; billing must equal what ran (or nothing, when no image came of it and it was our fault).
+import { createParser } from "eventsource-parser";
+import type { Service, Stack } from "../../../scripts/lib/stack.ts";
+import { internalSigner } from "../../../edge/src/pool/internal-token.ts";
+import { DEV_INTERNAL_SECRET } from "../../../scripts/lib/stack.ts";
+import { openEvents, postJob, tenant } from "./client.ts";
+import { readEvents } from "./events.ts";
+import { idle, nfeTotal, until, usage } from "./probes.ts";
+import { restartEdge } from "./restart.ts";
+
+const urls = (stack: Stack) => stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).map((w) => w.url);
+
+export interface StreamDisconnectResult {
+  abortedAfterStep: number;
+  fullNfe: number;
+  workerNfe: number;
+  billedNfe: number;
+  reservedAfter: number;
+}
+
+/** POST /v1/images/generations with stream: true; the client leaves after the first partial image. */
+export async function streamDisconnectScenario(stack: Stack, steps = 120): Promise<StreamDisconnectResult> {
+  const t = await tenant("stream-leaves");
+  const before = await nfeTotal(urls(stack));
+  const ctrl = new AbortController();
+  const res = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+    method: "POST",
+    headers: t.headers,
+    body: JSON.stringify({ prompt: "a large white circle on a green background", steps, stream: true, partial_images: 3, guidance: { policy: "cfg", scale: 2 } }),
+    signal: ctrl.signal,
+  });
+  let abortedAfterStep = -1;
+  const parser = createParser({
+    onEvent(ev) {
+      const data = JSON.parse(ev.data) as { type?: string; step?: number };
+      if (abortedAfterStep < 0 && data.type === "image_generation.partial_image") {
+        abortedAfterStep = data.step ?? 0;
+        ctrl.abort(); // the client goes away mid-generation
+      }
+    },
+  });
+  const reader = res.body!.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(new TextDecoder().decode(value));
+    }
+  } catch {
+    // our own abort
+  }
+  await idle(urls(stack));
+  const u = await until("settlement", async () => {
+    const x = await usage(stack.edgeUrl, t.token);
+    return x.reserved_nfe === 0 ? x : null;
+  });
+  return { abortedAfterStep, fullNfe: 2 * steps, workerNfe: (await nfeTotal(urls(stack))) - before, billedNfe: u.used_nfe, reservedAfter: u.reserved_nfe };
+}
+
+export interface UnwatchedJobResult {
+  status: string;
+  reportedNfe: number;
+  billedNfe: number;
+  workerNfe: number;
+}
+
+/** POST /v1/jobs; the only listener leaves after two events; the job must still finish and bill fully. */
+export async function unwatchedJobScenario(stack: Stack, steps = 40): Promise<UnwatchedJobResult> {
+  const t = await tenant("jobs-unwatched");
+  const before = await nfeTotal(urls(stack));
+  const id = await postJob(stack.edgeUrl, t, { prompt: "a small orange cross on a purple background", steps, guidance: { policy: "cfg", scale: 2 } });
+  const ctrl = new AbortController();
+  await readEvents(await openEvents(stack.edgeUrl, t, id, ctrl.signal), (_e, all) => all.length >= 2).catch(() => []);
+  ctrl.abort();
+  const job = await until("job end", async () => {
+    const j = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json()) as { status: string; usage: { nfe: number } };
+    return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
+  }, 30_000);
+  await idle(urls(stack));
+  const u = await usage(stack.edgeUrl, t.token);
+  return { status: job.status, reportedNfe: job.usage.nfe, billedNfe: u.used_nfe, workerNfe: (await nfeTotal(urls(stack))) - before };
+}
+
+export interface EdgeDeathResult {
+  killedAtStep: number;
+  fullNfe: number;
+  workerNfe: number;
+  /** What the worker's own log says the job ended as, and its exact NFEs. */
+  workerStatus: string;
+  workerReportedNfe: number;
+  stopMs: number;
+  /** After the edge restarts: nothing billed, the reservation still held until its lease voids it. */
+  billedNfe: number;
+  reservedAfter: number;
+  edge: Service;
+}
+
+/** SIGKILL the edge while a job runs; the worker must stop at its next step; then bring the edge back. */
+export async function edgeDeathScenario(stack: Stack, steps = 150): Promise<EdgeDeathResult> {
+  const t = await tenant("edge-dies");
+  const before = await nfeTotal(urls(stack));
+  const id = await postJob(stack.edgeUrl, t, { prompt: "a large black square on a yellow background", steps, guidance: { policy: "cfg", scale: 2 } });
+  let killedAtStep = 0;
+  let killedAt = 0;
+  await readEvents(await openEvents(stack.edgeUrl, t, id), (e) => {
+    if (e.event !== "progress" || Number(e.data.step) < 5) return false;
+    killedAtStep = Number(e.data.step);
+    killedAt = Date.now();
+    stack.edge.proc.kill("SIGKILL");
+    return true;
+  }).catch(() => []);
+  await idle(urls(stack));
+  const stopMs = Date.now() - killedAt;
+  const workerNfe = (await nfeTotal(urls(stack))) - before;
+  const token = await internalSigner(DEV_INTERNAL_SECRET)(id, Date.now());
+  let workerStatus = "unknown";
+  let workerReportedNfe = -1;
+  for (const u of urls(stack)) {
+    const res = await fetch(`${u}/internal/jobs/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!res.ok) continue;
+    const s = (await res.json()) as { status: string; terminal: { usage?: { nfe: number } } | null };
+    workerStatus = s.status;
+    workerReportedNfe = s.terminal?.usage?.nfe ?? -1;
+  }
+  const edge = await restartEdge(stack.edge);
+  const u = await usage(stack.edgeUrl, t.token);
+  return { killedAtStep, fullNfe: 2 * steps, workerNfe, workerStatus, workerReportedNfe, stopMs, billedNfe: u.used_nfe, reservedAfter: u.reserved_nfe, edge };
+}
