@@ -21,7 +21,13 @@ export async function fuzzOverHttp(edgeUrl: string, workerUrls: readonly string[
     secret,
     now: () => Date.now(),
     secrets: [secret],
-    send: (req, init) => fetch(`${edgeUrl}${req.path}`, { ...init, redirect: "manual", signal: AbortSignal.timeout(15_000) }),
+    // An over-limit upload goes on a connection of its own: @hono/node-server answers 413 before reading
+    // the body and may close that socket after draining it, and undici would reuse it for the next request.
+    send: (req, init) => {
+      const oversize = typeof init.body === "string" ? init.body.length > 64 * 1024 : (init.body as Uint8Array | undefined)?.byteLength! > 64 * 1024;
+      const headers = oversize ? { ...(init.headers as Record<string, string>), connection: "close" } : init.headers;
+      return fetch(`${edgeUrl}${req.path}`, { ...init, headers, redirect: "manual", signal: AbortSignal.timeout(15_000) });
+    },
   });
   const ledgerChanged: HttpFuzz["ledgerChanged"] = [];
   for (const t of stats.tenants) {
