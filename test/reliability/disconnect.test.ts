@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { edgeDeathScenario, streamDisconnectScenario, unwatchedJobScenario } from "../../bench/lib/reliability/disconnect.ts";
+import { cutCancelScenario, edgeDeathScenario, streamDisconnectScenario, unwatchedJobScenario } from "../../bench/lib/reliability/disconnect.ts";
 import { readEvents } from "../../bench/lib/reliability/events.ts";
 import { stopService, stopStack } from "../../bench/lib/reliability/restart.ts";
 import { type Service, type Stack, startStack } from "../../scripts/lib/stack.ts";
@@ -58,7 +58,7 @@ describe("disconnects and a dying gateway", () => {
   });
 
   it("when the edge dies mid-job the worker stops at its next step; the tenant pays nothing for it", async () => {
-    const r = await edgeDeathScenario(stack, 150);
+    const r = await edgeDeathScenario(stack, 150, { GG_CANCEL_GRACE_MS: "0" }); // the next test wants no grace
     edge = r.edge;
     expect(r.workerStatus).toBe("cancelled");
     expect(r.workerReportedNfe).toBe(r.workerNfe); // the worker's log has the exact count
@@ -67,5 +67,13 @@ describe("disconnects and a dying gateway", () => {
     // until the ledger's lease voids it (nobody is left to settle it).
     expect(r.billedNfe).toBe(0);
     expect(r.reservedAfter).toBe(r.fullNfe);
+  });
+
+  it("a cancel whose stream is cut before the worker's `cancelled` arrives settles from the worker's own count", async () => {
+    const r = await cutCancelScenario(stack, edge!.url, 150);
+    expect(r.status).toBe("cancelled");
+    expect(r.workerNfe).toBeLessThan(300);
+    expect(r.reportedNfe).toBe(r.workerNfe);
+    expect(r.billedNfe).toBe(r.workerNfe);
   });
 });

@@ -98,7 +98,7 @@ export interface EdgeDeathResult {
 }
 
 /** SIGKILL the edge while a job runs; the worker must stop at its next step; then bring the edge back. */
-export async function edgeDeathScenario(stack: Stack, steps = 150): Promise<EdgeDeathResult> {
+export async function edgeDeathScenario(stack: Stack, steps = 150, restartEnv: Record<string, string> = {}): Promise<EdgeDeathResult> {
   const t = await tenant("edge-dies");
   const before = await nfeTotal(urls(stack));
   const id = await postJob(stack.edgeUrl, t, { prompt: "a large black square on a yellow background", steps, guidance: { policy: "cfg", scale: 2 } });
@@ -124,7 +124,32 @@ export async function edgeDeathScenario(stack: Stack, steps = 150): Promise<Edge
     workerStatus = s.status;
     workerReportedNfe = s.terminal?.usage?.nfe ?? -1;
   }
-  const edge = await restartEdge(stack.edge);
+  const edge = await restartEdge(stack.edge, restartEnv);
   const u = await usage(stack.edgeUrl, t.token);
   return { killedAtStep, fullNfe: 2 * steps, workerNfe, workerStatus, workerReportedNfe, stopMs, billedNfe: u.used_nfe, reservedAfter: u.reserved_nfe, edge };
+}
+
+export interface CutCancelResult {
+  status: string;
+  billedNfe: number;
+  workerNfe: number;
+  reportedNfe: number;
+}
+
+/**
+ * Cancel through the jobs API on an edge whose cancel grace is 0 (GG_CANCEL_GRACE_MS=0): the edge cuts
+ * the worker's stream before the `cancelled` event can arrive, so it must settle from the worker's own count.
+ */
+export async function cutCancelScenario(stack: Stack, edgeUrl: string, steps = 150): Promise<CutCancelResult> {
+  const t = await tenant("cut-cancel");
+  const before = await nfeTotal(urls(stack));
+  const id = await postJob(edgeUrl, t, { prompt: "a small white cross on a red background", steps, guidance: { policy: "cfg", scale: 2 } });
+  await readEvents(await openEvents(edgeUrl, t, id), (e) => e.event === "progress" && Number(e.data.step) >= 5);
+  await fetch(`${edgeUrl}/v1/jobs/${id}/cancel`, { method: "POST", headers: t.headers });
+  const job = await until("cancelled", async () => {
+    const j = (await (await fetch(`${edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json()) as { status: string; usage: { nfe: number } };
+    return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
+  });
+  await idle(urls(stack));
+  return { status: job.status, reportedNfe: job.usage.nfe, billedNfe: (await usage(edgeUrl, t.token)).used_nfe, workerNfe: (await nfeTotal(urls(stack))) - before };
 }
