@@ -1,7 +1,7 @@
 """Tiny text-to-image diffusion model: word-level text encoder + pixel-space UNet.
 
-The UNet consumes the text through cross-attention at 8x8 (plus a pooled prompt vector in the time
-embedding) and has one mid-block self-attention
+The UNet consumes the text through cross-attention at 8x8 (plus a projection of the whole prompt sequence in
+the time embedding, like SDXL's pooled text embedding) and has one mid-block self-attention
 whose attention map is replaced by the identity for samples flagged by `perturb`
 (perturbed-attention guidance), so perturbed and normal samples share one batch.
 """
@@ -119,12 +119,14 @@ def timestep_embedding(t, dim):
 
 
 class UNet(nn.Module):
-    def __init__(self, ctx_dim=64, ch=(32, 64, 128), tdim=128):
+    def __init__(self, ctx_dim=64, ch=(32, 64, 128), tdim=128, max_len=MAX_LEN):
         super().__init__()
         c0, c1, c2 = ch
         self.tdim = tdim
         self.temb = nn.Sequential(nn.Linear(64, tdim), nn.SiLU(), nn.Linear(tdim, tdim))
-        self.pool = nn.Linear(ctx_dim, tdim)  # pooled prompt into the time embedding
+        # The whole prompt, position by position, into the time embedding: a mean would lose which
+        # colour word is the shape's and which the background's (the first run swapped them).
+        self.pool = nn.Linear(ctx_dim * max_len, tdim)
         self.conv_in = nn.Conv2d(3, c0, 3, padding=1)
         self.d0 = ResBlock(c0, c0, tdim)
         self.down0 = nn.Conv2d(c0, c0, 3, stride=2, padding=1)
@@ -147,7 +149,7 @@ class UNet(nn.Module):
 
     def forward(self, sample, timestep, encoder_hidden_states, perturb):
         ctx = encoder_hidden_states
-        temb = self.temb(timestep_embedding(timestep, 64)) + self.pool(ctx.mean(dim=1))
+        temb = self.temb(timestep_embedding(timestep, 64)) + self.pool(ctx.flatten(1))
         h = self.conv_in(sample)
         s0 = self.d0(h, temb)
         h = self.down0(s0)

@@ -35,11 +35,28 @@ ema = [p.detach().clone() for p in params]
 acp = cosine_alphas_cumprod()
 held = held_out_triples()
 step = 0
+warm_from = 0
+
+
+def load_matching(module, state):
+    """Loads every tensor whose shape still matches; returns the names left at their new init."""
+    own = module.state_dict()
+    keep = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    module.load_state_dict(keep, strict=False)
+    return [k for k in own if k not in keep]
 ckpt = os.path.join(args.out, "ckpt.pt")
 if os.path.exists(ckpt):
     s = torch.load(ckpt)
-    te.load_state_dict(s["te"]); unet.load_state_dict(s["unet"]); opt.load_state_dict(s["opt"])
-    ema = s["ema"]; step = s["step"]
+    changed = load_matching(te, s["te"]) + load_matching(unet, s["unet"])
+    if changed:  # architecture changed: warm-start what still fits, fresh optimizer state
+        print(f"warm start: re-initialised {changed}", flush=True)
+        ema = [e if e.shape == p.shape else p.detach().clone() for e, p in zip(s["ema"], params)]
+        warm_from = s["step"]
+    else:
+        opt.load_state_dict(s["opt"])
+        ema = s["ema"]
+        warm_from = s.get("warm_from", 0)
+    step = s["step"]
     print(f"resumed at step {step}", flush=True)
 
 
@@ -57,7 +74,7 @@ def batch(step):
 
 def save():
     tmp = ckpt + ".tmp"
-    torch.save(dict(te=te.state_dict(), unet=unet.state_dict(), opt=opt.state_dict(), ema=ema, step=step,
+    torch.save(dict(te=te.state_dict(), unet=unet.state_dict(), opt=opt.state_dict(), ema=ema, step=step, warm_from=warm_from,
                     vocab=vocab, args=vars(args)), tmp)
     os.replace(tmp, ckpt)
 
@@ -80,7 +97,7 @@ while step < args.steps and (time.time() - t0) / 60 < args.max_minutes:
     else:
         loss = F.mse_loss(pred, eps)
     for group in opt.param_groups:
-        group["lr"] = args.lr * min(1.0, (step + 1) / 200)
+        group["lr"] = args.lr * min(1.0, (step + 1 - warm_from) / 200)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(params, 1.0)
