@@ -23,8 +23,12 @@ export interface S3OutageResult {
 
 export async function s3OutageScenario(stack: Stack, opts: { steps?: number; outageMs?: number } = {}): Promise<S3OutageResult> {
   const steps = opts.steps ?? 30;
-  const worker = stack.workers[0]!;
-  const spoolDir = worker.env.GG_SPOOL_DIR!;
+  const workers = stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
+  const spooled = async () => {
+    let n = 0;
+    for (const w of workers) n += (await health(w.url)).spooled;
+    return n;
+  };
   const t = await tenant("s3-outage");
   const body = { prompt: "a small blue triangle on a yellow background", steps, guidance: { policy: "cfg", scale: 2 } };
   let storeUp = true;
@@ -43,8 +47,9 @@ export async function s3OutageScenario(stack: Stack, opts: { steps?: number; out
   storeUp = false;
   const downAt = Date.now();
   streams.push(follow(await postJob(stack.edgeUrl, t, body)));
-  const spooledPeak = (await until("both images in the spool", async () => ((await health(worker.url)).spooled >= 2 ? health(worker.url) : null), 30_000)).spooled;
-  const spoolFilesPeak = readdirSync(spoolDir).filter((f) => f.endsWith(".bin")).length;
+  const spooledPeak = await until("both images in the spool", async () => ((await spooled()) >= 2 ? spooled() : null), 30_000);
+  let spoolFilesPeak = 0;
+  for (const w of workers) spoolFilesPeak += readdirSync(w.env.GG_SPOOL_DIR!).filter((f) => f.endsWith(".bin")).length;
   await new Promise((r) => setTimeout(r, opts.outageMs ?? 1_000)); // the outage goes on; nothing may complete
   await stack.s3.start();
   storeUp = true;
@@ -65,7 +70,7 @@ export async function s3OutageScenario(stack: Stack, opts: { steps?: number; out
     completedDuringOutage,
     completed: results.filter((ev) => completedOf(ev) !== null).length,
     downloaded,
-    spooledAfter: (await health(worker.url)).spooled,
+    spooledAfter: await spooled(),
     billedNfe: (await usage(stack.edgeUrl, t.token)).used_nfe,
     reportedNfe,
     outageMs,
