@@ -8,7 +8,12 @@ import { join } from "node:path";
 import { startStack } from "../scripts/lib/stack.ts";
 import { type CannonResult, cannon } from "./lib/reliability/cannon.ts";
 import { tenant } from "./lib/reliability/client.ts";
-import { cutCancelScenario, edgeDeathScenario, streamDisconnectScenario, unwatchedJobScenario } from "./lib/reliability/disconnect.ts";
+import {
+  cutCancelScenario,
+  edgeDeathScenario,
+  streamDisconnectScenario,
+  unwatchedJobScenario,
+} from "./lib/reliability/disconnect.ts";
 import { failoverScenario } from "./lib/reliability/failover.ts";
 import { fuzzOverHttp } from "./lib/reliability/fuzz/http.ts";
 import { fuzzInProcess } from "./lib/reliability/fuzz/in-process.ts";
@@ -32,7 +37,8 @@ const check = (name: string, ok: boolean, detail: string) => {
   checks.push({ name, ok, detail });
   log(`${ok ? "ok  " : "FAIL"} ${name}: ${detail}`);
 };
-const live = () => stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).map((w) => w.url);
+const live = () =>
+  stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).map((w) => w.url);
 
 log("starting s3rver, 2 gpu-workers and the edge");
 // 32 slots per worker: the rest of the 200 jobs queue, so every stream stays open until its job's turn.
@@ -42,15 +48,28 @@ let billingMismatches = 0;
 let lostEvents = 0;
 let faults = 0;
 try {
-  const workersUp = () => until("2 workers up", async () => ((await (await fetch(`${stack.edgeUrl}/healthz`)).json()) as { workers_up: number }).workers_up >= 2, 30_000);
+  const workersUp = () =>
+    until(
+      "2 workers up",
+      async () => ((await (await fetch(`${stack.edgeUrl}/healthz`)).json()) as { workers_up: number }).workers_up >= 2,
+      30_000,
+    );
 
   // Fault 1: SIGKILL the worker running a job.
   faults++;
   const f = await failoverScenario(stack, { steps: 40, killAtStep: 5 });
   lostEvents += f.check.lost + f.check.reordered;
   if (f.billedNfe !== f.reportedNfe || f.survivorNfe !== f.billedNfe || f.reservedAfter !== 0) billingMismatches++;
-  check("worker SIGKILL mid-job", f.terminal === "completed" && f.retrying.length === 1 && f.check.lost === 0 && f.seed === 4242 && (f.image?.maxPixelDiff ?? 255) <= 2 && f.billedNfe === 80,
-    `killed ${f.killedWorker} at step ${f.killedAtStep}; retrying ${JSON.stringify(f.retrying.map((r) => r.attempt))}; ${f.terminal}; billed ${f.billedNfe} NFE (survivor ran ${f.survivorNfe}); image ${f.image?.identicalBytes ? "identical bytes" : `max diff ${f.image?.maxPixelDiff}/255`}`);
+  check(
+    "worker SIGKILL mid-job",
+    f.terminal === "completed" &&
+      f.retrying.length === 1 &&
+      f.check.lost === 0 &&
+      f.seed === 4242 &&
+      (f.image?.maxPixelDiff ?? 255) <= 2 &&
+      f.billedNfe === 80,
+    `killed ${f.killedWorker} at step ${f.killedAtStep}; retrying ${JSON.stringify(f.retrying.map((r) => r.attempt))}; ${f.terminal}; billed ${f.billedNfe} NFE (survivor ran ${f.survivorNfe}); image ${f.image?.identicalBytes ? "identical bytes" : `max diff ${f.image?.maxPixelDiff}/255`}`,
+  );
   const dead = stack.workers.find((w) => w.proc.signalCode === "SIGKILL")!;
   const back = await restartWorker(dead);
   extra.push(back);
@@ -61,20 +80,31 @@ try {
   faults++;
   const d = await streamDisconnectScenario(stack, 120);
   if (d.billedNfe !== d.workerNfe || d.reservedAfter !== 0) billingMismatches++;
-  check("streaming client disconnect", d.workerNfe < d.fullNfe / 2 && d.billedNfe === d.workerNfe, `left after step ${d.abortedAfterStep}; worker ran ${d.workerNfe} of ${d.fullNfe} NFE; billed ${d.billedNfe}`);
+  check(
+    "streaming client disconnect",
+    d.workerNfe < d.fullNfe / 2 && d.billedNfe === d.workerNfe,
+    `left after step ${d.abortedAfterStep}; worker ran ${d.workerNfe} of ${d.fullNfe} NFE; billed ${d.billedNfe}`,
+  );
 
   // Fault 3: a jobs-API client leaves; the job must finish anyway.
   faults++;
   const u = await unwatchedJobScenario(stack, 40);
   if (u.billedNfe !== u.workerNfe || u.billedNfe !== u.reportedNfe) billingMismatches++;
-  check("jobs-API listener leaves", u.status === "completed" && u.billedNfe === 80, `${u.status}; billed ${u.billedNfe}, worker ran ${u.workerNfe}`);
+  check(
+    "jobs-API listener leaves",
+    u.status === "completed" && u.billedNfe === 80,
+    `${u.status}; billed ${u.billedNfe}, worker ran ${u.workerNfe}`,
+  );
 
   // Fault 4: S3 down mid-job, back after a while.
   faults++;
   const s = await s3OutageScenario(stack, { steps: 30, outageMs: 2_000 });
   if (s.billedNfe !== s.reportedNfe) billingMismatches++;
-  check("S3 outage", s.completedDuringOutage === 0 && s.completed === s.jobs && s.downloaded === s.jobs && s.spooledAfter === 0,
-    `${s.spooledPeak} images spooled during ${s.outageMs} ms down; ${s.completedDuringOutage} completed while down; ${s.downloaded}/${s.jobs} downloadable after`);
+  check(
+    "S3 outage",
+    s.completedDuringOutage === 0 && s.completed === s.jobs && s.downloaded === s.jobs && s.spooledAfter === 0,
+    `${s.spooledPeak} images spooled during ${s.outageMs} ms down; ${s.completedDuringOutage} completed while down; ${s.downloaded}/${s.jobs} downloadable after`,
+  );
 
   // Load: concurrent event streams, then autocannon on non-streaming endpoints.
   await idle(live());
@@ -83,13 +113,19 @@ try {
   const l = await holdStreams(stack, { streams: STREAMS, steps: 40, previewEvery: 10, tenants: 20 });
   lostEvents += l.lostEvents + l.reordered;
   billingMismatches += l.billingMismatches;
-  check(`${STREAMS} concurrent streams`, l.completed === STREAMS && l.lostEvents + l.reordered + l.terminalViolations + l.billingMismatches === 0,
-    `${l.completed} completed, peak ${l.peakOpen} open, ${l.events} events in ${(l.durationMs / 1000).toFixed(1)} s; lost ${l.lostEvents}, reordered ${l.reordered}, terminal violations ${l.terminalViolations}`);
+  check(
+    `${STREAMS} concurrent streams`,
+    l.completed === STREAMS && l.lostEvents + l.reordered + l.terminalViolations + l.billingMismatches === 0,
+    `${l.completed} completed, peak ${l.peakOpen} open, ${l.events} events in ${(l.durationMs / 1000).toFixed(1)} s; lost ${l.lostEvents}, reordered ${l.reordered}, terminal violations ${l.terminalViolations}`,
+  );
 
   log(`fuzzing the edge process over HTTP (${FUZZ_HTTP} cases, seed ${seed})`);
   const fh = await fuzzOverHttp(stack.edgeUrl, live(), FUZZ_HTTP, seed);
-  check("HTTP fuzz", fh.stats.violations.length === 0 && fh.ledgerChanged.length === 0 && fh.workerNfe === 0 && fh.edgeAlive,
-    `${fh.stats.cases} cases: ${fh.stats.rejected} 4xx, ${fh.stats.closedOversize} over-limit closed, ${fh.stats.violations.length} violations; ledger changed for ${fh.ledgerChanged.length}; worker NFEs ${fh.workerNfe}`);
+  check(
+    "HTTP fuzz",
+    fh.stats.violations.length === 0 && fh.ledgerChanged.length === 0 && fh.workerNfe === 0 && fh.edgeAlive,
+    `${fh.stats.cases} cases: ${fh.stats.rejected} 4xx, ${fh.stats.closedOversize} over-limit closed, ${fh.stats.violations.length} violations; ledger changed for ${fh.ledgerChanged.length}; worker NFEs ${fh.workerNfe}`,
+  );
 
   const t = await tenant("cannon");
   const cannons: CannonResult[] = [];
@@ -97,26 +133,43 @@ try {
     log(`autocannon ${path} for ${CANNON_S} s`);
     cannons.push(await cannon(stack.edgeUrl, path, { seconds: CANNON_S, connections: 16, token: t.token }));
   }
-  check("autocannon", cannons.every((c) => c.errors === 0 && c.non2xx === 0), cannons.map((c) => `${c.path} ${c.requests} req`).join(", "));
+  check(
+    "autocannon",
+    cannons.every((c) => c.errors === 0 && c.non2xx === 0),
+    cannons.map((c) => `${c.path} ${c.requests} req`).join(", "),
+  );
 
   log(`fuzzing the edge app in process (${FUZZ} cases, seed ${seed})`);
   const fi = await fuzzInProcess(FUZZ, seed);
-  check("in-process fuzz", fi.stats.violations.length === 0 && fi.ledgerChanged.length === 0 && fi.dispatched.length === fi.stats.admitted,
-    `${fi.stats.cases} cases: ${fi.stats.rejected} 4xx, ${fi.stats.admitted} acceptable -> 503, ${fi.stats.violations.length} violations`);
-  for (const v of [...fh.stats.violations, ...fi.stats.violations].slice(0, 10)) log(`  violation ${v.defect} ${v.method} ${v.path}: ${v.detail}`);
+  check(
+    "in-process fuzz",
+    fi.stats.violations.length === 0 && fi.ledgerChanged.length === 0 && fi.dispatched.length === fi.stats.admitted,
+    `${fi.stats.cases} cases: ${fi.stats.rejected} 4xx, ${fi.stats.admitted} acceptable -> 503, ${fi.stats.violations.length} violations`,
+  );
+  for (const v of [...fh.stats.violations, ...fi.stats.violations].slice(0, 10))
+    log(`  violation ${v.defect} ${v.method} ${v.path}: ${v.detail}`);
 
   // Fault 5: SIGKILL the edge mid-job (last: the stack's edge is gone afterwards), then a cut cancel.
   faults++;
   const e = await edgeDeathScenario(stack, 150, { GG_CANCEL_GRACE_MS: "0" });
   extra.push(e.edge);
-  check("edge SIGKILL mid-job", e.workerStatus === "cancelled" && e.workerReportedNfe === e.workerNfe && e.billedNfe === 0,
-    `killed at step ${e.killedAtStep}; worker stopped after ${e.workerNfe} of ${e.fullNfe} NFE in ${e.stopMs} ms; billed ${e.billedNfe}, ${e.reservedAfter} NFE held until the lease voids it`);
+  check(
+    "edge SIGKILL mid-job",
+    e.workerStatus === "cancelled" && e.workerReportedNfe === e.workerNfe && e.billedNfe === 0,
+    `killed at step ${e.killedAtStep}; worker stopped after ${e.workerNfe} of ${e.fullNfe} NFE in ${e.stopMs} ms; billed ${e.billedNfe}, ${e.reservedAfter} NFE held until the lease voids it`,
+  );
   faults++;
   const c = await cutCancelScenario(stack, e.edge.url, 150);
   if (c.billedNfe !== c.workerNfe) billingMismatches++;
-  check("cancel with the stream cut", c.status === "cancelled" && c.billedNfe === c.workerNfe, `worker ran ${c.workerNfe} NFE, billed ${c.billedNfe}`);
+  check(
+    "cancel with the stream cut",
+    c.status === "cancelled" && c.billedNfe === c.workerNfe,
+    `worker ran ${c.workerNfe} NFE, billed ${c.billedNfe}`,
+  );
 
-  const fiveXx = cannons.reduce((n, x) => n + x.fiveXx, 0) + [...fh.stats.violations, ...fi.stats.violations].filter((v) => /HTTP 5\d\d/.test(v.detail)).length;
+  const fiveXx =
+    cannons.reduce((n, x) => n + x.fiveXx, 0) +
+    [...fh.stats.violations, ...fi.stats.violations].filter((v) => /HTTP 5\d\d/.test(v.detail)).length;
   printSummary({
     faults,
     streams: l.streams,

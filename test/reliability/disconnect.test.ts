@@ -4,7 +4,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cutCancelScenario, edgeDeathScenario, streamDisconnectScenario, unwatchedJobScenario } from "../../bench/lib/reliability/disconnect.ts";
+import {
+  cutCancelScenario,
+  edgeDeathScenario,
+  streamDisconnectScenario,
+  unwatchedJobScenario,
+} from "../../bench/lib/reliability/disconnect.ts";
 import { readEvents } from "../../bench/lib/reliability/events.ts";
 import { stopService, stopStack } from "../../bench/lib/reliability/restart.ts";
 import { type Service, type Stack, startStack } from "../../scripts/lib/stack.ts";
@@ -29,12 +34,31 @@ describe("disconnects and a dying gateway", () => {
     const w = stack.workers[0]!;
     const id = "job_cancel_one_step";
     const auth = { authorization: `Bearer ${await internalToken(id)}` };
-    const job = { job_id: id, tenant: "t", model: "shapes-32", prompt: "a red circle", n: 1, width: 32, height: 32, steps: 500, seed: 3, guidance: { policy: "none" }, max_nfe: 500 };
-    const res = await fetch(`${w.url}/internal/jobs`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(job) });
+    const job = {
+      job_id: id,
+      tenant: "t",
+      model: "shapes-32",
+      prompt: "a red circle",
+      n: 1,
+      width: 32,
+      height: 32,
+      steps: 500,
+      seed: 3,
+      guidance: { policy: "none" },
+      max_nfe: 500,
+    };
+    const res = await fetch(`${w.url}/internal/jobs`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify(job),
+    });
     let at: { step: number; nfe: number } | null = null;
     const events = await readEvents(res, async (e) => {
       if (e.event === "progress" && Number(e.data.step) >= 3 && !at)
-        at = (await (await fetch(`${w.url}/internal/jobs/${id}/cancel`, { method: "POST", headers: auth })).json()) as { step: number; nfe: number };
+        at = (await (await fetch(`${w.url}/internal/jobs/${id}/cancel`, { method: "POST", headers: auth })).json()) as {
+          step: number;
+          nfe: number;
+        };
     });
     const steps = events.filter((e) => e.event === "progress").map((e) => Number(e.data.step));
     const end = events.at(-1)!;

@@ -8,12 +8,15 @@ it("answers 1,200 hostile requests with 4xx envelopes (or 503 for acceptable one
   const seed = Number(process.env.GG_FUZZ_SEED ?? Date.now() % 2 ** 31);
   const r = await fuzzInProcess(1_200, seed);
   const s = r.stats;
-  console.log(`fuzz (in-process) seed ${seed}: ${s.cases} cases, ${s.rejected} rejected (4xx), ${s.admitted} acceptable -> 503, ${s.violations.length} violations, ${s.ms.toFixed(0)} ms`);
+  console.log(
+    `fuzz (in-process) seed ${seed}: ${s.cases} cases, ${s.rejected} rejected (4xx), ${s.admitted} acceptable -> 503, ${s.violations.length} violations, ${s.ms.toFixed(0)} ms`,
+  );
   expect(s.violations, `replay with GG_FUZZ_SEED=${seed}`).toEqual([]);
   expect(s.cases).toBe(1_200);
   expect(s.rejected + s.admitted).toBe(s.cases);
   expect(r.dispatched.length).toBe(s.admitted); // only requests that passed every check reached the pool
-  for (const d of ["token", "body", "path", "method", "header", "query"]) expect(s.byDefect[d] ?? 0).toBeGreaterThan(20);
+  for (const d of ["token", "body", "path", "method", "header", "query"])
+    expect(s.byDefect[d] ?? 0).toBeGreaterThan(20);
   expect(s.byStatus[401] ?? 0).toBeGreaterThan(50);
   expect(s.byStatus[400] ?? 0).toBeGreaterThan(50);
   expect(r.ledgerChanged).toEqual([]);

@@ -18,7 +18,10 @@ let dir: string;
 let stack: Stack;
 let restarted: Service | undefined;
 const workersUp = (n: number) =>
-  until(`${n} workers up at the gateway`, async () => ((await (await fetch(`${stack.edgeUrl}/healthz`)).json()) as { workers_up: number }).workers_up >= n);
+  until(
+    `${n} workers up at the gateway`,
+    async () => ((await (await fetch(`${stack.edgeUrl}/healthz`)).json()) as { workers_up: number }).workers_up >= n,
+  );
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "gg-rel-pool-"));
@@ -49,19 +52,31 @@ describe("worker pool under load and faults", () => {
     const w = stack.workers[0]!;
     const ids = ["job_queue_a1", "job_queue_b2", "job_queue_c3"];
     const post = async (id: string) =>
-      fetch(`${w.url}/internal/jobs`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${await internalToken(id)}` }, body: JSON.stringify(longJob(id)) });
+      fetch(`${w.url}/internal/jobs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${await internalToken(id)}` },
+        body: JSON.stringify(longJob(id)),
+      });
     const first = await post(ids[0]!);
     const second = await post(ids[1]!);
     expect([first.status, second.status]).toEqual([200, 200]);
-    const h = await until("one running, one queued", async () => ((await health(w.url)).queued === 1 ? health(w.url) : null));
+    const h = await until("one running, one queued", async () =>
+      (await health(w.url)).queued === 1 ? health(w.url) : null,
+    );
     expect(h).toMatchObject({ capacity: 1, running: 1, queued: 1, max_queue: 1 });
     const third = await post(ids[2]!);
     expect(third.status).toBe(503);
     expect(Number(third.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(ErrorEnvelopeSchema.parse(await third.json()).error).toMatchObject({ type: "overloaded_error", code: "worker_full" });
+    expect(ErrorEnvelopeSchema.parse(await third.json()).error).toMatchObject({
+      type: "overloaded_error",
+      code: "worker_full",
+    });
     // Cancelling frees both places at once: the queued job leaves the queue without waiting for a slot.
     for (const id of ids.slice(0, 2))
-      await fetch(`${w.url}/internal/jobs/${id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${await internalToken(id)}` } });
+      await fetch(`${w.url}/internal/jobs/${id}/cancel`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await internalToken(id)}` },
+      });
     await Promise.all([first.body?.cancel(), second.body?.cancel()]);
     await idle([w.url], 5_000);
   });
@@ -69,13 +84,25 @@ describe("worker pool under load and faults", () => {
   it("spreads jobs over workers by load and answers 503 with Retry-After once every worker is full", async () => {
     await workersUp(2);
     const t = await tenant("pool");
-    const body = { prompt: "a large blue circle on a white background", steps: 150, n: 4, guidance: { policy: "cfg", scale: 2 } };
+    const body = {
+      prompt: "a large blue circle on a white background",
+      steps: 150,
+      n: 4,
+      guidance: { policy: "cfg", scale: 2 },
+    };
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push(await postJob(stack.edgeUrl, t, body)); // 2 workers x (1 running + 1 queued)
-    const full = await fetch(`${stack.edgeUrl}/v1/jobs`, { method: "POST", headers: t.headers, body: JSON.stringify(body) });
+    const full = await fetch(`${stack.edgeUrl}/v1/jobs`, {
+      method: "POST",
+      headers: t.headers,
+      body: JSON.stringify(body),
+    });
     expect(full.status).toBe(503);
     expect(Number(full.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(ErrorEnvelopeSchema.parse(await full.json()).error).toMatchObject({ type: "overloaded_error", code: "no_capacity" });
+    expect(ErrorEnvelopeSchema.parse(await full.json()).error).toMatchObject({
+      type: "overloaded_error",
+      code: "no_capacity",
+    });
     // The first two jobs started at once, one per worker: routing followed load, not arrival order.
     const startedOn = async (id: string) => {
       const ev = await readEvents(await openEvents(stack.edgeUrl, t, id), (e) => e.event === "started");
@@ -111,10 +138,17 @@ describe("worker pool under load and faults", () => {
     restarted = await restartWorker(dead);
     await workersUp(2);
     const t = await tenant("rejoin");
-    const body = { prompt: "a small red square on a black background", steps: 60, guidance: { policy: "cfg", scale: 2 } };
+    const body = {
+      prompt: "a small red square on a black background",
+      steps: 60,
+      guidance: { policy: "cfg", scale: 2 },
+    };
     const ids = [await postJob(stack.edgeUrl, t, body), await postJob(stack.edgeUrl, t, body)];
     const workers = await Promise.all(
-      ids.map(async (id) => (await readEvents(await openEvents(stack.edgeUrl, t, id), (e) => e.event === "started")).at(-1)!.data.worker),
+      ids.map(
+        async (id) =>
+          (await readEvents(await openEvents(stack.edgeUrl, t, id), (e) => e.event === "started")).at(-1)!.data.worker,
+      ),
     );
     expect(new Set(workers).size).toBe(2);
     await idle(stack.workers.map((w) => w.url));

@@ -26,7 +26,16 @@ function fakeWorkers(health: Record<string, Partial<WorkerHealth>>) {
     const url = new URL(String(input));
     const base = `${url.protocol}//${url.host}`;
     if (url.pathname === "/internal/health")
-      return Response.json({ ok: true, worker: base, models: ["shapes-32"], capacity: 8, running: 0, queued: 0, max_queue: 32, ...health[base] });
+      return Response.json({
+        ok: true,
+        worker: base,
+        models: ["shapes-32"],
+        capacity: 8,
+        running: 0,
+        queued: 0,
+        max_queue: 32,
+        ...health[base],
+      });
     started.push(base);
     const body = new ReadableStream({
       start(c) {
@@ -44,8 +53,18 @@ const clock = { now: () => Date.now() };
 async function primed(health: Record<string, Partial<WorkerHealth>>, seed = 1) {
   const { f, started } = fakeWorkers(health);
   let s = seed;
-  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31); // deterministic choices
-  const pool = createWorkerPool({ workers: Object.keys(health), internalSecret: "routing-test-internal-secret", clock, fetch: f, healthTtlMs: 60_000, random });
+  const random = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31; // deterministic choices
+    return s / 2 ** 31;
+  };
+  const pool = createWorkerPool({
+    workers: Object.keys(health),
+    internalSecret: "routing-test-internal-secret",
+    clock,
+    fetch: f,
+    healthTtlMs: 60_000,
+    random,
+  });
   (await pool.dispatch(job(0))).close(); // the first dispatch also fetches every worker's health
   await new Promise((r) => setTimeout(r, 20));
   started.length = 0;

@@ -56,7 +56,11 @@ const workerJob = (id: string, tenantId = "tenant-sec") => ({
 async function toWorker(url: string, path: string, authorization: string | null, body?: unknown) {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (authorization !== null) headers.authorization = authorization;
-  return fetch(`${url}${path}`, { method: body === undefined && path !== "/internal/jobs" ? (path.endsWith("/cancel") ? "POST" : "GET") : "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(`${url}${path}`, {
+    method: body === undefined && path !== "/internal/jobs" ? (path.endsWith("/cancel") ? "POST" : "GET") : "POST",
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 const signed = (claims: Record<string, unknown>, opts: { secret?: string; iat?: number; exp?: number } = {}) => {
@@ -88,7 +92,11 @@ describe("security", () => {
       "another job's token": `Bearer ${await internalToken("job_security_02")}`,
     };
     for (const [what, authorization] of Object.entries(bad)) {
-      for (const [path, body] of [["/internal/jobs", workerJob(id)], [`/internal/jobs/${id}/cancel`, undefined], [`/internal/jobs/${id}`, undefined]] as const) {
+      for (const [path, body] of [
+        ["/internal/jobs", workerJob(id)],
+        [`/internal/jobs/${id}/cancel`, undefined],
+        [`/internal/jobs/${id}`, undefined],
+      ] as const) {
         const res = await toWorker(w.url, path, authorization, body);
         expect(res.status, `${what} on ${path}`).toBe(401);
         expect(ErrorEnvelopeSchema.parse(await res.json()).error.type).toBe("authentication_error");
@@ -102,7 +110,15 @@ describe("security", () => {
 
   it("stores images under the tenant's own prefix with unguessable ids", async () => {
     const generate = async (t: Tenant) => {
-      const res = await fetch(`${stack.edgeUrl}/v1/images/generations`, { method: "POST", headers: t.headers, body: JSON.stringify({ prompt: "a large red circle on a blue background", steps: 4, guidance: { policy: "none" } }) });
+      const res = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+        method: "POST",
+        headers: t.headers,
+        body: JSON.stringify({
+          prompt: "a large red circle on a blue background",
+          steps: 4,
+          guidance: { policy: "none" },
+        }),
+      });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { id: string; data: { url: string }[] };
       return { id: body.id, url: new URL(body.data[0]!.url) };
@@ -131,7 +147,11 @@ describe("security", () => {
   it("answers 404 for another tenant's job on every route, and does not cancel it", async () => {
     const owner = await tenant("owner");
     const intruder = await tenant("intruder");
-    const id = await postJob(stack.edgeUrl, owner, { prompt: "a small green square on a black background", steps: 30, guidance: { policy: "cfg", scale: 2 } });
+    const id = await postJob(stack.edgeUrl, owner, {
+      prompt: "a small green square on a black background",
+      steps: 30,
+      guidance: { policy: "cfg", scale: 2 },
+    });
     const as = intruder.headers;
     const answers = [
       await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: as }),
@@ -144,7 +164,9 @@ describe("security", () => {
       expect(ErrorEnvelopeSchema.parse(await res.json()).error.type).toBe("not_found_error");
     }
     const done = await until("owner's job done", async () => {
-      const j = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: owner.headers })).json()) as { status: string };
+      const j = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: owner.headers })).json()) as {
+        status: string;
+      };
       return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
     });
     expect(done.status).toBe("completed");
@@ -152,13 +174,22 @@ describe("security", () => {
 
   it("presigned URLs expire (GG_URL_TTL_SECONDS=1): the download fails with 403 after 2 s", async () => {
     const id = "job_ttl_check_1";
-    const res = await toWorker(ttlWorker.url, "/internal/jobs", `Bearer ${await internalToken(id)}`, workerJob(id, "ttl-tenant"));
+    const res = await toWorker(
+      ttlWorker.url,
+      "/internal/jobs",
+      `Bearer ${await internalToken(id)}`,
+      workerJob(id, "ttl-tenant"),
+    );
     const done = (await readEvents(res)).at(-1)!;
     expect(done.event).toBe("completed");
     const url = (done.data.images as { url: string }[])[0]!.url;
     expect(new URL(url).searchParams.get("X-Amz-Expires")).toBe("1");
     // A URL from the default worker (1 h) over the same wait: the control.
-    const control = await fetch(`${stack.edgeUrl}/v1/images/generations`, { method: "POST", headers: (await tenant("ttl-control")).headers, body: JSON.stringify({ prompt: "a red circle", steps: 4, guidance: { policy: "none" } }) });
+    const control = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+      method: "POST",
+      headers: (await tenant("ttl-control")).headers,
+      body: JSON.stringify({ prompt: "a red circle", steps: 4, guidance: { policy: "none" } }),
+    });
     const controlUrl = ((await control.json()) as { data: { url: string }[] }).data[0]!.url;
     await new Promise((r) => setTimeout(r, 2_100));
     const expired = await fetch(url);
@@ -170,8 +201,15 @@ describe("security", () => {
   it("answers ~100 hostile HTTP requests to the edge process with 4xx envelopes; no ledger or worker is touched", async () => {
     await idle(stack.workers.map((w) => w.url));
     const seed = Number(process.env.GG_FUZZ_SEED ?? Date.now() % 2 ** 31);
-    const r = await fuzzOverHttp(stack.edgeUrl, stack.workers.map((w) => w.url), 100, seed);
-    console.log(`fuzz (HTTP) seed ${seed}: ${r.stats.cases} cases, ${r.stats.rejected} rejected, ${r.stats.closedOversize} over-limit uploads closed, ${r.stats.violations.length} violations, ${r.stats.ms.toFixed(0)} ms`);
+    const r = await fuzzOverHttp(
+      stack.edgeUrl,
+      stack.workers.map((w) => w.url),
+      100,
+      seed,
+    );
+    console.log(
+      `fuzz (HTTP) seed ${seed}: ${r.stats.cases} cases, ${r.stats.rejected} rejected, ${r.stats.closedOversize} over-limit uploads closed, ${r.stats.violations.length} violations, ${r.stats.ms.toFixed(0)} ms`,
+    );
     expect(r.stats.violations, `replay with GG_FUZZ_SEED=${seed}`).toEqual([]);
     expect(r.stats.rejected + r.stats.closedOversize).toBe(100);
     expect(r.ledgerChanged).toEqual([]);
@@ -183,7 +221,8 @@ describe("security", () => {
     const services = [stack.edge, ...stack.workers];
     const output = services.map((s) => s.output.join("")).join("\n");
     expect(output.length).toBeGreaterThan(0);
-    for (const secret of [DEV_JWT_SECRET, DEV_INTERNAL_SECRET, ...tokensUsed]) expect(output.includes(secret), "a secret or token was logged").toBe(false);
+    for (const secret of [DEV_JWT_SECRET, DEV_INTERNAL_SECRET, ...tokensUsed])
+      expect(output.includes(secret), "a secret or token was logged").toBe(false);
     expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}/); // any JWT, e.g. the edge's internal tokens
     expect(output).not.toMatch(/X-Amz-Signature|X-Amz-Credential/i);
   });

@@ -26,7 +26,12 @@ export function openEvents(edgeUrl: string, t: Tenant, id: string, signal?: Abor
 }
 
 /** Creates a job and follows its events to the end, handing each to `onEvent`. */
-export async function followJob(edgeUrl: string, t: Tenant, body: Record<string, unknown>, onEvent?: Parameters<typeof readEvents>[1]): Promise<{ id: string; events: StreamEvent[] }> {
+export async function followJob(
+  edgeUrl: string,
+  t: Tenant,
+  body: Record<string, unknown>,
+  onEvent?: Parameters<typeof readEvents>[1],
+): Promise<{ id: string; events: StreamEvent[] }> {
   const id = await postJob(edgeUrl, t, body);
   return { id, events: await readEvents(await openEvents(edgeUrl, t, id), onEvent) };
 }

@@ -10,7 +10,8 @@ import { readEvents } from "./events.ts";
 import { idle, nfeTotal, until, usage } from "./probes.ts";
 import { restartEdge } from "./restart.ts";
 
-const urls = (stack: Stack) => stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).map((w) => w.url);
+const urls = (stack: Stack) =>
+  stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).map((w) => w.url);
 
 export interface StreamDisconnectResult {
   abortedAfterStep: number;
@@ -28,7 +29,13 @@ export async function streamDisconnectScenario(stack: Stack, steps = 120): Promi
   const res = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
     method: "POST",
     headers: t.headers,
-    body: JSON.stringify({ prompt: "a large white circle on a green background", steps, stream: true, partial_images: 3, guidance: { policy: "cfg", scale: 2 } }),
+    body: JSON.stringify({
+      prompt: "a large white circle on a green background",
+      steps,
+      stream: true,
+      partial_images: 3,
+      guidance: { policy: "cfg", scale: 2 },
+    }),
     signal: ctrl.signal,
   });
   let abortedAfterStep = -1;
@@ -56,7 +63,13 @@ export async function streamDisconnectScenario(stack: Stack, steps = 120): Promi
     const x = await usage(stack.edgeUrl, t.token);
     return x.reserved_nfe === 0 ? x : null;
   });
-  return { abortedAfterStep, fullNfe: 2 * steps, workerNfe: (await nfeTotal(urls(stack))) - before, billedNfe: u.used_nfe, reservedAfter: u.reserved_nfe };
+  return {
+    abortedAfterStep,
+    fullNfe: 2 * steps,
+    workerNfe: (await nfeTotal(urls(stack))) - before,
+    billedNfe: u.used_nfe,
+    reservedAfter: u.reserved_nfe,
+  };
 }
 
 export interface UnwatchedJobResult {
@@ -70,17 +83,33 @@ export interface UnwatchedJobResult {
 export async function unwatchedJobScenario(stack: Stack, steps = 40): Promise<UnwatchedJobResult> {
   const t = await tenant("jobs-unwatched");
   const before = await nfeTotal(urls(stack));
-  const id = await postJob(stack.edgeUrl, t, { prompt: "a small orange cross on a purple background", steps, guidance: { policy: "cfg", scale: 2 } });
+  const id = await postJob(stack.edgeUrl, t, {
+    prompt: "a small orange cross on a purple background",
+    steps,
+    guidance: { policy: "cfg", scale: 2 },
+  });
   const ctrl = new AbortController();
   await readEvents(await openEvents(stack.edgeUrl, t, id, ctrl.signal), (_e, all) => all.length >= 2).catch(() => []);
   ctrl.abort();
-  const job = await until("job end", async () => {
-    const j = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json()) as { status: string; usage: { nfe: number } };
-    return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
-  }, 30_000);
+  const job = await until(
+    "job end",
+    async () => {
+      const j = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json()) as {
+        status: string;
+        usage: { nfe: number };
+      };
+      return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
+    },
+    30_000,
+  );
   await idle(urls(stack));
   const u = await usage(stack.edgeUrl, t.token);
-  return { status: job.status, reportedNfe: job.usage.nfe, billedNfe: u.used_nfe, workerNfe: (await nfeTotal(urls(stack))) - before };
+  return {
+    status: job.status,
+    reportedNfe: job.usage.nfe,
+    billedNfe: u.used_nfe,
+    workerNfe: (await nfeTotal(urls(stack))) - before,
+  };
 }
 
 export interface EdgeDeathResult {
@@ -98,10 +127,18 @@ export interface EdgeDeathResult {
 }
 
 /** SIGKILL the edge while a job runs; the worker must stop at its next step; then bring the edge back. */
-export async function edgeDeathScenario(stack: Stack, steps = 150, restartEnv: Record<string, string> = {}): Promise<EdgeDeathResult> {
+export async function edgeDeathScenario(
+  stack: Stack,
+  steps = 150,
+  restartEnv: Record<string, string> = {},
+): Promise<EdgeDeathResult> {
   const t = await tenant("edge-dies");
   const before = await nfeTotal(urls(stack));
-  const id = await postJob(stack.edgeUrl, t, { prompt: "a large black square on a yellow background", steps, guidance: { policy: "cfg", scale: 2 } });
+  const id = await postJob(stack.edgeUrl, t, {
+    prompt: "a large black square on a yellow background",
+    steps,
+    guidance: { policy: "cfg", scale: 2 },
+  });
   let killedAtStep = 0;
   let killedAt = 0;
   await readEvents(await openEvents(stack.edgeUrl, t, id), (e) => {
@@ -126,7 +163,17 @@ export async function edgeDeathScenario(stack: Stack, steps = 150, restartEnv: R
   }
   const edge = await restartEdge(stack.edge, restartEnv);
   const u = await usage(stack.edgeUrl, t.token);
-  return { killedAtStep, fullNfe: 2 * steps, workerNfe, workerStatus, workerReportedNfe, stopMs, billedNfe: u.used_nfe, reservedAfter: u.reserved_nfe, edge };
+  return {
+    killedAtStep,
+    fullNfe: 2 * steps,
+    workerNfe,
+    workerStatus,
+    workerReportedNfe,
+    stopMs,
+    billedNfe: u.used_nfe,
+    reservedAfter: u.reserved_nfe,
+    edge,
+  };
 }
 
 export interface CutCancelResult {
@@ -143,13 +190,25 @@ export interface CutCancelResult {
 export async function cutCancelScenario(stack: Stack, edgeUrl: string, steps = 150): Promise<CutCancelResult> {
   const t = await tenant("cut-cancel");
   const before = await nfeTotal(urls(stack));
-  const id = await postJob(edgeUrl, t, { prompt: "a small white cross on a red background", steps, guidance: { policy: "cfg", scale: 2 } });
+  const id = await postJob(edgeUrl, t, {
+    prompt: "a small white cross on a red background",
+    steps,
+    guidance: { policy: "cfg", scale: 2 },
+  });
   await readEvents(await openEvents(edgeUrl, t, id), (e) => e.event === "progress" && Number(e.data.step) >= 5);
   await fetch(`${edgeUrl}/v1/jobs/${id}/cancel`, { method: "POST", headers: t.headers });
   const job = await until("cancelled", async () => {
-    const j = (await (await fetch(`${edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json()) as { status: string; usage: { nfe: number } };
+    const j = (await (await fetch(`${edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json()) as {
+      status: string;
+      usage: { nfe: number };
+    };
     return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
   });
   await idle(urls(stack));
-  return { status: job.status, reportedNfe: job.usage.nfe, billedNfe: (await usage(edgeUrl, t.token)).used_nfe, workerNfe: (await nfeTotal(urls(stack))) - before };
+  return {
+    status: job.status,
+    reportedNfe: job.usage.nfe,
+    billedNfe: (await usage(edgeUrl, t.token)).used_nfe,
+    workerNfe: (await nfeTotal(urls(stack))) - before,
+  };
 }

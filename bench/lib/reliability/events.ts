@@ -20,13 +20,20 @@ export interface StreamCheck {
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
 
 /** Reads SSE from `res` until it ends or `stop` says so; `onEvent` may act on each event (e.g. inject a fault). */
-export async function readEvents(res: Response, onEvent?: (e: StreamEvent, all: StreamEvent[]) => boolean | void | Promise<boolean | void>): Promise<StreamEvent[]> {
+export async function readEvents(
+  res: Response,
+  onEvent?: (e: StreamEvent, all: StreamEvent[]) => unknown,
+): Promise<StreamEvent[]> {
   if (!res.body) throw new Error(`no event stream (HTTP ${res.status})`);
   const events: StreamEvent[] = [];
   const pending: StreamEvent[] = [];
   const parser = createParser({
     onEvent(ev) {
-      pending.push({ id: Number(ev.id), event: ev.event ?? "message", data: JSON.parse(ev.data) as Record<string, unknown> });
+      pending.push({
+        id: Number(ev.id),
+        event: ev.event ?? "message",
+        data: JSON.parse(ev.data) as Record<string, unknown>,
+      });
     },
   });
   const reader = res.body.getReader();

@@ -23,10 +23,18 @@ export interface FailoverResult {
   referenceNfe: number;
 }
 
-export async function failoverScenario(stack: Stack, opts: { steps?: number; killAtStep?: number } = {}): Promise<FailoverResult> {
+export async function failoverScenario(
+  stack: Stack,
+  opts: { steps?: number; killAtStep?: number } = {},
+): Promise<FailoverResult> {
   const steps = opts.steps ?? 40;
   const killAt = opts.killAtStep ?? 5;
-  const body = { prompt: "a large red circle on a blue background", seed: 4242, steps, guidance: { policy: "cfg", scale: 2 } };
+  const body = {
+    prompt: "a large red circle on a blue background",
+    seed: 4242,
+    steps,
+    guidance: { policy: "cfg", scale: 2 },
+  };
   const t = await tenant("failover");
   const live = stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
   const before = new Map<string, number>();
@@ -54,7 +62,11 @@ export async function failoverScenario(stack: Stack, opts: { steps?: number; kil
   let referenceNfe = 0;
   if (done?.images[0]?.url) {
     const ref = await tenant("failover-ref");
-    const res = await fetch(`${stack.edgeUrl}/v1/images/generations`, { method: "POST", headers: ref.headers, body: JSON.stringify(body) });
+    const res = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+      method: "POST",
+      headers: ref.headers,
+      body: JSON.stringify(body),
+    });
     const refBody = (await res.json()) as { data: { url: string }[]; usage: { nfe: number } };
     referenceNfe = refBody.usage.nfe;
     const [a, b] = await Promise.all([download(done.images[0].url), download(refBody.data[0]!.url)]);

@@ -24,7 +24,10 @@ export interface LoadResult {
   rssAfterKiB: number;
 }
 
-export async function holdStreams(stack: Stack, opts: { streams: number; steps?: number; previewEvery?: number; tenants?: number }): Promise<LoadResult> {
+export async function holdStreams(
+  stack: Stack,
+  opts: { streams: number; steps?: number; previewEvery?: number; tenants?: number },
+): Promise<LoadResult> {
   const steps = opts.steps ?? 4;
   const tenants: Tenant[] = [];
   for (let i = 0; i < (opts.tenants ?? 10); i++) tenants.push(await tenant(`load-${i}`));
@@ -45,7 +48,12 @@ export async function holdStreams(stack: Stack, opts: { streams: number; steps?:
     Array.from({ length: opts.streams }, async (_, i) => {
       const t = tenants[i % tenants.length]!;
       try {
-        const id = await postJob(stack.edgeUrl, t, { prompt: "a large red circle on a blue background", steps, preview_every: opts.previewEvery ?? 2, guidance: { policy: "none" } });
+        const id = await postJob(stack.edgeUrl, t, {
+          prompt: "a large red circle on a blue background",
+          steps,
+          preview_every: opts.previewEvery ?? 2,
+          guidance: { policy: "none" },
+        });
         const res = await openEvents(stack.edgeUrl, t, id);
         peakOpen = Math.max(peakOpen, ++open);
         const events = await readEvents(res).finally(() => open--);
@@ -75,5 +83,14 @@ export async function holdStreams(stack: Stack, opts: { streams: number; steps?:
     if (used !== (reported.get(t) ?? 0)) billingMismatches++;
   }
   if ((await nfeTotal(workers)) - nfeBefore !== billed) billingMismatches++;
-  return { streams: opts.streams, ...r, peakOpen, billingMismatches, durationMs, rssBeforeKiB, rssPeakKiB, rssAfterKiB: rssKiB(pid) };
+  return {
+    streams: opts.streams,
+    ...r,
+    peakOpen,
+    billingMismatches,
+    durationMs,
+    rssBeforeKiB,
+    rssPeakKiB,
+    rssAfterKiB: rssKiB(pid),
+  };
 }

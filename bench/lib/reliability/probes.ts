@@ -20,7 +20,11 @@ export async function health(workerUrl: string): Promise<WorkerProbe> {
 /** Total NFEs the reachable workers evaluated (a dead worker counts 0). */
 export async function nfeTotal(workerUrls: readonly string[]): Promise<number> {
   let sum = 0;
-  for (const u of workerUrls) sum += await health(u).then((h) => h.nfe_total, () => 0);
+  for (const u of workerUrls)
+    sum += await health(u).then(
+      (h) => h.nfe_total,
+      () => 0,
+    );
   return sum;
 }
 
@@ -37,13 +41,17 @@ export async function until<T>(what: string, fn: () => Promise<T | null | undefi
 
 /** Waits until no worker in `urls` runs or queues a job. */
 export const idle = (urls: readonly string[], ms = 30_000) =>
-  until("idle workers", async () => {
-    for (const u of urls) {
-      const h = await health(u).catch(() => null);
-      if (h && (h.running > 0 || h.queued > 0)) return false;
-    }
-    return true;
-  }, ms);
+  until(
+    "idle workers",
+    async () => {
+      for (const u of urls) {
+        const h = await health(u).catch(() => null);
+        if (h && (h.running > 0 || h.queued > 0)) return false;
+      }
+      return true;
+    },
+    ms,
+  );
 
 export interface Usage {
   used_nfe: number;

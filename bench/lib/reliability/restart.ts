@@ -3,17 +3,29 @@
 import { type Service, type Stack, spawnTs } from "../../../scripts/lib/stack.ts";
 import { until } from "./probes.ts";
 
-export async function restartService(dead: Service, entry: string, readyPath: string, name: string, env: Record<string, string> = {}): Promise<Service> {
+export async function restartService(
+  dead: Service,
+  entry: string,
+  readyPath: string,
+  name: string,
+  env: Record<string, string> = {},
+): Promise<Service> {
   const { proc, output } = spawnTs(entry, { ...dead.env, ...env }, name, true);
-  await until(`${name} back on ${dead.url}`, async () => {
-    if (proc.exitCode !== null) throw new Error(`${name} exited: ${output.join("")}`);
-    return (await fetch(`${dead.url}${readyPath}`, { signal: AbortSignal.timeout(2_000) })).ok;
-  }, 120_000);
+  await until(
+    `${name} back on ${dead.url}`,
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`${name} exited: ${output.join("")}`);
+      return (await fetch(`${dead.url}${readyPath}`, { signal: AbortSignal.timeout(2_000) })).ok;
+    },
+    120_000,
+  );
   return { ...dead, env: { ...dead.env, ...env }, proc, output };
 }
 
-export const restartWorker = (dead: Service, env?: Record<string, string>) => restartService(dead, "gpu-worker/src/main.ts", "/internal/health", dead.env.GG_WORKER_ID ?? "worker", env);
-export const restartEdge = (dead: Service, env?: Record<string, string>) => restartService(dead, "edge/src/node.ts", "/healthz", "edge", env);
+export const restartWorker = (dead: Service, env?: Record<string, string>) =>
+  restartService(dead, "gpu-worker/src/main.ts", "/internal/health", dead.env.GG_WORKER_ID ?? "worker", env);
+export const restartEdge = (dead: Service, env?: Record<string, string>) =>
+  restartService(dead, "edge/src/node.ts", "/healthz", "edge", env);
 
 /** SIGTERM a process this module started and wait for it to exit. */
 export async function stopService(s: Service | undefined): Promise<void> {

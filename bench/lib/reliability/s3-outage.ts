@@ -21,7 +21,10 @@ export interface S3OutageResult {
   outageMs: number;
 }
 
-export async function s3OutageScenario(stack: Stack, opts: { steps?: number; outageMs?: number } = {}): Promise<S3OutageResult> {
+export async function s3OutageScenario(
+  stack: Stack,
+  opts: { steps?: number; outageMs?: number } = {},
+): Promise<S3OutageResult> {
   const steps = opts.steps ?? 30;
   const workers = stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null);
   const spooled = async () => {
@@ -41,13 +44,20 @@ export async function s3OutageScenario(stack: Stack, opts: { steps?: number; out
   // Job 1 is mid-generation when the store goes down; job 2 starts during the outage.
   const first = await postJob(stack.edgeUrl, t, body);
   const streams: Array<Promise<StreamEvent[]>> = [];
-  await readEvents(await openEvents(stack.edgeUrl, t, first), (e) => e.event === "progress" && Number(e.data.step) >= 2);
+  await readEvents(
+    await openEvents(stack.edgeUrl, t, first),
+    (e) => e.event === "progress" && Number(e.data.step) >= 2,
+  );
   streams.push(follow(first));
   await stack.s3.stop();
   storeUp = false;
   const downAt = Date.now();
   streams.push(follow(await postJob(stack.edgeUrl, t, body)));
-  const spooledPeak = await until("both images in the spool", async () => ((await spooled()) >= 2 ? spooled() : null), 30_000);
+  const spooledPeak = await until(
+    "both images in the spool",
+    async () => ((await spooled()) >= 2 ? spooled() : null),
+    30_000,
+  );
   let spoolFilesPeak = 0;
   for (const w of workers) spoolFilesPeak += readdirSync(w.env.GG_SPOOL_DIR!).filter((f) => f.endsWith(".bin")).length;
   await new Promise((r) => setTimeout(r, opts.outageMs ?? 1_000)); // the outage goes on; nothing may complete

@@ -30,11 +30,17 @@ export function printSummary(s: Summary): void {
   const rows: Array<[string, string]> = [
     ["faults injected", String(s.faults)],
     ["streams held", `${s.streams} (peak ${s.peakOpen} open at once)`],
-    ["fuzz cases", `${s.fuzzCases} (${s.fuzzAdmitted} acceptable ones refused 503 by the stand-in pool; seed ${s.seed})`],
+    [
+      "fuzz cases",
+      `${s.fuzzCases} (${s.fuzzAdmitted} acceptable ones refused 503 by the stand-in pool; seed ${s.seed})`,
+    ],
     ["lost or reordered events", String(s.lostEvents)],
     ["billing mismatches", String(s.billingMismatches)],
     ["unexpected 5xx", String(s.fiveXx)],
-    ...s.cannons.map((c): [string, string] => [`autocannon ${c.path}`, `p50 ${c.p50} ms, p99 ${c.p99} ms, ${Math.round(c.rps)} req/s, ${c.non2xx} non-2xx, ${c.errors} errors`]),
+    ...s.cannons.map((c): [string, string] => [
+      `autocannon ${c.path}`,
+      `p50 ${c.p50} ms, p99 ${c.p99} ms, ${Math.round(c.rps)} req/s, ${c.non2xx} non-2xx, ${c.errors} errors`,
+    ]),
     ["edge RSS before/after load", `${mib(s.rssBeforeKiB)} / ${mib(s.rssAfterKiB)} (peak ${mib(s.rssPeakKiB)})`],
     ["checks passed", `${s.checks.filter((c) => c.ok).length}/${s.checks.length}`],
   ];

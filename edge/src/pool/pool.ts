@@ -227,10 +227,13 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
     async outcome(worker: string, jobId: string, waitMs: number): Promise<JobOutcome | null> {
       try {
-        const res = await doFetch(`${worker}/internal/jobs/${encodeURIComponent(jobId)}?wait_ms=${Math.max(0, Math.floor(waitMs))}`, {
-          headers: { authorization: `Bearer ${await sign(jobId, clock.now())}` },
-          signal: AbortSignal.timeout(waitMs + 5_000),
-        });
+        const res = await doFetch(
+          `${worker}/internal/jobs/${encodeURIComponent(jobId)}?wait_ms=${Math.max(0, Math.floor(waitMs))}`,
+          {
+            headers: { authorization: `Bearer ${await sign(jobId, clock.now())}` },
+            signal: AbortSignal.timeout(waitMs + 5_000),
+          },
+        );
         if (!res.ok) {
           await res.body?.cancel().catch(() => {});
           return null;

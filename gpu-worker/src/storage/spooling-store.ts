@@ -25,7 +25,7 @@ export function spoolingStore(inner: ImageStore, spool: Spool, opts: SpoolingOpt
   const waiters = new Map<string, Array<() => void>>();
   const log = opts.log ?? (() => {});
   let queued = 0;
-  let draining: Promise<void> | null = null;
+  let draining = false;
 
   async function uploadOne(e: SpoolEntry): Promise<void> {
     await inner.put(e.key, await spool.read(e), e.contentType);
@@ -46,15 +46,18 @@ export function spoolingStore(inner: ImageStore, spool: Spool, opts: SpoolingOpt
         if (failures > 0) log("object store reachable again; spool drained", { uploaded: entries.length });
         failures = 0;
       } catch (err) {
-        if (failures === 0) log("object store unreachable; images wait in the spool", { pending: queued, error: errName(err) });
+        if (failures === 0)
+          log("object store unreachable; images wait in the spool", { pending: queued, error: errName(err) });
         await sleep(backoffDelay(failures++, opts.drain));
       }
     }
   }
 
   function kick(): void {
-    draining ??= drainLoop().finally(() => {
-      draining = null;
+    if (draining) return;
+    draining = true;
+    void drainLoop().finally(() => {
+      draining = false;
       if (waiters.size > 0) kick(); // an add raced the loop's last empty listing
     });
   }

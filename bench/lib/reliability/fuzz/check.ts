@@ -3,13 +3,17 @@
 import { ErrorEnvelopeSchema } from "@guidegate/shared";
 import type { HostileRequest } from "./requests.ts";
 
-export type Verdict = { kind: "rejected"; status: number } | { kind: "admitted" } | { kind: "violation"; detail: string };
+export type Verdict =
+  | { kind: "rejected"; status: number }
+  | { kind: "admitted" }
+  | { kind: "violation"; detail: string };
 
 const LEAK = /node_modules|\/work\/|\.ts:\d+|\bat \S+ \(|\n\s+at /;
 
 export async function judge(req: HostileRequest, res: Response, secrets: readonly string[]): Promise<Verdict> {
   const text = await res.text();
-  for (const s of secrets) if (s && text.includes(s)) return { kind: "violation", detail: "a secret appears in the response" };
+  for (const s of secrets)
+    if (s && text.includes(s)) return { kind: "violation", detail: "a secret appears in the response" };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -17,9 +21,20 @@ export async function judge(req: HostileRequest, res: Response, secrets: readonl
     return { kind: "violation", detail: `HTTP ${res.status} without a JSON body: ${text.slice(0, 120)}` };
   }
   const env = ErrorEnvelopeSchema.safeParse(json);
-  if (!env.success) return { kind: "violation", detail: `HTTP ${res.status} without the error envelope: ${text.slice(0, 160)}` };
-  if (LEAK.test(env.data.error.message)) return { kind: "violation", detail: `internal detail in message: ${env.data.error.message.slice(0, 160)}` };
+  if (!env.success)
+    return { kind: "violation", detail: `HTTP ${res.status} without the error envelope: ${text.slice(0, 160)}` };
+  if (LEAK.test(env.data.error.message))
+    return { kind: "violation", detail: `internal detail in message: ${env.data.error.message.slice(0, 160)}` };
   if (res.status >= 400 && res.status < 500) return { kind: "rejected", status: res.status };
-  if (res.status === 503 && req.mayBeValid && env.data.error.code === "no_capacity" && Number(res.headers.get("retry-after")) > 0) return { kind: "admitted" };
-  return { kind: "violation", detail: `HTTP ${res.status} ${env.data.error.code}: ${env.data.error.message.slice(0, 120)}` };
+  if (
+    res.status === 503 &&
+    req.mayBeValid &&
+    env.data.error.code === "no_capacity" &&
+    Number(res.headers.get("retry-after")) > 0
+  )
+    return { kind: "admitted" };
+  return {
+    kind: "violation",
+    detail: `HTTP ${res.status} ${env.data.error.code}: ${env.data.error.message.slice(0, 120)}`,
+  };
 }

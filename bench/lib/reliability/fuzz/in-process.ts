@@ -53,7 +53,8 @@ export async function fuzzInProcess(numRuns: number, seed?: number): Promise<InP
     secrets: [FUZZ_SECRET],
     send: async (req, init) => app.request(req.path, init),
     after: () =>
-      ({} as Record<string, unknown>).polluted !== undefined || Object.getOwnPropertyNames(Object.prototype).length !== baseline
+      (({}) as Record<string, unknown>).polluted !== undefined ||
+      Object.getOwnPropertyNames(Object.prototype).length !== baseline
         ? "Object.prototype was polluted"
         : null,
   });

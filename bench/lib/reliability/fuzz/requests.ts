@@ -2,7 +2,7 @@
 // defect (token, body, path, method, header, query); `mayBeValid` marks the few that a correct
 // gateway may accept (they reach the pool, which in-process refuses with 503).
 import fc from "fast-check";
-import { JsonLike, Obj, Raw, toJsonText } from "./json.ts";
+import { type JsonLike, Obj, Raw, toJsonText } from "./json.ts";
 import { INVALID_TOKEN_KINDS, type TokenSpec } from "./tokens.ts";
 
 export interface HostileRequest {
@@ -19,20 +19,73 @@ export interface HostileRequest {
 const BODY_PATHS = ["/v1/images/generations", "/v1/jobs"] as const;
 const READ_PATHS = ["/v1/usage", "/v1/models", "/v1/policies"] as const;
 const TIERS = ["eco", "standard", "pro"] as const;
+const JNDI = ["$", "{jndi:ldap://127.0.0.1/x}"].join(""); // a log-injection payload, literally
 
 /** Header values must be byte strings without CR, LF or NUL (the client library refuses others). */
 export const headerSafe = (s: string): string => s.replace(/[^\x20-\x7e\x80-\xff]/g, "?").trim();
 
-const ODD_SUBS = ["alice", "bob", "carol", "../../etc/passwd", "a/b", "__proto__", "constructor", "toString", "hasOwnProperty", "ünïcødé", "😀", "x".repeat(128), "\u202eevil", "null", "undefined", "%2e%2e", " "];
-const subject = fc.oneof(fc.constantFrom(...ODD_SUBS), fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).filter((s) => s.length <= 128));
-export const validToken: fc.Arbitrary<TokenSpec> = fc.record({ kind: fc.constant("valid" as const), sub: subject, tier: fc.constantFrom(...TIERS) });
+const ODD_SUBS = [
+  "alice",
+  "bob",
+  "carol",
+  "../../etc/passwd",
+  "a/b",
+  "__proto__",
+  "constructor",
+  "toString",
+  "hasOwnProperty",
+  "ünïcødé",
+  "😀",
+  "x".repeat(128),
+  "\u202eevil",
+  "null",
+  "undefined",
+  "%2e%2e",
+  " ",
+];
+const subject = fc.oneof(
+  fc.constantFrom(...ODD_SUBS),
+  fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }).filter((s) => s.length <= 128),
+);
+export const validToken: fc.Arbitrary<TokenSpec> = fc.record({
+  kind: fc.constant("valid" as const),
+  sub: subject,
+  tier: fc.constantFrom(...TIERS),
+});
 
-const GARBAGE_HEADERS = ["Bearer", "Bearer ", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "Token abc", "Bearer a.b.c", "Bearer ....", "bearer eyJhbGciOiJIUzI1NiJ9", "Bearer eyJhbGciOiJub25lIn0.e30.", "Bearer ${jndi:ldap://x}", "Bearer null", "Bearer undefined"];
+const GARBAGE_HEADERS = [
+  "Bearer",
+  "Bearer ",
+  "Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+  "Token abc",
+  "Bearer a.b.c",
+  "Bearer ....",
+  "bearer eyJhbGciOiJIUzI1NiJ9",
+  "Bearer eyJhbGciOiJub25lIn0.e30.",
+  `Bearer ${JNDI}`,
+  "Bearer null",
+  "Bearer undefined",
+];
 const invalidToken: fc.Arbitrary<TokenSpec> = fc.oneof(
   fc.constant({ kind: "missing" as const }),
-  fc.oneof(fc.constantFrom(...GARBAGE_HEADERS), fc.string({ unit: "binary", maxLength: 300 }).map((s) => `Bearer ${s}`), fc.string({ maxLength: 10_000 })).map((h) => ({ kind: "raw" as const, header: headerSafe(h) || "Bearer" })),
+  fc
+    .oneof(
+      fc.constantFrom(...GARBAGE_HEADERS),
+      fc.string({ unit: "binary", maxLength: 300 }).map((s) => `Bearer ${s}`),
+      fc.string({ maxLength: 10_000 }),
+    )
+    .map((h) => ({ kind: "raw" as const, header: headerSafe(h) || "Bearer" })),
   fc.record({ kind: fc.constantFrom(...INVALID_TOKEN_KINDS), sub: subject }),
-  fc.record({ kind: fc.constant("unknown-tier" as const), sub: subject, tier: fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "free", "", "PRO", "pro "), fc.string({ maxLength: 20 })) }).filter((t) => !(TIERS as readonly string[]).includes(t.tier)),
+  fc
+    .record({
+      kind: fc.constant("unknown-tier" as const),
+      sub: subject,
+      tier: fc.oneof(
+        fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "free", "", "PRO", "pro "),
+        fc.string({ maxLength: 20 }),
+      ),
+    })
+    .filter((t) => !(TIERS as readonly string[]).includes(t.tier)),
 );
 
 const raw = (t: string) => new Raw(t);
@@ -44,8 +97,46 @@ const BAD_FIELDS: Record<string, JsonLike[]> = {
   n: [-1, 0, 1.5, 17, "2", null, true, [], 2 ** 53 + 1, ...NON_FINITE],
   steps: [0, -1, 1001, 2.5, "10", null, obj([]), ...NON_FINITE],
   seed: [-1, 2 ** 32, 1.5, "7", 1e21, ...NON_FINITE],
-  size: ["0x0", "32x32x32", "-32x32", "３２x３２", "32X32", "", "x", "32x", " 32x32", "32x32\u0000", "../32x32", 123, null],
-  guidance: [obj([["policy", "__proto__"]]), obj([["policy", "constructor"]]), obj([["policy", "toString"]]), obj([["policy", "cfg"], ["scale", raw("1e400")]]), obj([["policy", "cfg"], ["scale", -1]]), obj([["policy", "cfg"], ["scale", raw("NaN")]]), "cfg", null, [], obj([]), obj([["policy", "apg"], ["momentum", 1]])],
+  size: [
+    "0x0",
+    "32x32x32",
+    "-32x32",
+    "３２x３２",
+    "32X32",
+    "",
+    "x",
+    "32x",
+    " 32x32",
+    "32x32\u0000",
+    "../32x32",
+    123,
+    null,
+  ],
+  guidance: [
+    obj([["policy", "__proto__"]]),
+    obj([["policy", "constructor"]]),
+    obj([["policy", "toString"]]),
+    obj([
+      ["policy", "cfg"],
+      ["scale", raw("1e400")],
+    ]),
+    obj([
+      ["policy", "cfg"],
+      ["scale", -1],
+    ]),
+    obj([
+      ["policy", "cfg"],
+      ["scale", raw("NaN")],
+    ]),
+    "cfg",
+    null,
+    [],
+    obj([]),
+    obj([
+      ["policy", "apg"],
+      ["momentum", 1],
+    ]),
+  ],
   max_nfe: [0, -5, 1_000_001, 1.5, "100", ...NON_FINITE],
   partial_images: [4, -1, 0.5, "1"],
   response_format: ["xml", "", "URL", null, 1],
@@ -57,31 +148,77 @@ const BAD_FIELDS: Record<string, JsonLike[]> = {
   model: ["", "x".repeat(101), 5, null],
   user: ["x".repeat(257), 5, obj([])],
 };
-const ODD_PROMPTS = ["a red circle", "ＡＢＣ", "\u200b\u200b", "😀".repeat(500), "<script>alert(1)</script>", "'; DROP TABLE jobs; --", "${jndi:ldap://127.0.0.1/x}", "a\u0000b", "\ud83d", "x".repeat(4000), "\u202egnp.exe"];
-const prompt = fc.oneof(fc.constantFrom(...ODD_PROMPTS), fc.string({ unit: "grapheme", minLength: 1, maxLength: 200 }).filter((s) => s.length >= 1));
+const ODD_PROMPTS = [
+  "a red circle",
+  "ＡＢＣ",
+  "\u200b\u200b",
+  "😀".repeat(500),
+  "<script>alert(1)</script>",
+  "'; DROP TABLE jobs; --",
+  JNDI,
+  "a\u0000b",
+  "\ud83d",
+  "x".repeat(4000),
+  "\u202egnp.exe",
+];
+const prompt = fc.oneof(
+  fc.constantFrom(...ODD_PROMPTS),
+  fc.string({ unit: "grapheme", minLength: 1, maxLength: 200 }).filter((s) => s.length >= 1),
+);
 const POLLUTERS: Array<[string, JsonLike]> = [
   ["__proto__", obj([["polluted", "yes"]])],
   ["constructor", obj([["prototype", obj([["polluted", "yes"]])]])],
   ["prototype", obj([["polluted", "yes"]])],
   ["__proto__", obj([["prompt", 5]])],
 ];
-const unknownKey = fc.tuple(fc.string({ unit: "grapheme", maxLength: 20 }), fc.oneof(fc.string({ maxLength: 20 }), fc.double(), fc.constant<JsonLike>(null))).filter(([k]) => !(k in BAD_FIELDS) && !["stream"].includes(k)) as fc.Arbitrary<[string, JsonLike]>;
+const unknownKey = fc
+  .tuple(
+    fc.string({ unit: "grapheme", maxLength: 20 }),
+    fc.oneof(fc.string({ maxLength: 20 }), fc.double(), fc.constant<JsonLike>(null)),
+  )
+  .filter(([k]) => !(k in BAD_FIELDS) && !["stream"].includes(k)) as fc.Arbitrary<[string, JsonLike]>;
 
 /** Bodies a correct gateway may accept: a usable prompt plus prototype-pollution keys and unknown fields. */
 const maybeValidBody = fc
-  .tuple(prompt, fc.subarray(POLLUTERS), fc.array(unknownKey, { maxLength: 4 }), fc.constantFrom(1, 4, 30), fc.constantFrom<JsonLike>("none", "cfg"))
-  .map(([p, pol, extra, steps, policy]) => toJsonText(obj([...pol, ...extra, ["prompt", p], ["steps", steps], ["guidance", obj([["policy", policy]])]])));
+  .tuple(
+    prompt,
+    fc.subarray(POLLUTERS),
+    fc.array(unknownKey, { maxLength: 4 }),
+    fc.constantFrom(1, 4, 30),
+    fc.constantFrom<JsonLike>("none", "cfg"),
+  )
+  .map(([p, pol, extra, steps, policy]) =>
+    toJsonText(obj([...pol, ...extra, ["prompt", p], ["steps", steps], ["guidance", obj([["policy", policy]])]])),
+  );
 
 /** Bodies that must be refused: malformed text, wrong shapes, one bad field (last, so duplicates lose), too large. */
 const invalidBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
-  fc.constantFrom("", " ", "{", "}", '{"prompt":', '{"prompt":"x",}', "{'prompt':'x'}", "NaN", "null", "[]", "123", '"prompt"', '{"prompt":"x"} trailing', '/* c */{"prompt":"x"}', '{"prompt":"x" "steps":4}'),
+  fc.constantFrom(
+    "",
+    " ",
+    "{",
+    "}",
+    '{"prompt":',
+    '{"prompt":"x",}',
+    "{'prompt':'x'}",
+    "NaN",
+    "null",
+    "[]",
+    "123",
+    '"prompt"',
+    '{"prompt":"x"} trailing',
+    '/* c */{"prompt":"x"}',
+    '{"prompt":"x" "steps":4}',
+  ),
   fc.integer({ min: 1, max: 30_000 }).map((d) => "[".repeat(d)),
   fc.integer({ min: 1, max: 30_000 }).map((d) => `${"[".repeat(d)}${"]".repeat(d)}`),
   fc.uint8Array({ maxLength: 2_000 }).map((b) => Uint8Array.from([0xff, ...b])), // never valid UTF-8 JSON
-  fc.tuple(prompt, fc.constantFrom(...Object.keys(BAD_FIELDS)), fc.nat(), fc.subarray(POLLUTERS)).map(([p, field, i, pol]) => {
-    const values = BAD_FIELDS[field]!;
-    return toJsonText(obj([["prompt", p], ...pol, [field, values[i % values.length]!]]));
-  }),
+  fc
+    .tuple(prompt, fc.constantFrom(...Object.keys(BAD_FIELDS)), fc.nat(), fc.subarray(POLLUTERS))
+    .map(([p, field, i, pol]) => {
+      const values = BAD_FIELDS[field]!;
+      return toJsonText(obj([["prompt", p], ...pol, [field, values[i % values.length]!]]));
+    }),
   fc.constantFrom(70 * 1024, 1024 * 1024).map((n) => JSON.stringify({ prompt: "x".repeat(n) })), // over the body limit
 );
 
@@ -91,19 +228,63 @@ const badKey = fc.oneof(
   fc.string({ unit: "binary", maxLength: 300 }).map((s) => `k\u00e9${headerSafe(s)}`),
 );
 
-const CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=utf-16", "application/xml", "garbage/garbage; x=\"", "application/json, text/html"];
+const CONTENT_TYPES = [
+  "application/json",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  "application/json; charset=utf-16",
+  "application/xml",
+  'garbage/garbage; x="',
+  "application/json, text/html",
+];
 
 // ".." segments are resolved by the URL parser: these land on /v1/ or on routes that do not exist.
-const ODD_IDS = ["..", "../../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e%2f%2e%2e", "__proto__", "constructor", "prototype", "%00", "%ZZ", "%", "job_0000000000000000000000000000000000000000", "job_../../x", "%F0%9F%92%A9", "a".repeat(5_000), "job_;rm -rf /", "..\\..\\windows", "%252e%252e", "1 OR 1=1", "' OR '1'='1"];
-const jobId = fc.oneof(fc.constantFrom(...ODD_IDS), fc.string({ unit: "grapheme", minLength: 1, maxLength: 60 }).map(encodeURIComponent));
+const ODD_IDS = [
+  "..",
+  "../../../etc/passwd",
+  "..%2F..%2Fetc%2Fpasswd",
+  "%2e%2e%2f%2e%2e",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "%00",
+  "%ZZ",
+  "%",
+  "job_0000000000000000000000000000000000000000",
+  "job_../../x",
+  "%F0%9F%92%A9",
+  "a".repeat(5_000),
+  "job_;rm -rf /",
+  "..\\..\\windows",
+  "%252e%252e",
+  "1 OR 1=1",
+  "' OR '1'='1",
+];
+const jobId = fc.oneof(
+  fc.constantFrom(...ODD_IDS),
+  fc.string({ unit: "grapheme", minLength: 1, maxLength: 60 }).map(encodeURIComponent),
+);
 const query = fc.option(
-  fc.array(fc.tuple(fc.constantFrom("access_token", "last_event_id", "__proto__[x]", "constructor[prototype][x]", "stream", "x"), fc.string({ maxLength: 40 })), { minLength: 1, maxLength: 4 }).map(
-    (kv) => `?${kv.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`,
-  ),
+  fc
+    .array(
+      fc.tuple(
+        fc.constantFrom("access_token", "last_event_id", "__proto__[x]", "constructor[prototype][x]", "stream", "x"),
+        fc.string({ maxLength: 40 }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((kv) => `?${kv.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`),
   { nil: "" },
 );
 
-function request(defect: HostileRequest["defect"], method: string, path: string, token: TokenSpec, extra: Partial<HostileRequest> = {}): HostileRequest {
+function request(
+  defect: HostileRequest["defect"],
+  method: string,
+  path: string,
+  token: TokenSpec,
+  extra: Partial<HostileRequest> = {},
+): HostileRequest {
   return { defect, method, path, headers: {}, token, mayBeValid: false, ...extra };
 }
 
@@ -117,31 +298,99 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
   const body = opts.invalidOnly ? invalidBody : fc.oneof(invalidBody, maybeValidBody);
   const arbs: Array<fc.WeightedArbitrary<HostileRequest>> = [
     // A bad token on any authenticated endpoint, whatever the body.
-    { weight: 3, arbitrary: fc.tuple(invalidToken, anyEndpoint, fc.oneof(invalidBody, maybeValidBody), query).map(([t, e, b, q]) => request("token", e.method, `${e.path}${q}`, t, { body: e.method === "POST" ? b : undefined })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(invalidToken, anyEndpoint, fc.oneof(invalidBody, maybeValidBody), query)
+        .map(([t, e, b, q]) =>
+          request("token", e.method, `${e.path}${q}`, t, { body: e.method === "POST" ? b : undefined }),
+        ),
+    },
     // A good token and a bad body (or, when allowed, an odd but acceptable one).
-    { weight: 3, arbitrary: fc.tuple(validToken, fc.constantFrom(...BODY_PATHS), invalidBody, fc.constantFrom(...CONTENT_TYPES), query).map(([t, p, b, ct, q]) => request("body", "POST", `${p}${q}`, t, { body: b, headers: { "content-type": ct } })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(validToken, fc.constantFrom(...BODY_PATHS), invalidBody, fc.constantFrom(...CONTENT_TYPES), query)
+        .map(([t, p, b, ct, q]) =>
+          request("body", "POST", `${p}${q}`, t, { body: b, headers: { "content-type": ct } }),
+        ),
+    },
     // Ids that are not the caller's (traversal, encodings, unicode, huge).
-    { weight: 2, arbitrary: fc.tuple(validToken, jobId, fc.constantFrom("", "/events", "/cancel", "/x/y"), query).map(([t, id, suffix, q]) =>
-      request("path", suffix === "/cancel" ? "POST" : "GET", `/v1/jobs/${id}${suffix}${q}`, t, { headers: { "last-event-id": "3" } }),
-    ) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(validToken, jobId, fc.constantFrom("", "/events", "/cancel", "/x/y"), query)
+        .map(([t, id, suffix, q]) =>
+          request("path", suffix === "/cancel" ? "POST" : "GET", `/v1/jobs/${id}${suffix}${q}`, t, {
+            headers: { "last-event-id": "3" },
+          }),
+        ),
+    },
     // Methods no route answers.
-    { weight: 1, arbitrary: fc.tuple(validToken, fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS"), anyEndpoint, body).map(([t, m, e, b]) => request("method", m, e.path, t, { body: b })) },
-    { weight: 1, arbitrary: fc.tuple(validToken, fc.constantFrom(...BODY_PATHS)).map(([t, p]) => request("method", "GET", p, t)) },
-    { weight: 1, arbitrary: fc.tuple(validToken, fc.constantFrom(...READ_PATHS), body).map(([t, p, b]) => request("method", "POST", p, t, { body: b })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(validToken, fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS"), anyEndpoint, body)
+        .map(([t, m, e, b]) => request("method", m, e.path, t, { body: b })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(validToken, fc.constantFrom(...BODY_PATHS)).map(([t, p]) => request("method", "GET", p, t)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(validToken, fc.constantFrom(...READ_PATHS), body)
+        .map(([t, p, b]) => request("method", "POST", p, t, { body: b })),
+    },
     // A bad Idempotency-Key, or a bad Last-Event-ID on an event stream that is not the caller's.
-    { weight: 1, arbitrary: fc.tuple(validToken, fc.constantFrom(...BODY_PATHS), body, badKey).map(([t, p, b, key]) => request("header", "POST", p, t, { body: b, headers: { "idempotency-key": key } })) },
-    { weight: 1, arbitrary: fc.tuple(validToken, jobId, fc.string({ maxLength: 40 })).map(([t, id, leid]) => request("header", "GET", `/v1/jobs/${id}/events`, t, { headers: { "last-event-id": headerSafe(leid) } })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(validToken, fc.constantFrom(...BODY_PATHS), body, badKey)
+        .map(([t, p, b, key]) => request("header", "POST", p, t, { body: b, headers: { "idempotency-key": key } })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(validToken, jobId, fc.string({ maxLength: 40 }))
+        .map(([t, id, leid]) =>
+          request("header", "GET", `/v1/jobs/${id}/events`, t, { headers: { "last-event-id": headerSafe(leid) } }),
+        ),
+    },
     // The event stream's query token instead of a header: only a missing or bad one.
-    { weight: 1, arbitrary: fc.tuple(invalidToken, jobId).map(([t, id]) => request("query", "GET", `/v1/jobs/${id}/events?access_token=${t.kind === "raw" ? encodeURIComponent(t.header) : "x.y.z"}`, { kind: "missing" })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(invalidToken, jobId)
+        .map(([t, id]) =>
+          request(
+            "query",
+            "GET",
+            `/v1/jobs/${id}/events?access_token=${t.kind === "raw" ? encodeURIComponent(t.header) : "x.y.z"}`,
+            { kind: "missing" },
+          ),
+        ),
+    },
   ];
   if (!opts.invalidOnly) {
     arbs.push(
-      { weight: 2, arbitrary: fc.tuple(validToken, fc.constantFrom(...BODY_PATHS), maybeValidBody, fc.constantFrom(...CONTENT_TYPES), query).map(([t, p, b, ct, q]) =>
-        request("body", "POST", `${p}${q}`, t, { body: b, headers: { "content-type": ct }, mayBeValid: true }),
-      ) },
-      { weight: 1, arbitrary: fc.tuple(validToken, fc.constantFrom(...BODY_PATHS), maybeValidBody, fc.stringMatching(/^[\x21-\x7e]{1,255}$/)).map(([t, p, b, key]) =>
-        request("header", "POST", p, t, { body: b, headers: { "idempotency-key": key }, mayBeValid: true }),
-      ) },
+      {
+        weight: 2,
+        arbitrary: fc
+          .tuple(validToken, fc.constantFrom(...BODY_PATHS), maybeValidBody, fc.constantFrom(...CONTENT_TYPES), query)
+          .map(([t, p, b, ct, q]) =>
+            request("body", "POST", `${p}${q}`, t, { body: b, headers: { "content-type": ct }, mayBeValid: true }),
+          ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(validToken, fc.constantFrom(...BODY_PATHS), maybeValidBody, fc.stringMatching(/^[\x21-\x7e]{1,255}$/))
+          .map(([t, p, b, key]) =>
+            request("header", "POST", p, t, { body: b, headers: { "idempotency-key": key }, mayBeValid: true }),
+          ),
+      },
     );
   }
   return fc.oneof(...arbs);

@@ -6,7 +6,8 @@ import { type HostileRequest, hostileRequests } from "./requests.ts";
 import { authorization } from "./tokens.ts";
 
 const OVERSIZE = 64 * 1024;
-const bodyBytes = (b: string | Uint8Array | undefined): number => (b === undefined ? 0 : typeof b === "string" ? Buffer.byteLength(b) : b.byteLength);
+const bodyBytes = (b: string | Uint8Array | undefined): number =>
+  b === undefined ? 0 : typeof b === "string" ? Buffer.byteLength(b) : b.byteLength;
 
 export interface Violation {
   defect: HostileRequest["defect"];
@@ -45,7 +46,19 @@ export interface FuzzOptions {
 
 export async function runFuzz(o: FuzzOptions): Promise<FuzzStats> {
   const seed = o.seed ?? Date.now() % 2 ** 31;
-  const stats: FuzzStats = { seed, cases: 0, rejected: 0, admitted: 0, closedOversize: 0, byStatus: {}, byDefect: {}, byDefectStatus: {}, violations: [], tenants: [], ms: 0 };
+  const stats: FuzzStats = {
+    seed,
+    cases: 0,
+    rejected: 0,
+    admitted: 0,
+    closedOversize: 0,
+    byStatus: {},
+    byDefect: {},
+    byDefectStatus: {},
+    violations: [],
+    tenants: [],
+    ms: 0,
+  };
   const seen = new Set<string>();
   const t0 = performance.now();
   await fc.assert(
@@ -59,7 +72,8 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzStats> {
       const auth = await authorization(req.token, o.secret, o.now());
       const headers = { ...req.headers, ...(auth === null ? {} : { authorization: auth }) };
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : req.body;
-      const fail = (detail: string) => stats.violations.push({ defect: req.defect, method: req.method, path: req.path.slice(0, 200), detail });
+      const fail = (detail: string) =>
+        stats.violations.push({ defect: req.defect, method: req.method, path: req.path.slice(0, 200), detail });
       try {
         const res = await o.send(req, { method: req.method, headers, body: body as BodyInit | undefined });
         stats.byStatus[res.status] = (stats.byStatus[res.status] ?? 0) + 1;

@@ -7,10 +7,36 @@ export type TokenSpec =
   | { kind: "valid"; sub: string; tier: string }
   | { kind: "missing" }
   | { kind: "raw"; header: string } // a whole Authorization header of garbage
-  | { kind: "wrong-secret" | "expired" | "not-yet-valid" | "alg-none" | "wrong-aud" | "wrong-iss" | "no-sub" | "no-tier" | "exp-string" | "truncated" | "huge-sub"; sub: string }
+  | {
+      kind:
+        | "wrong-secret"
+        | "expired"
+        | "not-yet-valid"
+        | "alg-none"
+        | "wrong-aud"
+        | "wrong-iss"
+        | "no-sub"
+        | "no-tier"
+        | "exp-string"
+        | "truncated"
+        | "huge-sub";
+      sub: string;
+    }
   | { kind: "unknown-tier"; sub: string; tier: string };
 
-export const INVALID_TOKEN_KINDS = ["wrong-secret", "expired", "not-yet-valid", "alg-none", "wrong-aud", "wrong-iss", "no-sub", "no-tier", "exp-string", "truncated", "huge-sub"] as const;
+export const INVALID_TOKEN_KINDS = [
+  "wrong-secret",
+  "expired",
+  "not-yet-valid",
+  "alg-none",
+  "wrong-aud",
+  "wrong-iss",
+  "no-sub",
+  "no-tier",
+  "exp-string",
+  "truncated",
+  "huge-sub",
+] as const;
 
 const enc = new TextEncoder();
 
@@ -57,7 +83,16 @@ export async function authorization(spec: TokenSpec, secret: string, nowMs: numb
     }
     case "alg-none": {
       const head = base64url.encode(JSON.stringify({ alg: "none", typ: "JWT" }));
-      const body = base64url.encode(JSON.stringify({ sub: spec.sub, tier: "pro", iss: DEFAULT_CONFIG.issuer, aud: DEFAULT_CONFIG.audience, iat, exp: iat + 3600 }));
+      const body = base64url.encode(
+        JSON.stringify({
+          sub: spec.sub,
+          tier: "pro",
+          iss: DEFAULT_CONFIG.issuer,
+          aud: DEFAULT_CONFIG.audience,
+          iat,
+          exp: iat + 3600,
+        }),
+      );
       return `Bearer ${head}.${body}.`;
     }
   }
