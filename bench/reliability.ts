@@ -57,7 +57,7 @@ try {
 
   // Fault 1: SIGKILL the worker running a job.
   faults++;
-  const f = await failoverScenario(stack, { steps: 40, killAtStep: 5 });
+  const f = await failoverScenario(stack, { steps: 60, killAtStep: 5 });
   lostEvents += f.check.lost + f.check.reordered;
   if (f.billedNfe !== f.reportedNfe || f.survivorNfe !== f.billedNfe || f.reservedAfter !== 0) billingMismatches++;
   check(
@@ -67,7 +67,7 @@ try {
       f.check.lost === 0 &&
       f.seed === 4242 &&
       (f.image?.maxPixelDiff ?? 255) <= 2 &&
-      f.billedNfe === 80,
+      f.billedNfe === 120,
     `killed ${f.killedWorker} at step ${f.killedAtStep}; retrying ${JSON.stringify(f.retrying.map((r) => r.attempt))}; ${f.terminal}; billed ${f.billedNfe} NFE (survivor ran ${f.survivorNfe}); image ${f.image?.identicalBytes ? "identical bytes" : `max diff ${f.image?.maxPixelDiff}/255`}`,
   );
   const dead = stack.workers.find((w) => w.proc.signalCode === "SIGKILL")!;
@@ -98,7 +98,7 @@ try {
 
   // Fault 4: S3 down mid-job, back after a while.
   faults++;
-  const s = await s3OutageScenario(stack, { steps: 30, outageMs: 2_000 });
+  const s = await s3OutageScenario(stack, { steps: 60, outageMs: 2_000 });
   if (s.billedNfe !== s.reportedNfe) billingMismatches++;
   check(
     "S3 outage",

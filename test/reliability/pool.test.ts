@@ -118,19 +118,19 @@ describe("worker pool under load and faults", () => {
 
   it("reruns a job whose worker was SIGKILLed on another worker: stream continues, same image, billed once", async () => {
     await workersUp(2);
-    const r = await failoverScenario(stack, { steps: 40, killAtStep: 5 });
+    const r = await failoverScenario(stack, { steps: 60, killAtStep: 5 });
     expect(r.killedAtStep).toBeGreaterThanOrEqual(5);
     expect(r.retrying).toEqual([{ event: "retrying", attempt: 2, reason: "worker_lost" }]);
     expect(r.check).toEqual({ lost: 0, reordered: 0, terminals: 1, trailing: 0 }); // ids consecutive across attempts
     expect(r.terminal).toBe("completed");
     expect(r.seed).toBe(4242);
-    expect(r.reportedNfe).toBe(80);
-    expect(r.billedNfe).toBe(80); // the lost attempt's NFEs are ours, not the tenant's
+    expect(r.reportedNfe).toBe(120);
+    expect(r.billedNfe).toBe(120); // the lost attempt's NFEs are ours, not the tenant's
     expect(r.reservedAfter).toBe(0);
-    expect(r.survivorNfe).toBe(80);
+    expect(r.survivorNfe).toBe(120);
     // Both runs were alone on a worker (capacity 1), so their UNet batches match: identical bytes.
     expect(r.image).toEqual({ identicalBytes: true, maxPixelDiff: 0 });
-    expect(r.referenceNfe).toBe(80);
+    expect(r.referenceNfe).toBe(120);
   });
 
   it("takes a restarted worker back into the pool", async () => {

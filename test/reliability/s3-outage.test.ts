@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 it("keeps finished images in the spool while S3 is down and completes the jobs once they are uploaded", async () => {
-  const r = await s3OutageScenario(stack, { steps: 30, outageMs: 1_000 });
+  const r = await s3OutageScenario(stack, { steps: 60, outageMs: 1_000 });
   expect(r.spooledPeak).toBe(2);
   expect(r.spoolFilesPeak).toBe(2);
   expect(r.completedDuringOutage).toBe(0); // `completed` carries a URL, so it waits for the upload
@@ -29,7 +29,7 @@ it("keeps finished images in the spool while S3 is down and completes the jobs o
   expect(r.downloaded).toBe(2);
   expect(r.spooledAfter).toBe(0);
   expect(readdirSync(stack.workers[0]!.env.GG_SPOOL_DIR!)).toEqual([]);
-  expect(r.reportedNfe).toBe(2 * 30 * 2);
+  expect(r.reportedNfe).toBe(2 * 60 * 2);
   expect(r.billedNfe).toBe(r.reportedNfe);
   const log = stack.workers[0]!.output.join("");
   expect(log).toContain("upload failed after retries; spooling"); // the direct retries ran out first
