@@ -158,7 +158,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   let nextWorker = 0;
 
   const startWorker = async (extraEnv: Record<string, string> = {}): Promise<Service> => {
-    const port = await freePort();
+    const port = extraEnv.GG_WORKER_PORT ? Number(extraEnv.GG_WORKER_PORT) : await freePort();
     const id = `worker-${++nextWorker}`;
     const env = {
       GG_WORKER_PORT: String(port),
@@ -216,8 +216,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       s3,
       startWorker,
       async stop() {
-        for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
-        await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+        // A child killed by a signal has signalCode set and exitCode null: it has exited too.
+        const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+        for (const c of running) c.kill("SIGTERM");
+        await Promise.all(running.map((c) => new Promise((r) => (c.exitCode === null && c.signalCode === null ? c.once("exit", r) : r(null)))));
         await s3.stop();
       },
     };
