@@ -60,7 +60,7 @@ dump({"_class_name": "ORTStableDiffusionPipeline", "_diffusers_version": "0.30.0
       "vae_decoder": [None, None], "vae_encoder": [None, None], "safety_checker": [None, None],
       "feature_extractor": [None, None]}, "model_index.json")
 dump({"_class_name": "DDIMScheduler", "num_train_timesteps": 1000, "beta_schedule": "squaredcos_cap_v2",
-      "beta_start": 0.0001, "beta_end": 0.02, "prediction_type": "epsilon", "clip_sample": True,
+      "beta_start": 0.0001, "beta_end": 0.02, "prediction_type": s["args"].get("prediction", "epsilon"), "clip_sample": True,
       "clip_sample_range": 1.0, "set_alpha_to_one": False, "steps_offset": 0, "timestep_spacing": "trailing"},
      "scheduler", "scheduler_config.json")
 

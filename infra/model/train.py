@@ -20,6 +20,8 @@ ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--dropout", type=float, default=0.15, help="prompt dropout to the empty prompt")
 ap.add_argument("--ckpt-every", type=int, default=250)
 ap.add_argument("--ema-decay", type=float, default=0.999)
+ap.add_argument("--prediction", choices=["epsilon", "v_prediction"], default="epsilon",
+                help="v fixes muddy colours: an epsilon loss hardly sees x0 errors at high noise")
 ap.add_argument("--min-snr-gamma", type=float, default=0.0,
                 help="Min-SNR loss weight min(SNR, gamma)/SNR (0 = plain MSE): less weight on nearly clean steps")
 args = ap.parse_args()
@@ -90,7 +92,9 @@ while step < args.steps and (time.time() - t0) / 60 < args.max_minutes:
     a = acp[t].view(-1, 1, 1, 1)
     xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
     pred = unet(xt, t.float(), te(ids), torch.zeros(x0.shape[0]))
-    if args.min_snr_gamma > 0:
+    if args.prediction == "v_prediction":
+        loss = F.mse_loss(pred, a.sqrt() * eps - (1 - a).sqrt() * x0)
+    elif args.min_snr_gamma > 0:
         snr = (a / (1 - a)).view(-1)
         weight = torch.clamp(snr, max=args.min_snr_gamma) / snr
         loss = (weight * ((pred - eps) ** 2).mean(dim=(1, 2, 3))).mean()
