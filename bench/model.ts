@@ -1,6 +1,6 @@
 // `npm run bench:model`: the embedded model's quality against CFG scale (20 DDIM steps,
 // held-out prompts) and the cost of one unguided NFE at batch 1. Writes docs/model-quality.md.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { openBench, pct, type Recipe, score } from "./lib/evaluate.ts";
 
@@ -34,7 +34,8 @@ console.log(`one unguided NFE at batch 1: median ${median.toFixed(2)} ms, p90 ${
 
 const best = scores.filter((x) => x.s !== 1).sort((x, y) => y.r.adherence - x.r.adherence)[0]!;
 const unguided = scores.find((x) => x.s === 1);
-const manifest = b.model.manifest!;
+// The loader's schema keeps only what the worker needs; the training record is read raw.
+const training = (JSON.parse(readFileSync(resolve(b.model.dir, "guidegate.json"), "utf8")) as { training?: { steps?: number } }).training;
 writeFileSync(
   resolve(import.meta.dirname, "../docs/model-quality.md"),
   `# shapes-32: quality against guidance scale
@@ -42,7 +43,7 @@ writeFileSync(
 Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}: ${b.items.length} held-out prompts
 (a quarter from attribute triples never seen in training), one fixed seed each, DDIM ${steps} steps (trailing spacing),
 scored by the attribute checker (\`gpu-worker/src/models/shapes/checker.ts\`). With ${b.items.length} prompts a difference
-under about 5 points is noise. Training: ${JSON.stringify((manifest as unknown as { training?: { steps?: number } }).training?.steps ?? "?")} steps.
+under about 5 points is noise. Training: ${training?.steps ?? "?"} steps ([training.md](training.md)).
 
 | recipe | NFE / image | all attributes | unseen triples | background | colour | shape | size | palette distance |
 |---|---|---|---|---|---|---|---|---|
