@@ -118,13 +118,14 @@ describe("gpu-worker internal API", () => {
     const res = await post(body);
     const seen = await readSse(res, (e) => e.event === "progress" && Number(e.data.step) >= 3);
     expect(seen.at(-1)!.event).toBe("progress");
-    // Re-attach to the job's log: it must end cancelled well before 200 steps.
-    const again = await readSse(await post(body));
-    const end = again.at(-1)!;
-    expect(end.event).toBe("cancelled");
-    const spent = (end.data as { usage: { nfe: number } }).usage.nfe;
+    // The worker's own record of the job: it must end cancelled well before 200 steps.
+    const status = (await (
+      await fetch(`${worker.url}/internal/jobs/${body.job_id}?wait_ms=5000`, { headers: { authorization: `Bearer ${await internalToken(body.job_id)}` } })
+    ).json()) as { status: string; step: number; nfe: number; terminal: { event: string; usage: { nfe: number } } };
+    expect(status.terminal.event).toBe("cancelled");
+    const spent = status.terminal.usage.nfe;
     expect(spent).toBeLessThan(400);
-    const lastProgress = again.filter((e) => e.event === "progress").at(-1)!.data as { nfe: number };
-    expect(spent).toBe(lastProgress.nfe);
+    expect(spent).toBe(status.nfe);
+    expect(spent).toBe(2 * status.step); // CFG: exactly 2 NFE per step that ran
   });
 });
