@@ -23,10 +23,14 @@ for (let i = 0; i < 3; i++) await oneImage(i);
 
 // 1. Overhead: sequential images; ORT time counted inside the runtime thread.
 let ort0 = b.rt.ortMs;
+const trip0 = b.rt.roundTripMs;
+const count0 = b.rt.runs;
 let t0 = performance.now();
 for (let i = 0; i < 8; i++) await oneImage(i);
 const seqWall = performance.now() - t0;
 const seqOrt = b.rt.ortMs - ort0;
+const hopMs = (b.rt.roundTripMs - trip0 - seqOrt) / (b.rt.runs - count0); // thread hop per ORT run
+const mainJsMs = (seqWall - (b.rt.roundTripMs - trip0)) / (8 * steps); // main-thread work per step
 const overhead = seqWall / seqOrt;
 
 // 2. The same 8 images as concurrent jobs: their CFG pairs meet in one UNet batch of 16 per step.
@@ -54,6 +58,7 @@ const physical = ms2 / ms16;
 const f = (x: number, d = 2) => x.toFixed(d);
 console.log(`bench:worker on ${b.model.name}, CFG ${steps} steps (2 NFE per step), CPU execution provider`);
 console.log(`  overhead ratio (wall / ORT run time, 8 sequential images): ${f(overhead, 3)}  [${f(seqWall, 0)} ms wall, ${f(seqOrt, 0)} ms in ORT]`);
+console.log(`  where the rest goes: ${f(hopMs, 3)} ms per run in the hop to the runtime thread and back, ${f(mainJsMs, 3)} ms per step of main-thread work`);
 console.log(`  8 sequential jobs: ${f((8 * 1000) / seqWall)} images/s`);
 console.log(`  8 concurrent jobs: ${f((8 * 1000) / batchedWall)} images/s (${batchedRuns} UNet runs for ${8 * steps} job-steps)`);
 console.log(`  batched speed-up: ${f(speedup)}x`);

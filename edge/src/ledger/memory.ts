@@ -13,7 +13,7 @@ import {
   type ReserveResult,
   type TenantUsage,
 } from "./types.ts";
-import { makeUsage } from "./usage.ts";
+import { makeUsage, openReservation } from "./usage.ts";
 import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
 
 interface Totals {
@@ -41,15 +41,7 @@ class MemoryLedger implements Ledger {
     if (t.used + t.reserved + nfe > quota) {
       return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t.used, t.reserved) };
     }
-    const reservation: Reservation = {
-      job_id: jobId,
-      tenant,
-      reserved: nfe,
-      spent: null,
-      state: "reserved",
-      period,
-      created_at: now,
-    };
+    const reservation = openReservation(jobId, tenant, nfe, period, now);
     this.jobs.set(jobId, reservation);
     this.openOf(tenant).add(reservation);
     t.reserved += nfe;

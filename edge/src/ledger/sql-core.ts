@@ -11,7 +11,7 @@ import {
   type ReserveResult,
   type TenantUsage,
 } from "./types.ts";
-import { makeUsage } from "./usage.ts";
+import { makeUsage, openReservation } from "./usage.ts";
 import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
 
 /** Created on open; `IF NOT EXISTS` makes opening idempotent. */
@@ -84,15 +84,7 @@ export class SqlLedgerCore {
         now,
       );
       this.addTotals(tenant, period, 0, nfe);
-      const reservation: Reservation = {
-        job_id: jobId,
-        tenant,
-        reserved: nfe,
-        spent: null,
-        state: "reserved",
-        period,
-        created_at: now,
-      };
+      const reservation = openReservation(jobId, tenant, nfe, period, now);
       return { ok: true, reservation };
     });
   }

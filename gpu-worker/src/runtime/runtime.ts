@@ -16,6 +16,9 @@ export class OnnxRuntime {
   private failure: Error | null = null;
   /** Sum of ORT run() milliseconds since start (the bench compares it with wall time). */
   ortMs = 0;
+  /** Sum of run() round trips seen from the main thread (ORT time plus the hop to the thread and back). */
+  roundTripMs = 0;
+  runs = 0;
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (res: Response) => {
@@ -63,7 +66,10 @@ export class OnnxRuntime {
   /** Runs a session; the feeds' buffers are transferred (callers must not reuse them). */
   async run(key: string, feeds: Record<string, TensorData>): Promise<RunResult> {
     const transfer = [...new Set(Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer))];
+    const t0 = performance.now();
     const res = await this.call({ op: "run", key, feeds }, transfer);
+    this.roundTripMs += performance.now() - t0;
+    this.runs++;
     this.ortMs += res.ms ?? 0;
     return { outputs: res.outputs!, ms: res.ms ?? 0 };
   }
