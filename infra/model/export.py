@@ -18,7 +18,8 @@ args = ap.parse_args()
 s = torch.load(args.ckpt)
 vocab = s["vocab"]
 te, unet = TextEncoder(len(vocab)), UNet()
-te.load_state_dict(s["te"]); unet.load_state_dict(s["unet"])
+if "te" in s:  # a full checkpoint; an ema-<step>.pt snapshot holds only the EMA weights
+    te.load_state_dict(s["te"]); unet.load_state_dict(s["unet"])
 params = list(te.parameters()) + list(unet.parameters())
 with torch.no_grad():
     for p, e in zip(params, s["ema"]):

@@ -56,6 +56,31 @@ def prompt_of(color, shape, bg, size):
     return f"a {size} {color} {shape} on a {bg} background"
 
 
+def noisy_caption(rng, scene, rate):
+    """The scene's caption, with one attribute word wrong with probability `rate` (like web alt-text).
+
+    A model trained on such captions reproduces the noise when sampled unguided (it learns p(x | caption));
+    classifier-free guidance sharpens towards images that fit the caption best, as it does on real data.
+    """
+    color, shape, bg, size = scene["color"], scene["shape"], scene["bg"], scene["size"]
+    if rng.random() < rate:
+        which = rng.integers(4)
+        if which == 0:
+            color = _other(rng, COLORS, {color, bg})
+        elif which == 1:
+            bg = _other(rng, COLORS, {color, bg})
+        elif which == 2:
+            shape = _other(rng, SHAPES, {shape})
+        else:
+            size = "small" if size == "large" else "large"
+    return prompt_of(color, shape, bg, size)
+
+
+def _other(rng, values, avoid):
+    choices = [v for v in values if v not in avoid]
+    return choices[rng.integers(len(choices))]
+
+
 def sample_scene(rng, exclude=None):
     while True:
         color = COLORS[rng.integers(len(COLORS))]

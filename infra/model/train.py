@@ -7,7 +7,7 @@ import argparse, json, os, time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from shapes import COLORS, SHAPES, SIZES, held_out_triples, prompt_of, render, sample_scene
+from shapes import COLORS, SHAPES, SIZES, held_out_triples, noisy_caption, render, sample_scene
 from model import TextEncoder, UNet, build_vocab, tokenize, cosine_alphas_cumprod
 
 ap = argparse.ArgumentParser()
@@ -18,6 +18,9 @@ ap.add_argument("--batch", type=int, default=64)
 ap.add_argument("--lr", type=float, default=1e-3)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--dropout", type=float, default=0.15, help="prompt dropout to the empty prompt")
+ap.add_argument("--caption-noise", type=float, default=0.0,
+                help="probability that one attribute word of a caption is wrong (shapes.noisy_caption)")
+ap.add_argument("--snapshot-every", type=int, default=0, help="also keep the EMA weights of every N-th step")
 ap.add_argument("--ckpt-every", type=int, default=250)
 ap.add_argument("--ema-decay", type=float, default=0.999)
 ap.add_argument("--prediction", choices=["epsilon", "v_prediction"], default="epsilon",
@@ -68,7 +71,7 @@ def batch(step):
     for _ in range(args.batch):
         sc = sample_scene(rng, exclude=held)
         imgs.append(render(sc["color"], sc["shape"], sc["bg"], sc["size"], sc["cx"], sc["cy"]))
-        p = "" if rng.random() < args.dropout else prompt_of(sc["color"], sc["shape"], sc["bg"], sc["size"])
+        p = "" if rng.random() < args.dropout else noisy_caption(rng, sc, args.caption_noise)
         ids.append(tokenize(p, vocab))
     x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() / 127.5 - 1
     return x, torch.tensor(ids)
@@ -117,5 +120,7 @@ while step < args.steps and (time.time() - t0) / 60 < args.max_minutes:
         print(msg, flush=True); log.write(msg + "\n"); log.flush(); losses = []
     if step % args.ckpt_every == 0:
         save()
+    if args.snapshot_every and step % args.snapshot_every == 0:
+        torch.save(dict(ema=ema, step=step, vocab=vocab, args=vars(args)), os.path.join(args.out, f"ema-{step}.pt"))
 save()
 print(f"done at step {step}", flush=True)
