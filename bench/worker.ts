@@ -1,46 +1,60 @@
-// `npm run bench:worker`: where a worker's time goes, in one run on the embedded model.
+// `npm run bench:worker`: where a worker's time goes, in one run on the embedded model, on the
+// production path (the denoising loop inside the runtime thread, as gpu-worker/src/main.ts serves):
 //  1. overhead ratio: worker wall time per image / the ORT run() time spent on it;
 //  2. images/s for 8 concurrent jobs (cross-request batching) against the same 8 one after another;
 //  3. the UNet's physical batching gain: raw ORT ms per NFE at batch 2 / at batch 16.
+// For comparison it also prints the overhead of the main-thread loop (one thread hop per UNet run),
+// the path calibrate and bench:guidance use.
 import type { Guidance } from "@guidegate/shared";
-import { encodeImage } from "../gpu-worker/src/storage/encode.ts";
 import { generate } from "../gpu-worker/src/pipeline/generate.ts";
+import { encodeImage } from "../gpu-worker/src/storage/encode.ts";
 import { openBench } from "./lib/evaluate.ts";
 
 const b = await openBench(undefined, 16);
+const served = await b.rt.serve(b.model.dir, { maxBatch: 16, windowMs: 1 });
 const steps = Number(process.env.STEPS ?? 20);
 const guidance: Guidance = { policy: "cfg", scale: 2 };
 const prompts = b.items.slice(0, 8);
 
 async function oneImage(i: number): Promise<void> {
   const item = prompts[i % prompts.length]!;
+  const res = await served.generate({ prompt: item.prompt, n: 1, steps, seed: item.seed, guidance }, () => {});
+  await encodeImage(res.images[0]!, res.width, res.height, "png");
+}
+
+async function mainThreadImage(i: number): Promise<void> {
+  const item = prompts[i % prompts.length]!;
   const res = await generate(b.model, b.batcher, { prompt: item.prompt, n: 1, steps, seed: item.seed, guidance }, () => {});
   await encodeImage(res.images[0]!, res.width, res.height, "png");
 }
 
-// Warm up sessions, caches and JIT.
-for (let i = 0; i < 3; i++) await oneImage(i);
+/** Wall and ORT milliseconds of `fn`, ORT time counted inside the runtime thread. */
+async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; ort: number; runs: number }> {
+  const s0 = await b.rt.stats();
+  const t0 = performance.now();
+  await fn();
+  const wall = performance.now() - t0;
+  const s1 = await b.rt.stats();
+  return { wall, ort: s1.ortMs - s0.ortMs, runs: s1.runs - s0.runs };
+}
 
-// 1. Overhead: sequential images; ORT time counted inside the runtime thread.
-let ort0 = b.rt.ortMs;
-const trip0 = b.rt.roundTripMs;
-const count0 = b.rt.runs;
-let t0 = performance.now();
-for (let i = 0; i < 8; i++) await oneImage(i);
-const seqWall = performance.now() - t0;
-const seqOrt = b.rt.ortMs - ort0;
-const hopMs = (b.rt.roundTripMs - trip0 - seqOrt) / (b.rt.runs - count0); // thread hop per ORT run
-const mainJsMs = (seqWall - (b.rt.roundTripMs - trip0)) / (8 * steps); // main-thread work per step
-const overhead = seqWall / seqOrt;
+// Warm up sessions, caches and JIT on both paths.
+for (let i = 0; i < 3; i++) await oneImage(i);
+for (let i = 0; i < 3; i++) await mainThreadImage(i);
+
+// 1. Overhead: 8 sequential images.
+const seq = await timed(async () => {
+  for (let i = 0; i < 8; i++) await oneImage(i);
+});
+const overhead = seq.wall / seq.ort;
+const restPerStep = (seq.wall - seq.ort) / (8 * steps);
+const mainSeq = await timed(async () => {
+  for (let i = 0; i < 8; i++) await mainThreadImage(i);
+});
 
 // 2. The same 8 images as concurrent jobs: their CFG pairs meet in one UNet batch of 16 per step.
-ort0 = b.rt.ortMs;
-const runs0 = b.batcher.stats.runs;
-t0 = performance.now();
-await Promise.all(prompts.map((_, i) => oneImage(i)));
-const batchedWall = performance.now() - t0;
-const batchedRuns = b.batcher.stats.runs - runs0;
-const speedup = seqWall / batchedWall;
+const conc = await timed(() => Promise.all(prompts.map((_, i) => oneImage(i))));
+const speedup = seq.wall / conc.wall;
 
 // 3. Physical gain of the UNet: raw ORT time per NFE at batch 2 and 16.
 const [ctx] = await b.model.encodeText([prompts[0]!.prompt]);
@@ -57,10 +71,11 @@ const physical = ms2 / ms16;
 
 const f = (x: number, d = 2) => x.toFixed(d);
 console.log(`bench:worker on ${b.model.name}, CFG ${steps} steps (2 NFE per step), CPU execution provider`);
-console.log(`  overhead ratio (wall / ORT run time, 8 sequential images): ${f(overhead, 3)}  [${f(seqWall, 0)} ms wall, ${f(seqOrt, 0)} ms in ORT]`);
-console.log(`  where the rest goes: ${f(hopMs, 3)} ms per run in the hop to the runtime thread and back, ${f(mainJsMs, 3)} ms per step of main-thread work`);
-console.log(`  8 sequential jobs: ${f((8 * 1000) / seqWall)} images/s`);
-console.log(`  8 concurrent jobs: ${f((8 * 1000) / batchedWall)} images/s (${batchedRuns} UNet runs for ${8 * steps} job-steps)`);
+console.log(`  overhead ratio (wall / ORT run time, 8 sequential images): ${f(overhead, 3)}  [${f(seq.wall, 0)} ms wall, ${f(seq.ort, 0)} ms in ORT, ${seq.runs} runs]`);
+console.log(`  the rest: ${f(restPerStep, 3)} ms per step (guidance, scheduler, batch assembly, events, text encoding and PNG encoding spread over the steps)`);
+console.log(`  same images with the loop on the main thread (one thread hop per run): ${f(mainSeq.wall / mainSeq.ort, 3)}`);
+console.log(`  8 sequential jobs: ${f((8 * 1000) / seq.wall)} images/s`);
+console.log(`  8 concurrent jobs: ${f((8 * 1000) / conc.wall)} images/s (${conc.runs} ORT runs for ${8 * steps} job-steps)`);
 console.log(`  batched speed-up: ${f(speedup)}x`);
 console.log(`  UNet physical batching gain (ms/NFE at batch 2 = ${f(ms2, 3)} / at batch 16 = ${f(ms16, 3)}): ${f(physical)}x`);
 console.log(`  batched speed-up / physical gain: ${f((100 * speedup) / physical, 1)}%`);

@@ -5,8 +5,6 @@ import { loadWorkerConfig } from "./config.ts";
 import { createWorkerApp } from "./http/app.ts";
 import { checkJob } from "./http/check-job.ts";
 import { JobRunner, type LoadedModel } from "./jobs/runner.ts";
-import { DiffusionModel } from "./models/loader.ts";
-import { UnetBatcher } from "./runtime/batcher.ts";
 import { OnnxRuntime } from "./runtime/runtime.ts";
 import { createS3Store } from "./storage/s3.ts";
 import { Spool } from "./storage/spool.ts";
@@ -16,8 +14,8 @@ const cfg = loadWorkerConfig();
 const rt = await OnnxRuntime.start({ provider: cfg.GG_PROVIDER, deviceId: cfg.GG_DEVICE_ID, intraOpThreads: cfg.GG_INTRA_OP_THREADS });
 const models = new Map<string, LoadedModel>();
 for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {
-  const model = await DiffusionModel.load(resolve(dir), rt);
-  models.set(model.name, { model, batcher: new UnetBatcher(model, cfg.GG_MAX_BATCH, cfg.GG_BATCH_WINDOW_MS) });
+  const model = await rt.serve(resolve(dir), { maxBatch: cfg.GG_MAX_BATCH, windowMs: cfg.GG_BATCH_WINDOW_MS });
+  models.set(model.name, { model });
 }
 const s3 = createS3Store({
   endpoint: cfg.GG_S3_ENDPOINT,

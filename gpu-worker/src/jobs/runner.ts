@@ -1,9 +1,7 @@
 // Runs jobs on this worker: a bounded queue in front of `capacity` concurrent generations
 // (their NFEs meet in the batcher), events numbered per job, images stored or inlined.
 import type { ErrorBody, ImageRef, WorkerHealth, WorkerJob } from "@guidegate/shared";
-import type { DiffusionModel } from "../models/loader.ts";
-import { generate } from "../pipeline/generate.ts";
-import type { UnetBatcher } from "../runtime/batcher.ts";
+import type { ServedModel } from "../runtime/runtime.ts";
 import { CONTENT_TYPE, encodeImage } from "../storage/encode.ts";
 import { imageKey } from "../storage/keys.ts";
 import type { ImageStore } from "../storage/s3.ts";
@@ -18,8 +16,7 @@ export interface RunnerOptions {
 }
 
 export interface LoadedModel {
-  model: DiffusionModel;
-  batcher: UnetBatcher;
+  model: ServedModel; // its denoising loop and batcher live in the runtime thread
 }
 
 const GENERIC_FAILURE: ErrorBody = {
@@ -124,9 +121,7 @@ export class JobRunner {
         return;
       }
       job.emit({ event: "started", policy: s.guidance.policy, steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
-      const result = await generate(
-        loaded.model,
-        loaded.batcher,
+      const result = await loaded.model.generate(
         { ...s, guidance: s.guidance as WorkerJob["guidance"] & { policy: never } },
         async (e) => {
           if (e.kind === "step") {

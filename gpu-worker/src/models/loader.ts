@@ -5,8 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ModelGuidanceDefaults } from "../guidance/types.ts";
 import { f16ToF32, f32ToF16 } from "../runtime/fp16.ts";
-import type { SessionInfo, TensorData, ValueInfo } from "../runtime/protocol.ts";
-import type { OnnxRuntime } from "../runtime/runtime.ts";
+import type { SessionInfo, SessionRunner, TensorData, ValueInfo } from "../runtime/protocol.ts";
 import { parseSchedulerConfig } from "../schedulers/index.ts";
 import type { SchedulerConfig } from "../schedulers/types.ts";
 import { chwToRgb, latentToRgb } from "./latent-preview.ts";
@@ -49,7 +48,7 @@ export class DiffusionModel {
   private constructor(
     readonly name: string,
     readonly dir: string,
-    private readonly rt: OnnxRuntime,
+    private readonly rt: SessionRunner,
     readonly manifest: Manifest | null,
     readonly schedulerConfig: SchedulerConfig,
     readonly defaults: ModelGuidanceDefaults,
@@ -82,7 +81,7 @@ export class DiffusionModel {
     return this.sampleShape[0] * this.sampleShape[1] * this.sampleShape[2];
   }
 
-  static async load(dir: string, rt: OnnxRuntime, opts: { latentSize?: number } = {}): Promise<DiffusionModel> {
+  static async load(dir: string, rt: SessionRunner, opts: { latentSize?: number } = {}): Promise<DiffusionModel> {
     const manifestPath = join(dir, "guidegate.json");
     const manifest = existsSync(manifestPath) ? ManifestSchema.parse(readJson(manifestPath)) : null;
     const name = manifest?.name ?? basename(dir);

@@ -1,4 +1,5 @@
 // Messages between the main thread and the runtime thread that owns the ONNX sessions.
+import type { GenerateEvent, GenerateParams, GenerateResult } from "../pipeline/generate.ts";
 
 export type TensorType = "float32" | "float16" | "int32" | "int64";
 export type TensorArray = Float32Array | Uint16Array | Int32Array | BigInt64Array;
@@ -27,12 +28,59 @@ export interface RuntimeOptions {
   intraOpThreads: number;
 }
 
+export interface RunResult {
+  outputs: Record<string, TensorData>;
+  ms: number; // time inside ORT's run(), for overhead accounting
+}
+
+/** What a model needs from a runtime: the runtime thread's own sessions or the main-thread handle on them. */
+export interface SessionRunner {
+  load(key: string, path: string): Promise<SessionInfo>;
+  run(key: string, feeds: Record<string, TensorData>): Promise<RunResult>;
+}
+
+/** A model loaded inside the runtime thread, as the main thread sees it. */
+export interface ModelSummary {
+  name: string;
+  width: number;
+  height: number;
+  supportsPag: boolean;
+  space: "pixel" | "latent";
+}
+
+/** Generation parameters that can cross threads (no policy hooks). */
+export type PipelineParams = Omit<GenerateParams, "wrapPolicy">;
+
+export interface RuntimeStats {
+  ortMs: number;
+  runs: number;
+}
+
 export type Request =
   | { id: number; op: "init"; options: RuntimeOptions }
   | { id: number; op: "load"; key: string; path: string }
   | { id: number; op: "run"; key: string; feeds: Record<string, TensorData> }
+  | { id: number; op: "openModel"; dir: string; maxBatch: number; windowMs: number }
+  | { id: number; op: "generate"; model: string; params: PipelineParams }
+  | { id: number; op: "cancel"; target: number }
+  | { id: number; op: "stats" }
   | { id: number; op: "close" };
 
 export type Response =
-  | { id: number; ok: true; info?: SessionInfo; outputs?: Record<string, TensorData>; ms?: number }
+  | {
+      id: number;
+      ok: true;
+      info?: SessionInfo;
+      outputs?: Record<string, TensorData>;
+      ms?: number;
+      model?: ModelSummary;
+      result?: GenerateResult;
+      stats?: RuntimeStats;
+    }
   | { id: number; ok: false; error: string };
+
+/** Sent while a `generate` request runs, before its response. */
+export interface EventMessage {
+  id: number;
+  event: GenerateEvent;
+}

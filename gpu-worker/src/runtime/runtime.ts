@@ -1,32 +1,46 @@
-// Main-thread handle on the runtime thread: async load/run with transferred buffers.
+// Main-thread handle on the runtime thread: async load/run with transferred buffers, and
+// models served entirely inside the thread (ServedModel) for production generations.
 import { Worker } from "node:worker_threads";
-import type { Request, Response, RuntimeOptions, SessionInfo, TensorData } from "./protocol.ts";
+import type { GenerateEvent, GenerateResult } from "../pipeline/generate.ts";
+import type {
+  EventMessage,
+  ModelSummary,
+  PipelineParams,
+  Request,
+  Response,
+  RunResult,
+  RuntimeOptions,
+  RuntimeStats,
+  SessionInfo,
+  SessionRunner,
+  TensorData,
+} from "./protocol.ts";
 
-type Pending = { resolve: (r: Response & { ok: true }) => void; reject: (e: Error) => void };
+type Ok = Response & { ok: true };
+type Pending = { resolve: (r: Ok) => void; reject: (e: Error) => void; onEvent?: (e: GenerateEvent) => void };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
-export interface RunResult {
-  outputs: Record<string, TensorData>;
-  ms: number; // time inside ORT's run(), for overhead accounting
-}
-
-export class OnnxRuntime {
+export class OnnxRuntime implements SessionRunner {
   private next = 1;
   private pending = new Map<number, Pending>();
   private failure: Error | null = null;
-  /** Sum of ORT run() milliseconds since start (the bench compares it with wall time). */
+  /** Sum of ORT run() milliseconds of runs made through `run` (the bench compares it with wall time). */
   ortMs = 0;
-  /** Sum of run() round trips seen from the main thread (ORT time plus the hop to the thread and back). */
+  /** Sum of `run` round trips seen from the main thread (ORT time plus the hop to the thread and back). */
   roundTripMs = 0;
   runs = 0;
 
   private constructor(private readonly worker: Worker) {
-    worker.on("message", (res: Response) => {
-      const p = this.pending.get(res.id);
+    worker.on("message", (msg: Response | EventMessage) => {
+      const p = this.pending.get(msg.id);
       if (!p) return;
-      this.pending.delete(res.id);
-      if (res.ok) p.resolve(res);
-      else p.reject(new Error(res.error));
+      if ("event" in msg) {
+        p.onEvent?.(msg.event);
+        return;
+      }
+      this.pending.delete(msg.id);
+      if (msg.ok) p.resolve(msg);
+      else p.reject(new Error(msg.error));
     });
     const fail = (err: Error) => {
       this.failure = err;
@@ -49,13 +63,18 @@ export class OnnxRuntime {
     return rt;
   }
 
-  private call(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<Response & { ok: true }> {
-    if (this.failure) return Promise.reject(this.failure);
+  private send(body: RequestBody, transfer: ArrayBuffer[] = [], onEvent?: (e: GenerateEvent) => void): { id: number; done: Promise<Ok> } {
     const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    if (this.failure) return { id, done: Promise.reject(this.failure) };
+    const done = new Promise<Ok>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onEvent });
       this.worker.postMessage({ ...body, id } as Request, transfer);
     });
+    return { id, done };
+  }
+
+  private call(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<Ok> {
+    return this.send(body, transfer).done;
   }
 
   async load(key: string, path: string): Promise<SessionInfo> {
@@ -74,11 +93,67 @@ export class OnnxRuntime {
     return { outputs: res.outputs!, ms: res.ms ?? 0 };
   }
 
+  /** Loads a model inside the runtime thread with its own cross-request batcher. */
+  async serve(dir: string, opts: { maxBatch: number; windowMs: number }): Promise<ServedModel> {
+    const res = await this.call({ op: "openModel", dir, maxBatch: opts.maxBatch, windowMs: opts.windowMs });
+    return new ServedModel(res.model!, (params, onEvent, signal) => this.generate(res.model!.name, params, onEvent, signal));
+  }
+
+  private async generate(
+    model: string,
+    params: PipelineParams,
+    onEvent: (e: GenerateEvent) => void | Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<GenerateResult> {
+    // Events arrive while the thread keeps stepping; handle them one at a time, in order.
+    let chain: Promise<void> = Promise.resolve();
+    let handlerError: unknown = null;
+    const { id, done } = this.send({ op: "generate", model, params }, [], (e) => {
+      chain = chain.then(() => onEvent(e)).catch((err: unknown) => {
+        handlerError ??= err;
+        cancel();
+      });
+    });
+    const cancel = () => void this.call({ op: "cancel", target: id }).catch(() => {});
+    if (signal?.aborted) cancel();
+    signal?.addEventListener("abort", cancel, { once: true });
+    try {
+      const outcome = await done.then((res) => ({ res }), (err: unknown) => ({ err }));
+      await chain; // every event the thread sent is handled before the caller hears the outcome
+      if ("err" in outcome) throw outcome.err;
+      if (handlerError) throw handlerError;
+      return outcome.res.result!;
+    } finally {
+      signal?.removeEventListener("abort", cancel);
+    }
+  }
+
+  /** ORT time and runs inside the thread, from every path (served models and `run`). */
+  async stats(): Promise<RuntimeStats> {
+    return (await this.call({ op: "stats" })).stats!;
+  }
+
   async close(): Promise<void> {
     try {
       await this.call({ op: "close" });
     } finally {
       await this.worker.terminate();
     }
+  }
+}
+
+/** A model whose denoising loop runs in the runtime thread; the main thread sees events and results. */
+export class ServedModel implements ModelSummary {
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  readonly supportsPag: boolean;
+  readonly space: "pixel" | "latent";
+
+  constructor(
+    summary: ModelSummary,
+    readonly generate: (params: PipelineParams, onEvent: (e: GenerateEvent) => void | Promise<void>, signal?: AbortSignal) => Promise<GenerateResult>,
+  ) {
+    ({ name: this.name, width: this.width, height: this.height, supportsPag: this.supportsPag, space: this.space } = summary);
   }
 }

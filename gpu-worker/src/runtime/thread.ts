@@ -1,87 +1,85 @@
-// The runtime thread: the only code that imports onnxruntime-node. run() is synchronous
-// native work, so it lives here and the main thread's event loop stays free.
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+// The runtime thread: owns the ONNX sessions (through SessionHost) and, for served models,
+// the whole denoising loop, so a step's UNet run, guidance and scheduler follow each other
+// without a hop between threads. The main thread only receives progress events and results.
 import { parentPort } from "node:worker_threads";
-import * as ort from "onnxruntime-node";
-import type { Request, Response, RuntimeOptions, SessionInfo, TensorData } from "./protocol.ts";
+import { DiffusionModel } from "../models/loader.ts";
+import { generate } from "../pipeline/generate.ts";
+import { UnetBatcher } from "./batcher.ts";
+import type { EventMessage, Request, Response } from "./protocol.ts";
+import { SessionHost } from "./session-host.ts";
 
-const sessions = new Map<string, ort.InferenceSession>();
-let options: RuntimeOptions = { provider: "cpu", deviceId: 0, intraOpThreads: 0 };
+const port = parentPort;
+if (!port) throw new Error("runtime/thread.ts must run in a worker thread");
 
-function sessionOptions(): ort.InferenceSession.SessionOptions {
-  const providers: ort.InferenceSession.ExecutionProviderConfig[] =
-    options.provider === "cuda" ? [{ name: "cuda", deviceId: options.deviceId } as ort.InferenceSession.ExecutionProviderConfig] : ["cpu"];
-  return {
-    executionProviders: providers,
-    graphOptimizationLevel: "all",
-    ...(options.intraOpThreads > 0 ? { intraOpNumThreads: options.intraOpThreads } : {}),
-  };
-}
+let host: SessionHost | null = null;
+const served = new Map<string, { model: DiffusionModel; batcher: UnetBatcher }>();
+const running = new Map<number, AbortController>();
 
-function info(s: ort.InferenceSession): SessionInfo {
-  const meta = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
-    list.map((m) => ({
-      name: m.name,
-      type: m.isTensor ? String(m.type) : "non-tensor",
-      shape: m.isTensor ? [...m.shape] : [],
-    }));
-  return { inputs: meta(s.inputMetadata), outputs: meta(s.outputMetadata) };
-}
-
-/** The CUDA EP is a separate shared library that the npm package does not bundle. */
-function cudaProviderInstalled(): boolean {
-  const pkg = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
-  return existsSync(join(pkg, "bin", "napi-v6", process.platform, process.arch, "libonnxruntime_providers_cuda.so"));
+function ready(): SessionHost {
+  if (!host) throw new Error("runtime not initialised");
+  return host;
 }
 
 async function handle(req: Request): Promise<Response> {
   switch (req.op) {
-    case "init": {
-      options = req.options;
-      if (options.provider === "cuda" && !cudaProviderInstalled()) {
-        throw new Error(
-          "CUDA execution provider requested but this onnxruntime-node build has no CUDA binaries. " +
-            "On a GPU host run `node script/install.js --onnxruntime-node-install=cuda12` inside node_modules/onnxruntime-node (README, GPU hosts), or set GG_PROVIDER=cpu.",
-        );
-      }
+    case "init":
+      host = new SessionHost(req.options);
       return { id: req.id, ok: true };
-    }
-    case "load": {
-      const s = await ort.InferenceSession.create(req.path, sessionOptions());
-      sessions.set(req.key, s);
-      return { id: req.id, ok: true, info: info(s) };
-    }
+    case "load":
+      return { id: req.id, ok: true, info: await ready().load(req.key, req.path) };
     case "run": {
-      const s = sessions.get(req.key);
-      if (!s) throw new Error(`no session ${req.key}`);
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-      const t0 = performance.now();
-      const out = await s.run(feeds);
-      const ms = performance.now() - t0;
-      const outputs: Record<string, TensorData> = {};
-      for (const [name, t] of Object.entries(out)) {
-        outputs[name] = { type: t.type as TensorData["type"], data: t.data as TensorData["data"], dims: [...t.dims] };
-      }
+      const { outputs, ms } = await ready().run(req.key, req.feeds);
       return { id: req.id, ok: true, outputs, ms };
     }
+    case "openModel": {
+      const model = await DiffusionModel.load(req.dir, ready());
+      served.set(model.name, { model, batcher: new UnetBatcher(model, req.maxBatch, req.windowMs) });
+      const summary = { name: model.name, width: model.width, height: model.height, supportsPag: model.supportsPag, space: model.space };
+      return { id: req.id, ok: true, model: summary };
+    }
+    case "generate": {
+      const m = served.get(req.model);
+      if (!m) throw new Error(`model ${req.model} is not open`);
+      const abort = new AbortController();
+      running.set(req.id, abort);
+      try {
+        const onEvent = (event: EventMessage["event"]) => {
+          const msg: EventMessage = { id: req.id, event };
+          // A preview's pixels are copied per event already: hand the buffer over instead of cloning it.
+          port!.postMessage(msg, event.kind === "preview" ? owned([event.rgb]) : []);
+        };
+        const result = await generate(m.model, m.batcher, req.params, onEvent, abort.signal);
+        return { id: req.id, ok: true, result };
+      } finally {
+        running.delete(req.id);
+      }
+    }
+    case "cancel":
+      running.get(req.target)?.abort();
+      return { id: req.id, ok: true };
+    case "stats":
+      return { id: req.id, ok: true, stats: { ortMs: ready().ortMs, runs: ready().runs } };
     case "close":
-      for (const s of sessions.values()) await s.release();
-      sessions.clear();
+      await host?.close();
+      served.clear();
       return { id: req.id, ok: true };
   }
 }
 
-const port = parentPort;
-if (!port) throw new Error("runtime/thread.ts must run in a worker thread");
+/** Buffers a message can hand over instead of copying: only arrays that own their whole buffer. */
+function owned(arrays: ArrayBufferView[]): ArrayBuffer[] {
+  const out = arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer);
+  return [...new Set(out)];
+}
+
+function transferables(res: Response): ArrayBuffer[] {
+  if (!res.ok) return [];
+  return owned([...Object.values(res.outputs ?? {}).map((t) => t.data), ...(res.result?.images ?? [])]);
+}
+
 port.on("message", (req: Request) => {
   handle(req).then(
-    (res) => {
-      const transfer = res.ok && res.outputs ? Object.values(res.outputs).map((t) => t.data.buffer as ArrayBuffer) : [];
-      port.postMessage(res, transfer);
-    },
-    (err: unknown) => port.postMessage({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    (res) => port.postMessage(res, transferables(res)),
+    (err: unknown) => port.postMessage({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies Response),
   );
 });
