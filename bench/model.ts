@@ -1,10 +1,13 @@
 // `npm run bench:model`: the embedded model's quality against CFG scale (20 DDIM steps,
 // held-out prompts) and the cost of one unguided NFE at batch 1. Writes docs/model-quality.md.
+// MODEL=<dir> PROMPTS=<n> probe another export (a training snapshot) without touching the docs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { openBench, pct, type Recipe, score } from "./lib/evaluate.ts";
 
-const b = await openBench();
+const b = await openBench(process.env.MODEL ? resolve(process.env.MODEL) : undefined);
+const probe = Boolean(process.env.MODEL || process.env.PROMPTS);
+if (process.env.PROMPTS) b.items = b.items.slice(0, Number(process.env.PROMPTS));
 const steps = 20;
 const scales = (process.env.SCALES ?? "1,1.5,2,2.5,3,4,6").split(",").map(Number);
 const rows: string[] = [];
@@ -36,7 +39,8 @@ const best = scores.filter((x) => x.s !== 1).sort((x, y) => y.r.adherence - x.r.
 const unguided = scores.find((x) => x.s === 1);
 // The loader's schema keeps only what the worker needs; the training record is read raw.
 const training = (JSON.parse(readFileSync(resolve(b.model.dir, "guidegate.json"), "utf8")) as { training?: { steps?: number } }).training;
-writeFileSync(
+console.log(`best CFG ${best.s}: ${pct(best.r.adherence)}; unguided ${unguided ? pct(unguided.r.adherence) : "n/a"}`);
+if (!probe) writeFileSync(
   resolve(import.meta.dirname, "../docs/model-quality.md"),
   `# shapes-32: quality against guidance scale
 

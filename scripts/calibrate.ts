@@ -3,12 +3,15 @@
 // and stores it beside the model in calibration.json (the worker loads it as defaults):
 //  - the best CFG scale (adherence on calibration prompts, never the held-out eval set);
 //  - LinearAG's per-step coefficients: OLS of u_i on (c_i, c_{i-1}, u_{i-1}) over full-CFG trajectories;
-//  - AG's truncation threshold: the cheapest threshold whose quality stays within 1 point of CFG.
+//  - AG's truncation threshold: the cheapest threshold whose quality stays within 1 point of CFG;
+//  - APG's norm threshold r at twice the best CFG scale: the best of no clamp and quantiles of the
+//    guidance difference ‖D_c − D_u‖ (x0 space) seen on full-CFG trajectories.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type Guidance, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
 import type { GuidancePolicy, LinearAgCoefficients, ModelGuidanceDefaults } from "../gpu-worker/src/guidance/types.ts";
+import { x0Of } from "../gpu-worker/src/guidance/convert.ts";
 import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
 import { generate } from "../gpu-worker/src/pipeline/generate.ts";
 import { mapConcurrent, openBench, pct } from "../bench/lib/evaluate.ts";
@@ -20,7 +23,7 @@ const { values } = parseArgs({
     model: { type: "string", default: "models/shapes-32" },
     scheduler: { type: "string", default: "ddim" },
     steps: { type: "string", default: "20" },
-    prompts: { type: "string", default: "96" },
+    prompts: { type: "string", default: "192" },
     scales: { type: "string", default: "1.5,2,2.5,3,3.5,4,5" },
   },
 });
@@ -30,6 +33,7 @@ const steps = Number(values.steps);
 const b = await openBench(dir);
 // Calibrate against the defaults as they are now, and never let a stale file steer the measurement.
 b.model.defaults.ag_threshold = undefined;
+b.model.defaults.apg_norm_threshold = undefined;
 const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.model.manifest?.eval ?? []);
 console.log(`calibrating ${b.model.name}: ${scheduler} ${steps} steps on ${items.length} calibration prompts`);
 
@@ -56,11 +60,18 @@ console.log(`best CFG scale ${best.scale} (${pct(best.adherence)})`);
 
 // 2. LinearAG: record full-CFG trajectories, fit u_i ≈ a·c_i + b·c_{i-1} + d·u_{i-1} per step.
 const traces: Array<Array<{ c: Float32Array; u: Float32Array }>> = items.map(() => []);
+const diffNorms: number[] = []; // ‖D_c − D_u‖ per step in x0 space, clipped like the sampler (for APG)
 await run({ policy: "cfg", scale: best.scale }, (policy, _k, item) => ({
   name: policy.name,
   branches: (ctx) => policy.branches(ctx),
   combine(ctx, out) {
     traces[item]![ctx.step] = { c: out.cond!, u: out.uncond! };
+    const clip = (v: number) => (ctx.clip === undefined ? v : Math.min(ctx.clip, Math.max(-ctx.clip, v)));
+    const dc = x0Of(out.cond!, ctx);
+    const du = x0Of(out.uncond!, ctx);
+    let sq = 0;
+    for (let k = 0; k < dc.length; k++) sq += (clip(dc[k]!) - clip(du[k]!)) ** 2;
+    diffNorms.push(Math.sqrt(sq));
     return policy.combine(ctx, out);
   },
 }));
@@ -88,7 +99,7 @@ console.log(`LinearAG coefficients: ${coefficients.steps.map((s) => (s ? s.map((
 // 3. AG threshold: sweep from late truncation to early; keep the cheapest within 1 point of CFG.
 let agThreshold = 0.99999;
 let agRun: Run | null = null;
-for (const threshold of [0.99999, 0.9999, 0.9995, 0.999, 0.998, 0.995, 0.99, 0.98]) {
+for (const threshold of [0.99999, 0.9999, 0.9995, 0.999, 0.998, 0.995, 0.99, 0.98, 0.97, 0.95, 0.9, 0.8]) {
   const r = await run({ policy: "ag", scale: best.scale, threshold });
   console.log(`  AG threshold ${threshold}: ${pct(r.adherence)} at ${r.nfe.toFixed(1)} NFE/image`);
   if (r.adherence >= best.adherence - 0.01 && (!agRun || r.nfe <= agRun.nfe)) {
@@ -98,6 +109,18 @@ for (const threshold of [0.99999, 0.9999, 0.9995, 0.999, 0.998, 0.995, 0.99, 0.9
 }
 console.log(`AG threshold ${agThreshold}${agRun ? ` (${pct(agRun.adherence)} at ${agRun.nfe.toFixed(1)} NFE/image)` : ""}`);
 
+// 4. APG at twice the best scale: r from no clamp and the quantiles of the observed difference norms.
+const sorted = [...diffNorms].sort((x, y) => x - y);
+const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const apgScale = 2 * best.scale;
+let apg = { r: 0, adherence: -1 };
+for (const r of [0, ...[0.9, 0.75, 0.5, 0.25, 0.1].map(quantile)]) {
+  const res = await run({ policy: "apg", scale: apgScale, norm_threshold: r });
+  console.log(`  APG ${apgScale} r ${r.toFixed(3)}: ${pct(res.adherence)}`);
+  if (res.adherence > apg.adherence) apg = { r, adherence: res.adherence }; // ties keep the weaker clamp
+}
+console.log(`APG norm threshold ${apg.r.toFixed(3)} (${pct(apg.adherence)} at scale ${apgScale})`);
+
 const path = join(dir, "calibration.json");
 const previous = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as ModelGuidanceDefaults & { measured?: Record<string, unknown> };
 const key = `${scheduler}:${steps}`;
@@ -105,10 +128,11 @@ const next = {
   ...previous,
   scale: best.scale,
   ag_threshold: agThreshold,
+  apg_norm_threshold: Number(apg.r.toFixed(4)),
   linear_ag: { ...(previous.linear_ag ?? {}), [key]: coefficients },
   measured: {
     ...(previous.measured ?? {}),
-    [key]: { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, ag: agRun, date: new Date().toISOString().slice(0, 10) },
+    [key]: { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, ag: agRun, apg: { scale: apgScale, ...apg }, date: new Date().toISOString().slice(0, 10) },
   },
 };
 writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`);
