@@ -56,7 +56,7 @@ export async function generate(
 ): Promise<GenerateResult> {
   const schedulerName = p.scheduler ?? "ddim";
   if (p.guidance.policy === "pag" && !model.supportsPag) throw new Error(`model ${model.name} cannot do pag`);
-  const [cond, uncond] = await model.encodeText([p.prompt, p.negative_prompt ?? ""]);
+  const { cond, uncond } = await model.encodeConditioning(p.prompt, p.negative_prompt);
   const budgetPerImage = p.max_nfe !== undefined ? Math.floor(p.max_nfe / p.n) : undefined;
 
   // Image k uses seed + k, so image k of a batch equals a single-image run with that seed.
@@ -86,7 +86,8 @@ export async function generate(
       const branches = tr.policy.branches(ctx);
       asked.push({ ctx, branches });
       for (const b of branches) {
-        rows.push({ sample: x, timestep: pt.timestep, context: b === "uncond" ? uncond! : cond!, perturb: b === "perturbed" });
+        const e = b === "uncond" ? uncond : cond;
+        rows.push({ sample: x, timestep: pt.timestep, context: e.context, pooled: e.pooled, perturb: b === "perturbed" });
       }
     }
     const outputs = await batcher.submit(rows);
