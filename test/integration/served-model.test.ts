@@ -33,11 +33,20 @@ it("gives the same images and events as the main-thread loop", async () => {
 it("stops at a step boundary when the signal aborts, reporting the NFEs it ran", async () => {
   const abort = new AbortController();
   const steps: number[] = [];
-  const res = await served.generate({ ...params, steps: 40 }, (e) => {
-    if (e.kind !== "step") return;
-    steps.push(e.step);
-    if (e.step === 3) abort.abort();
-  }, abort.signal);
+  let at: { step: number; nfe: number } | null = null;
+  const res = await served.generate(
+    { ...params, steps: 40 },
+    (e) => {
+      if (e.kind !== "step") return;
+      steps.push(e.step);
+      if (e.step === 3) abort.abort();
+    },
+    abort.signal,
+    (where) => (at = where),
+  );
+  expect(at).not.toBeNull();
+  expect(res.steps).toBeLessThanOrEqual(at!.step + 1); // the step under way when the cancel reached the loop, no more
+  expect(at!.nfe).toBe(at!.step * 2 * 2);
   expect(res.cancelled).toBe(true);
   expect(res.images).toEqual([]);
   expect(res.steps).toBeGreaterThanOrEqual(3);

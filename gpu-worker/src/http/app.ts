@@ -61,7 +61,7 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
       // The stream is the job's lease: the edge closing it (client gone, edge gone) means nobody will
       // pay for more steps, so the job stops at the next step and its log keeps the exact NFEs spent.
       stream.onAbort(() => {
-        job.cancel();
+        void job.cancel();
         wake?.();
       });
       const keepAlive = setInterval(() => {
@@ -96,12 +96,12 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
     return { job };
   };
 
-  app.post("/internal/jobs/:id/cancel", auth, (c) => {
+  app.post("/internal/jobs/:id/cancel", auth, async (c) => {
     const { job, error } = ownJob(c);
     if (!job) return error;
-    job.cancel();
-    // Where the job stood when told: it ends within one more step.
-    return c.json({ id: job.id, cancelled: true, step: job.step, nfe: job.nfe }, 202);
+    // Where the generation stood when told: it ends within one more step.
+    const at = await job.cancel();
+    return c.json({ id: job.id, cancelled: true, step: at.step, nfe: at.nfe }, 202);
   });
 
   // The job's state and, once it ended, its terminal event: the edge settles from it when the stream is gone.

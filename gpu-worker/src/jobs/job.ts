@@ -53,7 +53,22 @@ export class Job {
     return () => this.listeners.delete(listener);
   }
 
-  cancel(): void {
+  /** True while the runtime thread is stepping this job (it may be ahead of the events seen here). */
+  generating = false;
+  private stopped: Promise<{ step: number; nfe: number }> | null = null;
+  private acknowledge: ((at: { step: number; nfe: number }) => void) | null = null;
+
+  /** Stops the job at its next step boundary; resolves with where the generation stood when told. */
+  cancel(): Promise<{ step: number; nfe: number }> {
     this.abort.abort();
+    if (!this.generating) return Promise.resolve({ step: this.step, nfe: this.nfe });
+    this.stopped ??= new Promise((resolve) => (this.acknowledge = resolve));
+    return this.stopped;
+  }
+
+  /** The runner reports where the generation stood when the cancel reached it (first report wins). */
+  cancelReached(at: { step: number; nfe: number }): void {
+    this.acknowledge?.(at);
+    this.acknowledge = null;
   }
 }

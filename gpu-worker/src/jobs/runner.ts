@@ -121,6 +121,7 @@ export class JobRunner {
         return;
       }
       job.emit({ event: "started", policy: s.guidance.policy, steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
+      job.generating = true;
       const result = await loaded.model.generate(
         { ...s, guidance: s.guidance as WorkerJob["guidance"] & { policy: never } },
         async (e) => {
@@ -136,7 +137,11 @@ export class JobRunner {
           }
         },
         job.abort.signal,
-      );
+        (at) => job.cancelReached(at),
+      ).finally(() => {
+        job.generating = false;
+        job.cancelReached({ step: job.step, nfe: job.nfe }); // ended before the cancel reached it
+      });
       job.nfe = result.nfe;
       if (result.cancelled) {
         job.emit({ event: "cancelled", usage: { nfe: result.nfe } });

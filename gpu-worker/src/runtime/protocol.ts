@@ -51,6 +51,12 @@ export interface ModelSummary {
 /** Generation parameters that can cross threads (no policy hooks). */
 export type PipelineParams = Omit<GenerateParams, "wrapPolicy">;
 
+/** Where a generation in the thread stood: steps finished and NFEs evaluated. */
+export interface Progress {
+  step: number;
+  nfe: number;
+}
+
 export interface RuntimeStats {
   ortMs: number;
   runs: number;
@@ -76,6 +82,7 @@ export type Response =
       model?: ModelSummary;
       result?: GenerateResult;
       stats?: RuntimeStats;
+      at?: Progress;
     }
   | { id: number; ok: false; error: string };
 

@@ -6,6 +6,7 @@ import type {
   EventMessage,
   ModelSummary,
   PipelineParams,
+  Progress,
   Request,
   Response,
   RunResult,
@@ -96,7 +97,7 @@ export class OnnxRuntime implements SessionRunner {
   /** Loads a model inside the runtime thread with its own cross-request batcher. */
   async serve(dir: string, opts: { maxBatch: number; windowMs: number }): Promise<ServedModel> {
     const res = await this.call({ op: "openModel", dir, maxBatch: opts.maxBatch, windowMs: opts.windowMs });
-    return new ServedModel(res.model!, (params, onEvent, signal) => this.generate(res.model!.name, params, onEvent, signal));
+    return new ServedModel(res.model!, (params, onEvent, signal, onCancelled) => this.generate(res.model!.name, params, onEvent, signal, onCancelled));
   }
 
   private async generate(
@@ -104,6 +105,7 @@ export class OnnxRuntime implements SessionRunner {
     params: PipelineParams,
     onEvent: (e: GenerateEvent) => void | Promise<void>,
     signal?: AbortSignal,
+    onCancelled?: (at: Progress) => void,
   ): Promise<GenerateResult> {
     // Events arrive while the thread keeps stepping; handle them one at a time, in order.
     let chain: Promise<void> = Promise.resolve();
@@ -114,7 +116,11 @@ export class OnnxRuntime implements SessionRunner {
         cancel();
       });
     });
-    const cancel = () => void this.call({ op: "cancel", target: id }).catch(() => {});
+    const cancel = () =>
+      void this.call({ op: "cancel", target: id }).then(
+        (r) => r.at && onCancelled?.(r.at),
+        () => {},
+      );
     if (signal?.aborted) cancel();
     signal?.addEventListener("abort", cancel, { once: true });
     try {
@@ -152,7 +158,13 @@ export class ServedModel implements ModelSummary {
 
   constructor(
     summary: ModelSummary,
-    readonly generate: (params: PipelineParams, onEvent: (e: GenerateEvent) => void | Promise<void>, signal?: AbortSignal) => Promise<GenerateResult>,
+    /** `onCancelled` hears where the loop stood when an abort reached it (it ends within one more step). */
+    readonly generate: (
+      params: PipelineParams,
+      onEvent: (e: GenerateEvent) => void | Promise<void>,
+      signal?: AbortSignal,
+      onCancelled?: (at: Progress) => void,
+    ) => Promise<GenerateResult>,
   ) {
     ({ name: this.name, width: this.width, height: this.height, supportsPag: this.supportsPag, space: this.space } = summary);
   }

@@ -13,7 +13,7 @@ if (!port) throw new Error("runtime/thread.ts must run in a worker thread");
 
 let host: SessionHost | null = null;
 const served = new Map<string, { model: DiffusionModel; batcher: UnetBatcher }>();
-const running = new Map<number, AbortController>();
+const running = new Map<number, { abort: AbortController; at: { step: number; nfe: number } }>();
 
 function ready(): SessionHost {
   if (!host) throw new Error("runtime not initialised");
@@ -40,23 +40,27 @@ async function handle(req: Request): Promise<Response> {
     case "generate": {
       const m = served.get(req.model);
       if (!m) throw new Error(`model ${req.model} is not open`);
-      const abort = new AbortController();
-      running.set(req.id, abort);
+      const run = { abort: new AbortController(), at: { step: 0, nfe: 0 } };
+      running.set(req.id, run);
       try {
         const onEvent = (event: EventMessage["event"]) => {
+          if (event.kind === "step") run.at = { step: event.step, nfe: event.nfe };
           const msg: EventMessage = { id: req.id, event };
           // A preview's pixels are copied per event already: hand the buffer over instead of cloning it.
           port!.postMessage(msg, event.kind === "preview" ? owned([event.rgb]) : []);
         };
-        const result = await generate(m.model, m.batcher, req.params, onEvent, abort.signal);
+        const result = await generate(m.model, m.batcher, req.params, onEvent, run.abort.signal);
         return { id: req.id, ok: true, result };
       } finally {
         running.delete(req.id);
       }
     }
-    case "cancel":
-      running.get(req.target)?.abort();
-      return { id: req.id, ok: true };
+    case "cancel": {
+      // The main thread's view lags by the events in flight: answer with where the loop really is.
+      const run = running.get(req.target);
+      run?.abort.abort();
+      return { id: req.id, ok: true, ...(run ? { at: run.at } : {}) };
+    }
     case "stats":
       return { id: req.id, ok: true, stats: { ortMs: ready().ortMs, runs: ready().runs } };
     case "close":
