@@ -1,10 +1,12 @@
 // `npx tsx scripts/sample-grid.ts`: docs/sample-grid.png, held-out prompts (rows) x guidance
 // scales (columns), same seed per row, so the effect of guidance is visible at a glance.
+// MODEL=<dir> OUT=<png> draws another export (a training snapshot) instead.
 import { resolve } from "node:path";
 import sharp from "sharp";
 import { openBench, render } from "../bench/lib/evaluate.ts";
 
-const b = await openBench();
+const b = await openBench(process.env.MODEL ? resolve(process.env.MODEL) : undefined);
+const out = resolve(process.env.OUT ?? resolve(import.meta.dirname, "../docs/sample-grid.png"));
 const scales = [1, 1.5, 2, 3, 4, 6];
 const rows = b.items.filter((_, i) => i % 37 === 0).slice(0, 6);
 const cell = 96;
@@ -26,6 +28,6 @@ const text = [
   ...rows.map((it, r) => `<text x="8" y="${top + r * (cell + 4) + cell / 2 + 5}">${it.prompt}</text>`),
 ].join("");
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="13"><rect width="100%" height="100%" fill="white"/>${text}</svg>`;
-await sharp(Buffer.from(svg)).composite(tiles).png().toFile(resolve(import.meta.dirname, "../docs/sample-grid.png"));
-console.log("wrote docs/sample-grid.png");
+await sharp(Buffer.from(svg)).composite(tiles).png().toFile(out);
+console.log(`wrote ${out}`);
 await b.close();
