@@ -18,6 +18,9 @@ ap.add_argument("--batch", type=int, default=64)
 ap.add_argument("--lr", type=float, default=1e-3)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--dropout", type=float, default=0.15, help="prompt dropout to the empty prompt")
+ap.add_argument("--high-noise-weight", type=float, default=1.0,
+                help="v loss weight alpha^2 + c*sigma^2: 1 = plain v loss, 0 = the epsilon loss; below 1 the irreducible "
+                     "high-noise error stops swamping Adam's step size, so low-noise detail (shape outlines) learns faster")
 ap.add_argument("--caption-noise", type=float, default=0.0,
                 help="probability that one attribute word of a caption is wrong (shapes.noisy_caption)")
 ap.add_argument("--snapshot-every", type=int, default=0, help="also keep the EMA weights of every N-th step")
@@ -96,7 +99,8 @@ while step < args.steps and (time.time() - t0) / 60 < args.max_minutes:
     xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
     pred = unet(xt, t.float(), te(ids), torch.zeros(x0.shape[0]))
     if args.prediction == "v_prediction":
-        loss = F.mse_loss(pred, a.sqrt() * eps - (1 - a).sqrt() * x0)
+        w = (a + args.high_noise_weight * (1 - a)).view(-1)
+        loss = (w * ((pred - (a.sqrt() * eps - (1 - a).sqrt() * x0)) ** 2).mean(dim=(1, 2, 3))).mean()
     elif args.min_snr_gamma > 0:
         snr = (a / (1 - a)).view(-1)
         weight = torch.clamp(snr, max=args.min_snr_gamma) / snr
