@@ -48,6 +48,8 @@ Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}:
 (a quarter from attribute triples never seen in training), one fixed seed each, DDIM ${steps} steps (trailing spacing),
 scored by the attribute checker (\`gpu-worker/src/models/shapes/checker.ts\`). With ${b.items.length} prompts a difference
 under about 5 points is noise. Training: ${training?.steps ?? "?"} steps ([training.md](training.md)).
+The training captions name one attribute wrongly 30% of the time, like web alt-text, so the unguided model
+reproduces that noise and guidance has real work to do (why: [training.md](training.md#why-the-captions-are-noisy)).
 
 | recipe | NFE / image | all attributes | unseen triples | background | colour | shape | size | palette distance |
 |---|---|---|---|---|---|---|---|---|
