@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { type Guidance, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
 import type { GuidancePolicy, LinearAgCoefficients, ModelGuidanceDefaults } from "../gpu-worker/src/guidance/types.ts";
 import { x0Of } from "../gpu-worker/src/guidance/convert.ts";
+import { clipX0 } from "../gpu-worker/src/schedulers/prediction.ts";
 import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
 import { generate } from "../gpu-worker/src/pipeline/generate.ts";
 import { mapConcurrent, openBench, pct } from "../bench/lib/evaluate.ts";
@@ -66,11 +67,10 @@ await run({ policy: "cfg", scale: best.scale }, (policy, _k, item) => ({
   branches: (ctx) => policy.branches(ctx),
   combine(ctx, out) {
     traces[item]![ctx.step] = { c: out.cond!, u: out.uncond! };
-    const clip = (v: number) => (ctx.clip === undefined ? v : Math.min(ctx.clip, Math.max(-ctx.clip, v)));
-    const dc = x0Of(out.cond!, ctx);
-    const du = x0Of(out.uncond!, ctx);
+    const dc = clipX0(x0Of(out.cond!, ctx), ctx.clip !== undefined, ctx.clip ?? 1);
+    const du = clipX0(x0Of(out.uncond!, ctx), ctx.clip !== undefined, ctx.clip ?? 1);
     let sq = 0;
-    for (let k = 0; k < dc.length; k++) sq += (clip(dc[k]!) - clip(du[k]!)) ** 2;
+    for (let k = 0; k < dc.length; k++) sq += (dc[k]! - du[k]!) ** 2;
     diffNorms.push(Math.sqrt(sq));
     return policy.combine(ctx, out);
   },

@@ -413,6 +413,11 @@ def build(folder, vocab, merges, fp16):
                 "encoder_hidden_states": {0: "batch", 1: "sequence"},
                 "out_sample": {0: "batch", 1: "channels", 2: "height", 3: "width"}})
 
+    export_vae_decoder(folder)
+
+
+def export_vae_decoder(folder):
+    """The shared tiny VAE decoder, then the folder's size (fixtures must stay small)."""
     export(TinyVaeDecoder().eval(), (torch.randn(1, 4, LATENT, LATENT),),
            os.path.join(folder, "vae_decoder", "model.onnx"), ["latent_sample"], ["sample"],
            {"latent_sample": {0: "batch", 2: "height", 3: "width"},
@@ -490,12 +495,7 @@ def build_xl(folder, vocab, merges):
             "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"}, "text_embeds": {0: "batch_size"},
             "time_ids": {0: "batch_size"}, "out_sample": {0: "batch_size", 2: "height", 3: "width"}})
 
-    export(TinyVaeDecoder().eval(), (torch.randn(1, 4, LATENT, LATENT),),
-           os.path.join(folder, "vae_decoder", "model.onnx"), ["latent_sample"], ["sample"],
-           {"latent_sample": {0: "batch", 2: "height", 3: "width"},
-            "sample": {0: "batch", 2: "image_height", 3: "image_width"}})
-    total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(folder) for f in fs)
-    print(f"wrote {folder} ({total / 1024:.0f} KiB)")
+    export_vae_decoder(folder)
 
 
 def main():

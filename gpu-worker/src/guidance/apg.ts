@@ -1,5 +1,6 @@
 // Adaptive Projected Guidance (Sadat et al., arXiv 2410.02416), paper form on x0:
 // Δ = D_c − D_u, reverse momentum, norm clamp, split along D_c, pred = D_c + (w−1)(Δ⊥ + η·Δ∥).
+import { clipX0 } from "../schedulers/prediction.ts";
 import { condOf, fromEps, fromX0, x0Of } from "./convert.ts";
 import { cfgScale, num } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
@@ -37,8 +38,8 @@ export const createApg: PolicyFactory = (params, defaults): GuidancePolicy => {
       const u = uncond.resolve(c, out.uncond);
       if (!u) return fromEps(c, ctx);
       // Clamp like the scheduler does: at alphā ≈ 0 the raw x0 is ~1e4 and would poison the momentum.
-      const dc = clamp(x0Of(c, ctx), ctx.clip);
-      const du = clamp(x0Of(u, ctx), ctx.clip);
+      const dc = clipX0(x0Of(c, ctx), ctx.clip !== undefined, ctx.clip ?? 1);
+      const du = clipX0(x0Of(u, ctx), ctx.clip !== undefined, ctx.clip ?? 1);
       const diff = new Float64Array(dc.length);
       for (let k = 0; k < dc.length; k++) diff[k] = dc[k]! - du[k]!;
       if (beta !== 0) {
@@ -62,8 +63,3 @@ export const createApg: PolicyFactory = (params, defaults): GuidancePolicy => {
     },
   };
 };
-
-function clamp(x: Float32Array, range: number | undefined): Float32Array {
-  if (range === undefined) return x;
-  return x.map((v) => Math.min(range, Math.max(-range, v)));
-}

@@ -25,11 +25,6 @@ export class OnnxRuntime implements SessionRunner {
   private next = 1;
   private pending = new Map<number, Pending>();
   private failure: Error | null = null;
-  /** Sum of ORT run() milliseconds of runs made through `run` (the bench compares it with wall time). */
-  ortMs = 0;
-  /** Sum of `run` round trips seen from the main thread (ORT time plus the hop to the thread and back). */
-  roundTripMs = 0;
-  runs = 0;
 
   private constructor(private readonly worker: Worker) {
     worker.on("message", (msg: Response | EventMessage) => {
@@ -86,11 +81,7 @@ export class OnnxRuntime implements SessionRunner {
   /** Runs a session; the feeds' buffers are transferred (callers must not reuse them). */
   async run(key: string, feeds: Record<string, TensorData>): Promise<RunResult> {
     const transfer = [...new Set(Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer))];
-    const t0 = performance.now();
     const res = await this.call({ op: "run", key, feeds }, transfer);
-    this.roundTripMs += performance.now() - t0;
-    this.runs++;
-    this.ortMs += res.ms ?? 0;
     return { outputs: res.outputs!, ms: res.ms ?? 0 };
   }
 
