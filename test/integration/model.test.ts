@@ -64,4 +64,13 @@ describe("shapes-32 ONNX graphs", () => {
     expect(maxAbsDiff(a!, b!)).toBeGreaterThan(1e-3);
     expect(maxAbsDiff(a!, empty!)).toBeGreaterThan(1e-3);
   });
+
+  it("keeps every job's conditioning while concurrent jobs churn the prompt cache past its size", async () => {
+    // The empty prompt is cached first; 300 distinct prompts then encode at once, evicting it
+    // from the 256-entry cache before most of them resolve (found in a 32-way calibration run).
+    const [empty] = await model.encodeText([""]);
+    await model.encodeConditioning("a small red circle on a blue background");
+    const jobs = await Promise.all(Array.from({ length: 300 }, (_, i) => model.encodeConditioning(`a small red circle number ${i}`)));
+    for (const j of jobs) expect(maxAbsDiff(j.uncond.context, empty!)).toBe(0);
+  });
 });

@@ -187,12 +187,18 @@ export class DiffusionModel {
 
   /** Conditioning per prompt; cached, since every step of a job reuses it. */
   async encodePrompts(prompts: string[]): Promise<TextEmbedding[]> {
-    const missing = [...new Set(prompts.filter((p) => !this.embeddingCache.has(p)))];
+    // Hits are taken before the await: concurrent encodes may evict them from the cache meanwhile.
+    const found = new Map<string, TextEmbedding>();
+    for (const p of prompts) {
+      const hit = this.embeddingCache.get(p);
+      if (hit) found.set(p, this.remember(p, hit));
+    }
+    const missing = [...new Set(prompts.filter((p) => !found.has(p)))];
     if (missing.length > 0) {
       const runs = await Promise.all(this.encoders.map((e) => this.runEncoder(e, missing)));
-      for (const [i, p] of missing.entries()) this.remember(p, this.joinEncoders(runs, i));
+      for (const [i, p] of missing.entries()) found.set(p, this.remember(p, this.joinEncoders(runs, i)));
     }
-    return prompts.map((p) => this.embeddingCache.get(p)!);
+    return prompts.map((p) => found.get(p)!);
   }
 
   /** A job's cond and uncond conditioning; SDXL zeroes an empty negative prompt's instead of encoding "". */
@@ -236,9 +242,12 @@ export class DiffusionModel {
     return { context, pooled };
   }
 
-  private remember(prompt: string, emb: TextEmbedding): void {
+  /** Least-recently-used cache of 256 prompts (re-inserting moves a hit to the back). */
+  private remember(prompt: string, emb: TextEmbedding): TextEmbedding {
+    this.embeddingCache.delete(prompt);
     if (this.embeddingCache.size >= 256) this.embeddingCache.delete(this.embeddingCache.keys().next().value!);
     this.embeddingCache.set(prompt, emb);
+    return emb;
   }
 
   /** One UNet run over rows (rows of a scalar-timestep model must share their timestep). */
