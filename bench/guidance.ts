@@ -73,7 +73,8 @@ writeFileSync(
 
 Measured by \`npm run bench:guidance\` on ${new Date().toISOString().slice(0, 10)}: ${limit.length} held-out prompts, one fixed seed each,
 DDIM ${steps} steps, real ONNX inference on CPU. Calibration (\`npm run calibrate\`, stored in \`models/shapes-32/calibration.json\`):
-best CFG scale ${w}, AG threshold ${cal.ag_threshold ?? "none"}, LinearAG coefficients for ddim:${steps}.
+best CFG scale ${w}, AG threshold ${cal.ag_threshold ?? "none"} on the centred x0 cosine ([why that statistic](ag-statistic.md)), CFG++ λ ${cal.cfgpp_scale ?? "uncalibrated"},
+APG norm threshold ${cal.apg_norm_threshold ?? "none"}, LinearAG coefficients for ddim:${steps}.
 
 - adherence: all four attributes (background, colour, shape, size) read back right by the attribute checker;
 - palette distance: mean RGB distance of each pixel from the nearest palette colour (0 for a clean render; oversaturation and artifacts raise it);

@@ -4,6 +4,7 @@
 //  - the best CFG scale (adherence on calibration prompts, never the held-out eval set);
 //  - LinearAG's per-step coefficients: OLS of u_i on (c_i, c_{i-1}, u_{i-1}) over full-CFG trajectories;
 //  - AG's truncation threshold: the cheapest threshold whose quality stays within 1 point of CFG;
+//  - CFG++'s λ: the best of a sweep over [0, 1];
 //  - APG's norm threshold r at twice the best CFG scale: the best of no clamp and quantiles of the
 //    guidance difference ‖D_c − D_u‖ (x0 space) seen on full-CFG trajectories.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -35,6 +36,7 @@ const b = await openBench(dir);
 // Calibrate against the defaults as they are now, and never let a stale file steer the measurement.
 b.model.defaults.ag_threshold = undefined;
 b.model.defaults.apg_norm_threshold = undefined;
+b.model.defaults.cfgpp_scale = undefined;
 const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.model.manifest?.eval ?? []);
 console.log(`calibrating ${b.model.name}: ${scheduler} ${steps} steps on ${items.length} calibration prompts`);
 
@@ -97,9 +99,10 @@ for (let i = 0; i < steps; i++) {
 console.log(`LinearAG coefficients: ${coefficients.steps.map((s) => (s ? s.map((v) => v.toFixed(3)).join("/") : "-")).join(" ")}`);
 
 // 3. AG threshold: sweep from late truncation to early; keep the cheapest within 1 point of CFG.
-let agThreshold = 0.99999;
+let agThreshold = 0.9999;
 let agRun: Run | null = null;
-for (const threshold of [0.99999, 0.9999, 0.9995, 0.999, 0.998, 0.995, 0.99, 0.98, 0.97, 0.95, 0.9, 0.8]) {
+// AG's statistic is a centred cosine (see ag.ts); on shapes-32 it spans 0.95..0.9999 over steps 4..19.
+for (const threshold of [0.9999, 0.9995, 0.999, 0.998, 0.997, 0.996, 0.995, 0.994, 0.993, 0.992, 0.991, 0.99, 0.985, 0.98, 0.97, 0.95]) {
   const r = await run({ policy: "ag", scale: best.scale, threshold });
   console.log(`  AG threshold ${threshold}: ${pct(r.adherence)} at ${r.nfe.toFixed(1)} NFE/image`);
   if (r.adherence >= best.adherence - 0.01 && (!agRun || r.nfe <= agRun.nfe)) {
@@ -121,6 +124,15 @@ for (const r of [0, ...[0.9, 0.75, 0.5, 0.25, 0.1].map(quantile)]) {
 }
 console.log(`APG norm threshold ${apg.r.toFixed(3)} (${pct(apg.adherence)} at scale ${apgScale})`);
 
+// 5. CFG++'s λ ∈ [0, 1]: the best on the calibration prompts (the CFG-scale/12.5 rule is for SD's w ≈ 7.5).
+let cfgpp = { lambda: 0, adherence: -1, nfe: 0 };
+for (const lambda of [0.2, 0.4, 0.6, 0.8, 1]) {
+  const res = await run({ policy: "cfgpp", scale: lambda });
+  console.log(`  CFG++ λ ${lambda}: ${pct(res.adherence)}`);
+  if (res.adherence > cfgpp.adherence) cfgpp = { lambda, ...res };
+}
+console.log(`CFG++ λ ${cfgpp.lambda} (${pct(cfgpp.adherence)})`);
+
 const path = join(dir, "calibration.json");
 const previous = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as ModelGuidanceDefaults & { measured?: Record<string, unknown> };
 const key = `${scheduler}:${steps}`;
@@ -128,11 +140,12 @@ const next = {
   ...previous,
   scale: best.scale,
   ag_threshold: agThreshold,
+  cfgpp_scale: cfgpp.lambda,
   apg_norm_threshold: Number(apg.r.toFixed(4)),
   linear_ag: { ...(previous.linear_ag ?? {}), [key]: coefficients },
   measured: {
     ...(previous.measured ?? {}),
-    [key]: { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, ag: agRun, apg: { scale: apgScale, ...apg }, date: new Date().toISOString().slice(0, 10) },
+    [key]: { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, ag: agRun, apg: { scale: apgScale, ...apg }, cfgpp, date: new Date().toISOString().slice(0, 10) },
   },
 };
 writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`);

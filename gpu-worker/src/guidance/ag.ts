@@ -1,16 +1,19 @@
 // Adaptive Guidance (Castillo et al., arXiv 2312.12487): CFG until the guided and conditional
 // predictions agree, then the conditional branch alone for the rest of the trajectory.
+// The agreement test is a cosine of the x0 predictions with each channel's mean removed: see
+// docs/ag-statistic.md for the statistics measured and why this one.
 import { condOf, fromEps, x0Of } from "./convert.ts";
 import { cfgScale, num } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
-import type { GuidancePolicy, PolicyFactory } from "./types.ts";
-import { cosine, guide } from "./vector.ts";
+import type { GuidancePolicy, PolicyFactory, StepContext } from "./types.ts";
+import { clipX0 } from "../schedulers/prediction.ts";
+import { centeredCosine, guide } from "./vector.ts";
 
 /**
  * Used when neither the request nor calibration gives a threshold: high, so AG truncates late
  * rather than early (a premature latch cost the prototype half its quality; guidance matters early).
  */
-export const AG_FALLBACK_THRESHOLD = 0.9995;
+export const AG_FALLBACK_THRESHOLD = 0.999;
 
 export const createAg: PolicyFactory = (params, defaults): GuidancePolicy => {
   const w = cfgScale(params, defaults);
@@ -31,11 +34,18 @@ export const createAg: PolicyFactory = (params, defaults): GuidancePolicy => {
       const u = uncond.resolve(c, out.uncond);
       if (!u) return fromEps(c, ctx);
       const guided = fromEps(guide(u, c, w), ctx);
-      // The test runs in x0 space, where the prompt's signal is; in ε at high noise c and the guided
-      // ε are parallel from step 0 (prototype: cos 0.9998), so an ε test latches at once.
+      // In x0 space, where the prompt's signal is (in ε, c and the guided ε are parallel from step 0
+      // and the test latches at once); centred, because a background colour both branches agree
+      // on early is most of x0's energy and hides where the shapes are still being decided.
       // Only a real uncond may trigger the latch, not one reused under an NFE cap.
-      if (out.uncond && cosine(guided.x0, x0Of(c, ctx)) >= threshold) truncated = true;
+      if (out.uncond && agreement(guided.x0, x0Of(c, ctx), ctx) >= threshold) truncated = true;
       return guided;
     },
   };
 };
+
+/** AG's statistic: centred cosine of the guided and conditional x0, clipped as the sampler clips. */
+export function agreement(guidedX0: Float32Array, condX0: Float32Array, ctx: StepContext): number {
+  const clip = (x0: Float32Array) => clipX0(x0, ctx.clip !== undefined, ctx.clip ?? 1);
+  return centeredCosine(clip(guidedX0), clip(condX0), ctx.channels);
+}

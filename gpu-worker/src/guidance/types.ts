@@ -16,6 +16,8 @@ export interface StepContext {
   sampler: string; // scheduler name, for rules with sampler-specific forms (CFG++)
   /** The x0 range the scheduler clamps to, if it clamps (pixel models near alphā = 0 give huge raw x0). */
   clip?: number;
+  /** Channels of x (CHW); statistics that work per channel treat x as one channel when absent. */
+  channels?: number;
 }
 
 /** Model outputs of the evaluated branches, already converted to epsilon. */

@@ -17,6 +17,36 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return denominator > 0 ? dot(a, b) / denominator : 1;
 }
 
+/**
+ * Cosine after removing each channel's mean (CHW, `channels` equal planes): the agreement of the
+ * spatial structure, with the flat per-channel offset (a background colour) left out.
+ */
+export function centeredCosine(a: ArrayLike<number>, b: ArrayLike<number>, channels = 1): number {
+  const plane = a.length / channels;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let ch = 0; ch < channels; ch++) {
+    let ma = 0;
+    let mb = 0;
+    for (let k = ch * plane; k < (ch + 1) * plane; k++) {
+      ma += a[k]!;
+      mb += b[k]!;
+    }
+    ma /= plane;
+    mb /= plane;
+    for (let k = ch * plane; k < (ch + 1) * plane; k++) {
+      const da = a[k]! - ma;
+      const db = b[k]! - mb;
+      ab += da * db;
+      aa += da * da;
+      bb += db * db;
+    }
+  }
+  const denominator = Math.sqrt(aa * bb);
+  return denominator > 0 ? ab / denominator : 1;
+}
+
 /** Population standard deviation over all elements. */
 export function std(a: ArrayLike<number>): number {
   let mean = 0;

@@ -82,7 +82,7 @@ export async function generate(
     for (const tr of trajectories) {
       const pt = tr.scheduler.point(i);
       const x = tr.scheduler.modelInput(tr.x, i);
-      const ctx: StepContext = { step: i, steps: p.steps, ...pt, x, sampler: schedulerName, clip };
+      const ctx: StepContext = { step: i, steps: p.steps, ...pt, x, sampler: schedulerName, clip, channels: model.sampleShape[0] };
       const branches = tr.policy.branches(ctx);
       asked.push({ ctx, branches });
       for (const b of branches) {

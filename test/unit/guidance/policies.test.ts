@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { type Guidance, nfeBound, POLICY_NAMES, type PolicyName } from "@guidegate/shared";
 import { createPolicy, nfeBoundOf } from "../../../gpu-worker/src/guidance/index.ts";
 import type { BranchOutputs, ModelGuidanceDefaults } from "../../../gpu-worker/src/guidance/types.ts";
+import { centeredCosine } from "../../../gpu-worker/src/guidance/vector.ts";
 import { epsFromX0, x0FromEps } from "../../../gpu-worker/src/schedulers/prediction.ts";
 import { expectClose } from "../schedulers/harness.ts";
 import { fakeOutputs, guidanceOf, handContext, runContext, runPolicy } from "./harness.ts";
@@ -65,8 +66,8 @@ const CASES: Record<PolicyName, PolicyCase[]> = {
   ],
   ag: [
     {
-      // cos([4,-2,0,2], [2,0,0,0]) = 8/(√24·2) ≈ 0.8165 < 0.9: keeps guiding.
-      guidance: guidanceOf("ag", { scale: 3, threshold: 0.9 }),
+      // Centred (mean removed): [3,-3,-1,1]·[1.5,-0.5,-0.5,-0.5] = 6, over √20·√3: cos ≈ 0.7746 < 0.8.
+      guidance: guidanceOf("ag", { scale: 3, threshold: 0.8 }),
       steps: 10,
       hand: [
         { step: 0, out: { cond: C, uncond: U }, x0: [4, -2, 0, 2], branches: ["cond", "uncond"] },
@@ -74,8 +75,8 @@ const CASES: Record<PolicyName, PolicyCase[]> = {
       ],
     },
     {
-      // 0.8165 ≥ 0.8: truncates after step 0, cond only from then on.
-      guidance: guidanceOf("ag", { scale: 3, threshold: 0.8 }),
+      // 0.7746 ≥ 0.77: truncates after step 0, cond only from then on.
+      guidance: guidanceOf("ag", { scale: 3, threshold: 0.77 }),
       steps: 10,
       hand: [
         { step: 0, out: { cond: C, uncond: U }, x0: [4, -2, 0, 2], branches: ["cond", "uncond"] },
@@ -383,7 +384,7 @@ describe("policy defaults and validation", () => {
   });
 
   it("takes AG's threshold from calibration", () => {
-    const policy = createPolicy(guidanceOf("ag", { scale: 3 }), { ag_threshold: 0.8 }, 10, "ddim");
+    const policy = createPolicy(guidanceOf("ag", { scale: 3 }), { ag_threshold: 0.77 }, 10, "ddim");
     policy.branches(step0);
     policy.combine(step0, { cond: C, uncond: U });
     expect(policy.branches(handContext(1))).toEqual(["cond"]);
@@ -397,7 +398,7 @@ describe("policy defaults and validation", () => {
   });
 
   it("a new trajectory at step 0 clears AG's latch and APG's momentum", () => {
-    const ag = createPolicy(guidanceOf("ag", { scale: 3, threshold: 0.8 }), {}, 10, "ddim");
+    const ag = createPolicy(guidanceOf("ag", { scale: 3, threshold: 0.77 }), {}, 10, "ddim");
     ag.branches(step0);
     ag.combine(step0, { cond: C, uncond: U });
     expect(ag.branches(handContext(1))).toEqual(["cond"]);
@@ -407,5 +408,26 @@ describe("policy defaults and validation", () => {
     const first = apg.combine(step0, { cond: C, uncond: U });
     apg.combine(handContext(1), { cond: C, uncond: U });
     expectClose(apg.combine(step0, { cond: C, uncond: U }).x0, first.x0, 1e-6);
+  });
+});
+
+describe("AG's agreement statistic", () => {
+  it("removes each channel's own mean, so a per-channel offset (a background colour) does not count", () => {
+    // Two channels of two: a = [1,3 | 10,10], b = [2,4 | 0,5]. Centred: [-1,1 | 0,0] and [-1,1 | -2.5,2.5]:
+    // dot 2, |a|² 2, |b|² 14.5 → 2/√29.
+    const a = Float32Array.from([1, 3, 10, 10]);
+    const b = Float32Array.from([2, 4, 0, 5]);
+    expect(centeredCosine(a, b, 2)).toBeCloseTo(2 / Math.sqrt(29), 12);
+    expect(centeredCosine(a.map((v, k) => v + (k < 2 ? 7 : -3)), b, 2)).toBeCloseTo(2 / Math.sqrt(29), 12);
+    // One channel over all four: a − 6 = [-5,-3,4,4], b − 2.75 = [-0.75,1.25,-2.75,2.25].
+    expect(centeredCosine(a, b)).toBeCloseTo(-2 / Math.sqrt(66 * 14.75), 12);
+  });
+
+  it("AG reads the channel count from the step context", () => {
+    // Per channel [4,-2 | 0,2] vs [2,0 | 0,0]: centred [3,-3 | -1,1] and [1,-1 | 0,0]: cos 6/(√20·√2) ≈ 0.9487.
+    const ag = createPolicy(guidanceOf("ag", { scale: 3, threshold: 0.9 }), {}, 10, "ddim");
+    const twoChannels = { ...handContext(0), channels: 2 };
+    ag.combine(twoChannels, { cond: C, uncond: U });
+    expect(ag.branches({ ...handContext(1), channels: 2 })).toEqual(["cond"]);
   });
 });
