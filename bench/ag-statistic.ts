@@ -79,7 +79,7 @@ function evaluate(s: number[][], threshold: number): Point {
   });
   return { threshold, nfe: nfe / items.length, adherence: ok / items.length };
 }
-/** The most adherent threshold spending at most `budget` NFE/image (thresholds: every observed value). */
+/** The most adherent threshold spending at most `budget` NFE/image, among the 400 largest observed values within it. */
 function atBudget(s: number[][], budget: number): Point | null {
   const candidates = [...new Set(s.flat())].sort((x, y) => x - y);
   let best: Point | null = null;
@@ -162,7 +162,7 @@ Spread of each statistic over prompts at a few steps (10th percentile / median /
 ${medians.join("\n")}
 
 Reading it (measured): at equal NFE the uncentred x0 cosines gain ${range([...gains["cos(x0_c, x0_u)"], ...gains["cos(x0_cfg, x0_c)"]])} points over the fixed row,
-and the ε cosine does worse than it: it is highest at step 0, where both branches mostly predict the noise itself, and
+and the ε cosine ${range(gains["cos(ε_c, ε_u)"])}: it is highest at step 0, where both branches mostly predict the noise itself, and
 falls afterwards, so a threshold mostly latches a prompt at once or never. The centred cosine gains
 ${range(centred)} points over the fixed row (${budgets.map((n, k) => `${centred[k]!.toFixed(1)} at ${n}`).join(", ")}), which is why AG uses it
 (\`gpu-worker/src/guidance/ag.ts\`, \`agreement\`). Why (a hypothesis, not measured): most of x0's energy
