@@ -13,6 +13,9 @@ const steps = 20;
 const cal = b.model.defaults;
 const w = cal.scale ?? 2;
 const limit = process.env.PROMPTS ? b.items.slice(0, Number(process.env.PROMPTS)) : b.items;
+// The paper's post-latch rule (conditional alone) at its own calibrated threshold, for comparison.
+const measured = (cal as { measured?: Record<string, { ag_by_rule?: { conditional?: { threshold: number } } }> }).measured;
+const paperThreshold = measured?.[`ddim:${steps}`]?.ag_by_rule?.conditional?.threshold;
 const r = (label: string, guidance: Guidance, extra: Partial<Recipe> = {}): Recipe => ({ label, guidance, steps, ...extra });
 const recipes: Recipe[] = [
   r("none", { policy: "none" }),
@@ -22,7 +25,10 @@ const recipes: Recipe[] = [
   r(`cfg ${2 * w}`, { policy: "cfg", scale: 2 * w }),
   r(`cfg ${w} rescale 0.7`, { policy: "cfg", scale: w, rescale: 0.7 }),
   r("ag (calibrated)", { policy: "ag", scale: w }),
-  r("ag threshold 0.99 (community default)", { policy: "ag", scale: w, threshold: 0.99 }),
+  ...(paperThreshold !== undefined && cal.ag_after_latch !== "conditional"
+    ? [r(`ag paper rule (calibrated γ̄ ${paperThreshold})`, { policy: "ag", scale: w, threshold: paperThreshold, after_latch: "conditional" })]
+    : []),
+  r("ag threshold 0.99 (community default)", { policy: "ag", scale: w, threshold: 0.99, after_latch: "conditional" }),
   r("linear_ag (calibrated)", { policy: "linear_ag" }),
   r(`apg ${w}`, { policy: "apg", scale: w }),
   r(`apg ${2 * w}`, { policy: "apg", scale: 2 * w }),
@@ -32,6 +38,7 @@ const recipes: Recipe[] = [
   r(`interval cfg ${w} (0.2-0.8)`, { policy: "interval", scale: w }),
   r(`interval cfg ${w} (0-0.5)`, { policy: "interval", scale: w, start: 0, end: 0.5 }),
   r(`cfg_zero_star ${w}`, { policy: "cfg_zero_star", scale: w }),
+  r(`cfg_zero_star ${w}, no zero-init`, { policy: "cfg_zero_star", scale: w, zero_init_steps: 0 }),
   r(`cfg ${w}, max_nfe 30`, { policy: "cfg", scale: w }, { max_nfe: 30 }),
 ];
 const only = process.env.ONLY?.split(",");
@@ -39,7 +46,7 @@ const chosen = only ? recipes.filter((x) => only.some((o) => x.label.startsWith(
 
 const divPrompt = "a small red circle on a blue background";
 const divSeeds = Array.from({ length: 16 }, (_, i) => 9000 + i);
-console.log(`bench:guidance on ${b.model.name}: ${limit.length} held-out prompts, DDIM ${steps} steps; calibrated scale ${w}, AG threshold ${cal.ag_threshold ?? "uncalibrated"}`);
+console.log(`bench:guidance on ${b.model.name}: ${limit.length} held-out prompts, DDIM ${steps} steps; calibrated scale ${w}, AG threshold ${cal.ag_threshold ?? "uncalibrated"} (${cal.ag_after_latch ?? "conditional"} after the latch)`);
 console.log("policy                                  NFE/img  adherence  palette-dist  position-spread  area-spread");
 const rows: Array<{ recipe: Recipe; s: Awaited<ReturnType<typeof score>>; d: Awaited<ReturnType<typeof diversity>> }> = [];
 for (const recipe of chosen) {
@@ -73,7 +80,7 @@ writeFileSync(
 
 Measured by \`npm run bench:guidance\` on ${new Date().toISOString().slice(0, 10)}: ${limit.length} held-out prompts, one fixed seed each,
 DDIM ${steps} steps, real ONNX inference on CPU. Calibration (\`npm run calibrate\`, stored in \`models/shapes-32/calibration.json\`):
-best CFG scale ${w}, AG threshold ${cal.ag_threshold ?? "none"} on the centred x0 cosine ([why that statistic](ag-statistic.md)), CFG++ λ ${cal.cfgpp_scale ?? "uncalibrated"},
+best CFG scale ${w}, AG threshold ${cal.ag_threshold ?? "none"} on the centred x0 cosine, then ${cal.ag_after_latch === "reuse" ? "the last guidance direction reused" : "the conditional branch alone"} ([why](ag-statistic.md)), CFG++ λ ${cal.cfgpp_scale ?? "uncalibrated"},
 APG norm threshold ${cal.apg_norm_threshold ?? "none"}, LinearAG coefficients for ddim:${steps}.
 
 - adherence: all four attributes (background, colour, shape, size) read back right by the attribute checker;

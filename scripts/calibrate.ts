@@ -3,14 +3,14 @@
 // and stores it beside the model in calibration.json (the worker loads it as defaults):
 //  - the best CFG scale (adherence on calibration prompts, never the held-out eval set);
 //  - LinearAG's per-step coefficients: OLS of u_i on (c_i, c_{i-1}, u_{i-1}) over full-CFG trajectories;
-//  - AG's truncation threshold: the cheapest threshold whose quality stays within 1 point of CFG;
+//  - AG's truncation threshold and post-latch rule: the cheapest pair within 1 point of CFG;
 //  - CFG++'s λ: the best of a sweep over [0, 1];
 //  - APG's norm threshold r at twice the best CFG scale: the best of no clamp and quantiles of the
 //    guidance difference ‖D_c − D_u‖ (x0 space) seen on full-CFG trajectories.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Guidance, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
+import { AG_AFTER_LATCH, type AgAfterLatch, type Guidance, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
 import type { GuidancePolicy, LinearAgCoefficients, ModelGuidanceDefaults } from "../gpu-worker/src/guidance/types.ts";
 import { x0Of } from "../gpu-worker/src/guidance/convert.ts";
 import { clipX0 } from "../gpu-worker/src/schedulers/prediction.ts";
@@ -35,6 +35,7 @@ const steps = Number(values.steps);
 const b = await openBench(dir);
 // Calibrate against the defaults as they are now, and never let a stale file steer the measurement.
 b.model.defaults.ag_threshold = undefined;
+b.model.defaults.ag_after_latch = undefined;
 b.model.defaults.apg_norm_threshold = undefined;
 b.model.defaults.cfgpp_scale = undefined;
 const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.model.manifest?.eval ?? []);
@@ -98,19 +99,26 @@ for (let i = 0; i < steps; i++) {
 }
 console.log(`LinearAG coefficients: ${coefficients.steps.map((s) => (s ? s.map((v) => v.toFixed(3)).join("/") : "-")).join(" ")}`);
 
-// 3. AG threshold: sweep from late truncation to early; keep the cheapest within 1 point of CFG.
-let agThreshold = 0.9999;
-let agRun: Run | null = null;
-// AG's statistic is a centred cosine (see ag.ts); on shapes-32 it spans 0.95..0.9999 over steps 4..19.
-for (const threshold of [0.9999, 0.9995, 0.999, 0.998, 0.997, 0.996, 0.995, 0.994, 0.993, 0.992, 0.991, 0.99, 0.985, 0.98, 0.97, 0.95]) {
-  const r = await run({ policy: "ag", scale: best.scale, threshold });
-  console.log(`  AG threshold ${threshold}: ${pct(r.adherence)} at ${r.nfe.toFixed(1)} NFE/image`);
-  if (r.adherence >= best.adherence - 0.01 && (!agRun || r.nfe <= agRun.nfe)) {
-    agThreshold = threshold;
-    agRun = r;
+// 3. AG: for each post-latch rule, sweep the threshold from late truncation to early; keep the
+// cheapest (rule, threshold) within 1 point of CFG, the paper's rule on a tie.
+interface AgChoice extends Run {
+  threshold: number;
+  afterLatch: AgAfterLatch;
+}
+const agBest: Partial<Record<AgAfterLatch, AgChoice>> = {};
+for (const afterLatch of AG_AFTER_LATCH) {
+  // AG's statistic is a centred cosine (see ag.ts); on shapes-32 it spans 0.95..0.9999 over steps 4..19.
+  for (const threshold of [0.9999, 0.9995, 0.999, 0.998, 0.997, 0.996, 0.995, 0.994, 0.993, 0.992, 0.991, 0.99, 0.985, 0.98, 0.97, 0.95]) {
+    const r = await run({ policy: "ag", scale: best.scale, threshold, after_latch: afterLatch });
+    console.log(`  AG ${afterLatch} threshold ${threshold}: ${pct(r.adherence)} at ${r.nfe.toFixed(1)} NFE/image`);
+    const kept = agBest[afterLatch];
+    if (r.adherence >= best.adherence - 0.01 && (!kept || r.nfe <= kept.nfe)) agBest[afterLatch] = { threshold, afterLatch, ...r };
   }
 }
-console.log(`AG threshold ${agThreshold}${agRun ? ` (${pct(agRun.adherence)} at ${agRun.nfe.toFixed(1)} NFE/image)` : ""}`);
+const agRun = AG_AFTER_LATCH.map((k) => agBest[k]).reduce<AgChoice | undefined>((a, c) => (c && (!a || c.nfe < a.nfe) ? c : a), undefined);
+console.log(
+  `AG ${agRun ? `${agRun.afterLatch} threshold ${agRun.threshold} (${pct(agRun.adherence)} at ${agRun.nfe.toFixed(1)} NFE/image)` : "none within 1 point of CFG: 0.9999 conditional"}`,
+);
 
 // 4. APG at twice the best scale: r from no clamp and the quantiles of the observed difference norms.
 const sorted = [...diffNorms].sort((x, y) => x - y);
@@ -139,13 +147,14 @@ const key = `${scheduler}:${steps}`;
 const next = {
   ...previous,
   scale: best.scale,
-  ag_threshold: agThreshold,
+  ag_threshold: agRun?.threshold ?? 0.9999,
+  ag_after_latch: agRun?.afterLatch ?? "conditional",
   cfgpp_scale: cfgpp.lambda,
   apg_norm_threshold: Number(apg.r.toFixed(4)),
   linear_ag: { ...(previous.linear_ag ?? {}), [key]: coefficients },
   measured: {
     ...(previous.measured ?? {}),
-    [key]: { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, ag: agRun, apg: { scale: apgScale, ...apg }, cfgpp, date: new Date().toISOString().slice(0, 10) },
+    [key]: { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, ag: agRun, ag_by_rule: agBest, apg: { scale: apgScale, ...apg }, cfgpp, date: new Date().toISOString().slice(0, 10) },
   },
 };
 writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`);

@@ -5,10 +5,21 @@ import { z } from "zod";
 const scale = z.number().finite().min(0).max(30);
 const unit = z.number().finite().min(0).max(1);
 
+/**
+ * What AG does once its statistic latches: `conditional` runs the conditional branch alone (the
+ * paper's rule); `reuse` keeps guiding along the last evaluated direction c − u, still one NFE a step.
+ */
+export const AG_AFTER_LATCH = ["conditional", "reuse"] as const;
+export type AgAfterLatch = (typeof AG_AFTER_LATCH)[number];
+
 export const PolicyParams = {
   none: z.object({}),
   cfg: z.object({ scale: scale.optional(), rescale: unit.default(0) }),
-  ag: z.object({ scale: scale.optional(), threshold: z.number().finite().min(-1).max(1).optional() }),
+  ag: z.object({
+    scale: scale.optional(),
+    threshold: z.number().finite().min(-1).max(1).optional(),
+    after_latch: z.enum(AG_AFTER_LATCH).optional(),
+  }),
   linear_ag: z.object({ scale: scale.optional() }),
   apg: z.object({
     scale: scale.optional(),

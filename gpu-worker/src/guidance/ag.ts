@@ -1,7 +1,9 @@
 // Adaptive Guidance (Castillo et al., arXiv 2312.12487): CFG until the guided and conditional
-// predictions agree, then the conditional branch alone for the rest of the trajectory.
+// predictions agree, then one NFE a step for the rest of the trajectory: the conditional branch
+// alone (the paper's rule) or, with after_latch "reuse", guided along the last evaluated direction.
 // The agreement test is a cosine of the x0 predictions with each channel's mean removed: see
-// docs/ag-statistic.md for the statistics measured and why this one.
+// docs/ag-statistic.md for the statistics and post-latch rules measured.
+import type { AgAfterLatch } from "@guidegate/shared";
 import { condOf, fromEps, x0Of } from "./convert.ts";
 import { cfgScale, num } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
@@ -18,6 +20,8 @@ export const AG_FALLBACK_THRESHOLD = 0.999;
 export const createAg: PolicyFactory = (params, defaults): GuidancePolicy => {
   const w = cfgScale(params, defaults);
   const threshold = num(params.threshold) ?? num(defaults.ag_threshold) ?? AG_FALLBACK_THRESHOLD;
+  // Uncalibrated models get the paper's rule; calibration picks per model which rule is cheaper.
+  const afterLatch = (params.after_latch as AgAfterLatch | undefined) ?? defaults.ag_after_latch ?? "conditional";
   const uncond = new BranchStandIn();
   let truncated = false;
   return {
@@ -29,11 +33,12 @@ export const createAg: PolicyFactory = (params, defaults): GuidancePolicy => {
     combine(ctx, out) {
       if (ctx.step === 0) uncond.reset();
       const c = condOf(out, "ag");
-      if (truncated) return fromEps(c, ctx);
-      // Missing uncond (NFE cap): reuse the last direction, else cond.
-      const u = uncond.resolve(c, out.uncond);
+      // After the latch a real uncond (if any) is ignored: the NFE was not meant to be spent.
+      // Missing uncond before the latch (NFE cap): reuse the last direction, else cond.
+      const u = truncated ? (afterLatch === "reuse" ? uncond.resolve(c, undefined) : undefined) : uncond.resolve(c, out.uncond);
       if (!u) return fromEps(c, ctx);
       const guided = fromEps(guide(u, c, w), ctx);
+      if (truncated) return guided;
       // In x0 space, where the prompt's signal is (in ε, c and the guided ε are parallel from step 0
       // and the test latches at once); centred, because a background colour both branches agree
       // on early is most of x0's energy and hides where the shapes are still being decided.

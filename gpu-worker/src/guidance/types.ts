@@ -1,6 +1,6 @@
 // One interface for every guidance policy, after diffusers' guiders: each step a policy
 // says which branches it needs for one image, then combines what was evaluated.
-import type { PolicyName } from "@guidegate/shared";
+import type { AgAfterLatch, PolicyName } from "@guidegate/shared";
 import type { Prediction } from "../schedulers/types.ts";
 
 /** cond = the prompt; uncond = the negative or empty prompt; perturbed = cond with PAG's identity self-attention. */
@@ -37,6 +37,7 @@ export interface ModelGuidanceDefaults {
   cfgpp_scale?: number;
   apg_norm_threshold?: number;
   ag_threshold?: number;
+  ag_after_latch?: AgAfterLatch;
   /** LinearAG per-step regression coefficients for (scheduler, steps), keyed `${scheduler}:${steps}`. */
   linear_ag?: Record<string, LinearAgCoefficients>;
 }

@@ -83,6 +83,16 @@ const CASES: Record<PolicyName, PolicyCase[]> = {
         { step: 1, out: { cond: C1 }, x0: [2, 2, 0, 0], branches: ["cond"] },
       ],
     },
+    {
+      // The same latch with after_latch "reuse": step 1 guides along step 0's Δ, D_c1 + 2Δ.
+      guidance: guidanceOf("ag", { scale: 3, threshold: 0.77, after_latch: "reuse" }),
+      steps: 10,
+      hand: [
+        { step: 0, out: { cond: C, uncond: U }, x0: [4, -2, 0, 2], branches: ["cond", "uncond"] },
+        { step: 1, out: { cond: C1 }, x0: [4, 0, 0, 2], branches: ["cond"] },
+        { step: 2, out: { cond: C }, x0: [4, -2, 0, 2], branches: ["cond"] },
+      ],
+    },
   ],
   linear_ag: [
     {
@@ -215,7 +225,7 @@ const DETERMINISTIC_NFE: Record<PolicyName, boolean> = {
 const RUN_GUIDANCE: Record<PolicyName, Guidance[]> = {
   none: [guidanceOf("none")],
   cfg: [guidanceOf("cfg"), guidanceOf("cfg", { scale: 5, rescale: 0.7 })],
-  ag: [guidanceOf("ag", { scale: 4 }), guidanceOf("ag", { threshold: -1 })],
+  ag: [guidanceOf("ag", { scale: 4 }), guidanceOf("ag", { threshold: -1 }), guidanceOf("ag", { threshold: 0.5, after_latch: "reuse" })],
   linear_ag: [guidanceOf("linear_ag", { scale: 2 })],
   apg: [guidanceOf("apg"), guidanceOf("apg", { scale: 12, eta: 0.3, norm_threshold: 0.5, momentum: -0.7 })],
   cfgpp: [guidanceOf("cfgpp", { scale: 0.8 })],
@@ -390,7 +400,21 @@ describe("policy defaults and validation", () => {
     expect(policy.branches(handContext(1))).toEqual(["cond"]);
   });
 
+  it("takes AG's post-latch rule from calibration, and the request overrides it", () => {
+    const latchThenStep1 = (params: Record<string, unknown>, defaults: ModelGuidanceDefaults) => {
+      const policy = createPolicy(guidanceOf("ag", { scale: 3, threshold: 0.77, ...params }), defaults, 10, "ddim");
+      policy.branches(step0);
+      policy.combine(step0, { cond: C, uncond: U });
+      policy.branches(handContext(1));
+      return Array.from(policy.combine(handContext(1), { cond: C1 }).x0);
+    };
+    expectClose(latchThenStep1({}, {}), [2, 2, 0, 0], 1e-6); // uncalibrated: the paper's rule
+    expectClose(latchThenStep1({}, { ag_after_latch: "reuse" }), [4, 0, 0, 2], 1e-6);
+    expectClose(latchThenStep1({ after_latch: "conditional" }, { ag_after_latch: "reuse" }), [2, 2, 0, 0], 1e-6);
+  });
+
   it("rejects parameters outside shared's schema and unknown policies", () => {
+    expect(() => createPolicy(guidanceOf("ag", { after_latch: "guess" }), {}, 10, "ddim")).toThrow(/after_latch/);
     expect(() => createPolicy(guidanceOf("cfgpp", { scale: 2 }), {}, 10, "ddim")).toThrow(/cfgpp/);
     expect(() => createPolicy(guidanceOf("apg", { momentum: 0.5 }), {}, 10, "ddim")).toThrow(/apg/);
     expect(() => createPolicy({ policy: "nope" } as unknown as Guidance, {}, 10, "ddim")).toThrow(/unknown/);
