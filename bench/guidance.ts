@@ -38,7 +38,7 @@ const recipes: Recipe[] = [
   r(`interval cfg ${w} (0.2-0.8)`, { policy: "interval", scale: w }),
   r(`interval cfg ${w} (0-0.5)`, { policy: "interval", scale: w, start: 0, end: 0.5 }),
   r(`cfg_zero_star ${w}`, { policy: "cfg_zero_star", scale: w }),
-  r(`cfg_zero_star ${w}, no zero-init`, { policy: "cfg_zero_star", scale: w, zero_init_steps: 0 }),
+  r(`cfg_zero_star ${w}, zero-init 1 step`, { policy: "cfg_zero_star", scale: w, zero_init_steps: 1 }),
   r(`cfg ${w}, max_nfe 30`, { policy: "cfg", scale: w }, { max_nfe: 30 }),
 ];
 const only = process.env.ONLY?.split(",");

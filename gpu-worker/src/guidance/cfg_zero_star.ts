@@ -1,5 +1,6 @@
 // CFG-Zero* (Fan et al., arXiv 2503.18886): per-sample optimized scale α* = ⟨c,u⟩/‖u‖² and
 // pred = α*·u + w·(c − α*·u); the first zero_init_steps steps output "zero" and cost no NFE.
+import { CFG_ZERO_STAR_ZERO_INIT_STEPS } from "@guidegate/shared";
 import { condOf, fromEps } from "./convert.ts";
 import { cfgScale, num } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
@@ -9,7 +10,7 @@ import { dot } from "./vector.ts";
 
 export const createCfgZeroStar: PolicyFactory = (params, defaults): GuidancePolicy => {
   const w = cfgScale(params, defaults);
-  const zeroSteps = num(params.zero_init_steps) ?? 1; // diffusers' convention: steps i < K
+  const zeroSteps = num(params.zero_init_steps) ?? CFG_ZERO_STAR_ZERO_INIT_STEPS; // zero-inits steps i < K (diffusers' convention)
   const uncond = new BranchStandIn();
   return {
     name: "cfg_zero_star",

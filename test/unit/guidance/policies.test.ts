@@ -413,6 +413,12 @@ describe("policy defaults and validation", () => {
     expectClose(latchThenStep1({ after_latch: "conditional" }, { ag_after_latch: "reuse" }), [2, 2, 0, 0], 1e-6);
   });
 
+  it("cfg_zero_star zero-inits no step unless asked (a flow-model device; it cost 29 points on our VP model)", () => {
+    expect(nfeBound(guidanceOf("cfg_zero_star"), 10)).toBe(20);
+    expect(createPolicy(guidanceOf("cfg_zero_star"), {}, 10, "ddim").branches(step0)).toEqual(["cond", "uncond"]);
+    expect(nfeBound(guidanceOf("cfg_zero_star", { zero_init_steps: 1 }), 10)).toBe(18);
+  });
+
   it("rejects parameters outside shared's schema and unknown policies", () => {
     expect(() => createPolicy(guidanceOf("ag", { after_latch: "guess" }), {}, 10, "ddim")).toThrow(/after_latch/);
     expect(() => createPolicy(guidanceOf("cfgpp", { scale: 2 }), {}, 10, "ddim")).toThrow(/cfgpp/);
