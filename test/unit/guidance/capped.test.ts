@@ -2,7 +2,7 @@
 // steps are spread (first one early, slightly denser at the start).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Guidance, nfeBound } from "@guidegate/shared";
+import { AG_AFTER_LATCH, type Guidance, nfeBound } from "@guidegate/shared";
 import { spreadFrontLoaded, withNfeCap } from "../../../gpu-worker/src/guidance/capped.ts";
 import { createPolicy } from "../../../gpu-worker/src/guidance/index.ts";
 import { guidanceOf, runPolicy } from "./harness.ts";
@@ -13,7 +13,9 @@ const unit = fc.double({ min: 0, max: 1, noNaN: true });
 const arbitraryGuidance: fc.Arbitrary<Guidance> = fc.oneof(
   fc.constant(guidanceOf("none")),
   fc.record({ scale, rescale: unit }).map((p) => guidanceOf("cfg", p)),
-  fc.record({ scale, threshold: fc.double({ min: -1, max: 1, noNaN: true }) }).map((p) => guidanceOf("ag", p)),
+  fc
+    .record({ scale, threshold: fc.double({ min: -1, max: 1, noNaN: true }), after_latch: fc.constantFrom(...AG_AFTER_LATCH) })
+    .map((p) => guidanceOf("ag", p)),
   fc.record({ scale }).map((p) => guidanceOf("linear_ag", p)),
   fc
     .record({
