@@ -9,14 +9,14 @@ const unit = z.number().finite().min(0).max(1);
  * What AG does once its statistic latches: `conditional` runs the conditional branch alone (the
  * paper's rule); `reuse` keeps guiding along the last evaluated direction c − u, still one NFE a step.
  */
+export const AG_AFTER_LATCH = ["conditional", "reuse"] as const;
+export type AgAfterLatch = (typeof AG_AFTER_LATCH)[number];
+
 /**
  * CFG-Zero*'s zero-init is off unless asked for: it is the paper's device for flow-matching velocities,
  * and on our VP (ε/v) models it cost 29 points (docs/guidance.md: 60.5% with one zero step, 89.1% without).
  */
 export const CFG_ZERO_STAR_ZERO_INIT_STEPS = 0;
-
-export const AG_AFTER_LATCH = ["conditional", "reuse"] as const;
-export type AgAfterLatch = (typeof AG_AFTER_LATCH)[number];
 
 export const PolicyParams = {
   none: z.object({}),
