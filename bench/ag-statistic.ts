@@ -17,6 +17,7 @@ import { cosine, guide } from "../gpu-worker/src/guidance/vector.ts";
 import { AG_AFTER_LATCH, type AgAfterLatch } from "@guidegate/shared";
 import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
 import { generate } from "../gpu-worker/src/pipeline/generate.ts";
+import { agCalibration } from "./lib/calibration.ts";
 import { mapConcurrent, openBench, pct } from "./lib/evaluate.ts";
 
 const steps = 20;
@@ -176,9 +177,9 @@ const losses = AG_AFTER_LATCH.map((rule) => {
 
 // The deployed values (calibration.json, picked by `npm run calibrate` on other prompts), scored here.
 const CENTRED: Statistic = "centred cos(x0_cfg, x0_c)";
-const measured = (b.model.defaults as { measured?: Record<string, { ag_by_rule?: Partial<Record<AgAfterLatch, { threshold: number }>> }> }).measured?.[`ddim:${steps}`];
+const calibrated = agCalibration(b.model.defaults, "ddim", steps);
 const deployed = AG_AFTER_LATCH.flatMap((rule) => {
-  const threshold = measured?.ag_by_rule?.[rule]?.threshold;
+  const threshold = calibrated.byRule[rule]?.threshold;
   if (threshold === undefined) return [];
   const p = evaluate(stats[CENTRED], threshold, rule);
   const chosen = b.model.defaults.ag_after_latch === rule && b.model.defaults.ag_threshold === threshold;
@@ -226,7 +227,7 @@ with CFG on the first ${steps / 2} steps only, and which attributes they get wro
 |---|---|---|
 ${losses.join("\n")}
 
-The calibrated thresholds (\`models/${b.model.name}/calibration.json\`, chosen on calibration prompts
+The calibrated thresholds (\`models/${b.model.name}/calibration.json\`, chosen on ${calibrated.prompts ?? "the"} calibration prompts
 as the cheapest within 1 point of CFG there) scored on these held-out prompts from the same recording:
 
 | after the latch | γ̄ | NFE / image | adherence |

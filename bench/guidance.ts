@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Guidance } from "@guidegate/shared";
+import { agCalibration } from "./lib/calibration.ts";
 import { adherenceChart } from "./lib/chart.ts";
 import { diversity, openBench, pct, type Recipe, score } from "./lib/evaluate.ts";
 
@@ -14,8 +15,7 @@ const cal = b.model.defaults;
 const w = cal.scale ?? 2;
 const limit = process.env.PROMPTS ? b.items.slice(0, Number(process.env.PROMPTS)) : b.items;
 // The paper's post-latch rule (conditional alone) at its own calibrated threshold, for comparison.
-const measured = (cal as { measured?: Record<string, { ag_by_rule?: { conditional?: { threshold: number } } }> }).measured;
-const paperThreshold = measured?.[`ddim:${steps}`]?.ag_by_rule?.conditional?.threshold;
+const paperThreshold = agCalibration(cal, "ddim", steps).byRule.conditional?.threshold;
 const r = (label: string, guidance: Guidance, extra: Partial<Recipe> = {}): Recipe => ({ label, guidance, steps, ...extra });
 const recipes: Recipe[] = [
   r("none", { policy: "none" }),
