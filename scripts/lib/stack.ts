@@ -1,9 +1,11 @@
 // Starts the local stack as real processes: s3rver (in this process), N gpu-workers and the
-// edge on Node, each on a free loopback port. Used by `npm start` and the integration tests.
+// edge on Node, each on a free loopback port unless given one. Used by `npm start` and the integration
+// tests. Every Node service it spawns stops when this process is gone, however it went (exit-with-parent.mjs).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import S3rver from "s3rver";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -11,6 +13,27 @@ export const DEFAULT_MODEL = join(ROOT, "models", "shapes-32");
 export { DEV_JWT_SECRET } from "../../edge/src/auth/dev-token.ts";
 import { DEV_JWT_SECRET } from "../../edge/src/auth/dev-token.ts";
 export const DEV_INTERNAL_SECRET = "guidegate-dev-internal-secret";
+
+/** A port the stack was told to use is taken: which one, and for what. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly service: "gateway" | "local S3",
+  ) {
+    super(`port ${port} (${service}) is already in use`);
+    this.name = "PortInUseError";
+  }
+}
+
+/** Can this process listen on host:port right now? */
+export async function portIsFree(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", () => res(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => res(true)));
+  });
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -24,13 +47,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(url: string, proc: ChildProcess, timeoutMs: number, name: string): Promise<void> {
+/** Ready when `url` answers 2xx and, if given, `own()` says the answer came from this process (another
+ * process on the same port answers health probes too). */
+async function waitFor(
+  url: string,
+  proc: ChildProcess,
+  timeoutMs: number,
+  name: string,
+  own?: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`${name} exited with code ${proc.exitCode} before it was ready`);
     try {
       const r = await fetch(url);
-      if (r.ok) return;
+      if (r.ok && (!own || own())) return;
     } catch {
       // not listening yet
     }
@@ -47,9 +78,15 @@ export interface Service {
   output: string[];
 }
 
+const EXIT_WITH_PARENT = pathToFileURL(join(ROOT, "scripts", "lib", "exit-with-parent.mjs")).href;
+
+/** A TypeScript entry under Node (no tsx wrapper process in between), stopping when this process is gone. */
 export function spawnTs(entry: string, env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
-  return spawnCommand(process.execPath, ["--import", "tsx", join(ROOT, entry)], env, name, quiet);
+  const args = ["--import", "tsx", "--import", EXIT_WITH_PARENT, join(ROOT, entry)];
+  return spawnCommand(process.execPath, args, { ...env, GG_STACK_PARENT_PID: String(process.pid) }, name, quiet);
 }
+
+const said = (output: string[], text: string) => () => output.some((chunk) => chunk.includes(text));
 
 export function spawnCommand(command: string, args: string[], env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
   const output: string[] = [];
@@ -106,6 +143,7 @@ export interface S3Handle {
   stop(): Promise<void>;
 }
 
+/** s3rver on `port` (a free one when not given). */
 export async function startS3(directory: string, port?: number): Promise<S3Handle> {
   mkdirSync(directory, { recursive: true });
   const p = port ?? (await freePort());
@@ -133,7 +171,9 @@ export type EdgeRuntime = "node" | "workerd" | "deno";
 export interface StackOptions {
   dataDir: string;
   edgeRuntime?: EdgeRuntime;
+  /** Fixed ports (`npm start`); free ones when not given (tests start stacks side by side). */
   edgePort?: number;
+  s3Port?: number;
   workers?: number;
   modelDirs?: string[];
   quiet?: boolean;
@@ -152,7 +192,15 @@ export interface Stack {
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const quiet = opts.quiet ?? true;
-  const s3 = await startS3(join(opts.dataDir, "s3"));
+  // Fixed ports are checked before anything starts, so a taken one is named, not a child's EADDRINUSE.
+  const fixed = [
+    { port: opts.edgePort, service: "gateway" as const },
+    { port: opts.s3Port, service: "local S3" as const },
+  ];
+  for (const { port, service } of fixed) {
+    if (port !== undefined && !(await portIsFree(port))) throw new PortInUseError(port, service);
+  }
+  const s3 = await startS3(join(opts.dataDir, "s3"), opts.s3Port);
   const workers: Service[] = [];
   const children: ChildProcess[] = [];
   let nextWorker = 0;
@@ -174,7 +222,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     children.push(proc);
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitFor(`${url}/internal/health`, proc, 120_000, id);
+      await waitFor(`${url}/internal/health`, proc, 120_000, id, said(output, '"event":"ready"'));
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join("")}`);
     }
@@ -204,7 +252,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     children.push(proc);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     try {
-      await waitFor(`${edgeUrl}/healthz`, proc, 180_000, "edge");
+      const onNode = opts.edgeRuntime !== "workerd" && opts.edgeRuntime !== "deno";
+      const own = onNode ? said(output, "[edge] listening on") : undefined;
+      await waitFor(`${edgeUrl}/healthz`, proc, 180_000, "edge", own);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join("")}`);
     }

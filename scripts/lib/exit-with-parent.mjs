@@ -1,0 +1,15 @@
+// Preloaded (`node --import tsx --import this`) into every Node service the local stack spawns
+// (scripts/lib/stack.ts): once the process that spawned it is gone, however it went (SIGKILL too),
+// the service gets SIGTERM, shuts down as under Ctrl-C, and is made to exit if that takes over 5 s.
+// A process whose parent dies is re-parented, so polling process.ppid notices it. Plain JavaScript:
+// preloads after tsx's are not compiled by it.
+const parent = Number(process.env.GG_STACK_PARENT_PID);
+if (Number.isInteger(parent) && parent > 0) {
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    setTimeout(() => process.exit(1), 5_000).unref();
+    process.kill(process.pid, "SIGTERM");
+  }, 250);
+  timer.unref(); // watching never keeps a service alive by itself
+}
