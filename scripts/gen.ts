@@ -2,10 +2,23 @@
 //    [--policy cfg] [--scale 2] [--negative "..."] [--compare apg,linear_ag] [--json]`
 // Streams jobs from the gateway (native events: step and NFE progress) and writes the image; with
 // --compare, runs the policies on the same seed and writes one side-by-side PNG labelled with NFEs.
+// Every side is checked first (the request schema here, the tier's policies at the gateway) and all are
+// accepted before any is followed: one refused side leaves none running, none billed.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { GenerationRequestSchema } from "@guidegate/shared";
 import { mintDevToken } from "../edge/src/auth/dev-token.ts";
-import { GatewayError, type JobSummary, type NativeEvent, runJob } from "./lib/job-stream.ts";
+import { issuePath } from "../edge/src/errors.ts";
+import {
+  cancelJob,
+  createJob,
+  followJob,
+  GatewayError,
+  getJson,
+  type JobSummary,
+  type NativeEvent,
+} from "./lib/job-stream.ts";
+import { BadSettingError, gatewayUrl } from "./lib/local-env.ts";
 import { sideBySide } from "./lib/side-by-side.ts";
 
 const USAGE = `usage: npm run gen -- "a large red circle on a blue background" [options]
@@ -13,33 +26,38 @@ const USAGE = `usage: npm run gen -- "a large red circle on a blue background" [
   --policy NAME       guidance policy (default: the tier's)      --scale X   guidance scale
   --compare A,B       run policies A and B on the same seed (A:scale also works), side by side
   --steps N --seed N --negative TEXT --tier eco|standard|pro --sub NAME
-  --url URL           gateway (default $GG_URL or http://127.0.0.1:8787)
+  --url URL           gateway (default $GG_URL, else http://127.0.0.1:$GG_EDGE_PORT or $PORT, else :8787)
   --token JWT         bearer token (default $GG_TOKEN, else a development token)
   --json              print one machine-readable JSON summary on stdout, no progress`;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    out: { type: "string", default: "out.png" },
-    tier: { type: "string", default: "pro" },
-    sub: { type: "string", default: "cli" },
-    steps: { type: "string" },
-    seed: { type: "string" },
-    policy: { type: "string" },
-    scale: { type: "string" },
-    negative: { type: "string" },
-    compare: { type: "string" },
-    url: { type: "string", default: process.env.GG_URL ?? "http://127.0.0.1:8787" },
-    token: { type: "string", default: process.env.GG_TOKEN },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const OPTIONS = {
+  out: { type: "string", default: "out.png" },
+  tier: { type: "string", default: "pro" },
+  sub: { type: "string", default: "cli" },
+  steps: { type: "string" },
+  seed: { type: "string" },
+  policy: { type: "string" },
+  scale: { type: "string" },
+  negative: { type: "string" },
+  compare: { type: "string" },
+  url: { type: "string" },
+  token: { type: "string", default: process.env.GG_TOKEN },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
 
 function fail(message: string, code = 2): never {
   console.error(message);
   process.exit(code);
 }
+
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${USAGE}`); // an unknown or malformed option: no stack trace
+  }
+})();
 
 const prompt = positionals.join(" ").trim();
 if (values.help) fail(USAGE, 0);
@@ -69,9 +87,55 @@ if (values.compare && values.policy) fail("use either --policy or --compare, not
 const seed = num(values.seed, "seed") ?? (values.compare ? Math.floor(Math.random() * 2 ** 32) : undefined);
 const steps = num(values.steps, "steps");
 const token = values.token || (await mintDevToken({ sub: values.sub!, tier: values.tier!, secret: process.env.GG_JWT_SECRET || undefined }));
-const url = values.url!.replace(/\/+$/, "");
+let url: string;
+try {
+  url = (values.url || gatewayUrl(process.env)).replace(/\/+$/, "");
+} catch (err) {
+  if (err instanceof BadSettingError) fail(err.message);
+  throw err;
+}
 const base = { prompt, steps, seed, negative_prompt: values.negative };
-const bodyFor = (s: Spec) => ({ ...base, ...(s.policy ? { guidance: { policy: s.policy, ...(s.scale !== undefined ? { scale: s.scale } : {}) } } : {}) });
+const guidanceOf = (s: Spec) => (s.scale !== undefined ? { policy: s.policy, scale: s.scale } : { policy: s.policy });
+const bodyFor = (s: Spec) => ({ ...base, ...(s.policy ? { guidance: guidanceOf(s) } : {}) });
+
+/** A refusal from (or about) the gateway: exit 1, as JSON with --json. */
+function gatewayFailure(err: unknown): never {
+  if (!values.json && process.stderr.isTTY) process.stderr.write("\n");
+  if (!(err instanceof GatewayError)) throw err;
+  if (values.json) {
+    console.log(JSON.stringify({ ok: false, error: err.message }));
+    process.exit(1);
+  }
+  fail(err.message, 1);
+}
+
+// Every side is checked before any runs. Here, against the request schema both ends share: a policy that
+// does not exist, a scale out of range (exit 2, like any bad option).
+for (const s of specs) {
+  const checked = GenerationRequestSchema.safeParse(bodyFor(s));
+  if (checked.success) continue;
+  const issue = checked.error.issues[0]!;
+  const where = issuePath(issue.path);
+  const side = values.compare && where?.startsWith("guidance") ? `--compare ${s.policy}: ` : "";
+  fail(`${side}${where ? `${where}: ` : ""}${issue.message}`);
+}
+// Then, for a comparison, against what this tier offers (a single run's refusal comes from the gateway itself,
+// before anything runs).
+if (specs.length > 1) {
+  try {
+    const offered = await getJson<{ tier: string; data: { policy: string }[] }>(url, token, "/v1/policies");
+    const names = offered.data.map((d) => d.policy);
+    const refused = specs.filter((s) => s.policy && !names.includes(s.policy)).map((s) => `"${s.policy}"`);
+    if (refused.length) {
+      throw new GatewayError(
+        `--compare: guidance policy ${refused.join(", ")} is not available in the ${offered.tier} tier ` +
+          `(it offers ${names.join(", ")}); nothing was run`,
+      );
+    }
+  } catch (err) {
+    gatewayFailure(err);
+  }
+}
 
 // Progress: one line on stderr for all runs, redrawn on every event.
 const progress = specs.map((s) => ({ label: s.policy ?? "default", step: 0, steps: 0, nfe: 0 }));
@@ -99,21 +163,23 @@ const onEvent = (i: number) => (e: NativeEvent) => {
 // Ctrl-C cancels what is running (billed for what it spent), then exits.
 const ids: string[] = [];
 process.on("SIGINT", () => {
-  const headers = { authorization: `Bearer ${token}` };
-  void Promise.allSettled(ids.map((id) => fetch(`${url}/v1/jobs/${id}/cancel`, { method: "POST", headers }))).then(() => process.exit(130));
+  void Promise.all(ids.map((id) => cancelJob(url, token, id))).then(() => process.exit(130));
 });
+
+// Every side is accepted before any is followed; if the gateway refuses one, the others are cancelled at once.
+const created = await Promise.allSettled(specs.map((s) => createJob(url, token, bodyFor(s))));
+for (const c of created) if (c.status === "fulfilled") ids.push(c.value);
+const refusal = created.find((c): c is PromiseRejectedResult => c.status === "rejected");
+if (refusal) {
+  await Promise.all(ids.map((id) => cancelJob(url, token, id)));
+  gatewayFailure(refusal.reason);
+}
 
 let runs: JobSummary[];
 try {
-  runs = await Promise.all(specs.map((s, i) => runJob(url, token, bodyFor(s), { onEvent: onEvent(i), onCreated: (id) => ids.push(id) })));
+  runs = await Promise.all(ids.map((id, i) => followJob(url, token, id, { onEvent: onEvent(i) })));
 } catch (err) {
-  if (!values.json && process.stderr.isTTY) process.stderr.write("\n");
-  if (err instanceof GatewayError && values.json) {
-    console.log(JSON.stringify({ ok: false, error: err.message }));
-    process.exit(1);
-  }
-  if (err instanceof GatewayError) fail(err.message, 1);
-  throw err;
+  gatewayFailure(err);
 }
 if (!values.json && process.stderr.isTTY) process.stderr.write("\n");
 

@@ -1,5 +1,6 @@
 // One generation through the public jobs API: POST /v1/jobs, follow GET /v1/jobs/{id}/events
-// (native SSE) to the terminal event, and sum it up. Used by the CLI (scripts/gen.ts).
+// (native SSE) to the terminal event, and sum it up. Used by the CLI (scripts/gen.ts), which creates
+// every side of a comparison before following any, so one refused side leaves none running.
 import { createParser } from "eventsource-parser";
 
 export interface NativeEvent {
@@ -33,20 +34,59 @@ export interface JobSummary {
 /** A failure before the job exists (unreachable gateway, 4xx/5xx on POST): the message says which. */
 export class GatewayError extends Error {}
 
+const unreachable = (baseUrl: string) => (e: Error) => {
+  throw new GatewayError(`cannot reach the gateway at ${baseUrl} (${e.message}); is \`npm start\` running?`);
+};
+
+/** GET a JSON resource of the public API; any non-2xx is a GatewayError carrying the envelope's message. */
+export async function getJson<T>(baseUrl: string, token: string, path: string): Promise<T> {
+  const headers = { authorization: `Bearer ${token}` };
+  const res = await fetch(`${baseUrl}${path}`, { headers }).catch(unreachable(baseUrl));
+  const body = (await res.json().catch(() => ({}))) as T & { error?: { message: string } };
+  if (!res.ok) throw new GatewayError(`error ${res.status}: ${body.error?.message ?? JSON.stringify(body)}`);
+  return body;
+}
+
+/** POST /v1/jobs: the job's id once the gateway has accepted (and reserved NFEs for) it. */
+export async function createJob(baseUrl: string, token: string, body: Record<string, unknown>): Promise<string> {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const created = await fetch(`${baseUrl}/v1/jobs`, { method: "POST", headers, body: JSON.stringify(body) }).catch(
+    unreachable(baseUrl),
+  );
+  const job = (await created.json().catch(() => ({}))) as { id?: string; error?: { message: string; code?: string } };
+  if (!created.ok || !job.id) {
+    throw new GatewayError(`error ${created.status}: ${job.error?.message ?? JSON.stringify(job)}`);
+  }
+  return job.id;
+}
+
+/** POST /v1/jobs/{id}/cancel; the job is billed for what it spent. Never throws. */
+export async function cancelJob(baseUrl: string, token: string, id: string): Promise<void> {
+  const headers = { authorization: `Bearer ${token}` };
+  const cancel = `${baseUrl}/v1/jobs/${encodeURIComponent(id)}/cancel`;
+  await fetch(cancel, { method: "POST", headers }).catch(() => undefined);
+}
+
 export async function runJob(
   baseUrl: string,
   token: string,
   body: Record<string, unknown>,
   hooks: { onEvent?: (e: NativeEvent) => void; onCreated?: (id: string) => void } = {},
 ): Promise<JobSummary> {
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const created = await fetch(`${baseUrl}/v1/jobs`, { method: "POST", headers, body: JSON.stringify(body) }).catch((e: Error) => {
-    throw new GatewayError(`cannot reach the gateway at ${baseUrl} (${e.message}); is \`npm start\` running?`);
-  });
-  const job = (await created.json().catch(() => ({}))) as { id?: string; error?: { message: string; code?: string } };
-  if (!created.ok || !job.id) throw new GatewayError(`error ${created.status}: ${job.error?.message ?? JSON.stringify(job)}`);
-  hooks.onCreated?.(job.id);
+  const id = await createJob(baseUrl, token, body);
+  hooks.onCreated?.(id);
+  return followJob(baseUrl, token, id, hooks);
+}
 
+/** Follows an accepted job's native event stream to its terminal event. */
+export async function followJob(
+  baseUrl: string,
+  token: string,
+  id: string,
+  hooks: { onEvent?: (e: NativeEvent) => void } = {},
+): Promise<JobSummary> {
+  const headers = { authorization: `Bearer ${token}` };
+  const job = { id };
   const summary: JobSummary = {
     id: job.id,
     status: "lost",

@@ -1,12 +1,13 @@
 // `npm run gen` against the real stack: a single run, --compare on one seed (side-by-side PNG
 // labelled with NFEs) and --json; a refused policy exits 1 with a JSON error.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
 import { ROOT, type Stack, startStack } from "../../scripts/lib/stack.ts";
 
 const run = promisify(execFile);
@@ -22,11 +23,26 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const GEN = join(ROOT, "scripts", "gen.ts");
+const PROMPT = "a large red circle on a blue background";
 const gen = (...args: string[]) =>
-  run(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "gen.ts"), "a large red circle on a blue background", "--url", stack.edgeUrl, ...args], {
+  run(process.execPath, ["--import", "tsx", GEN, PROMPT, "--url", stack.edgeUrl, ...args], {
     cwd: ROOT,
     env: { ...process.env, GG_TOKEN: "" },
   });
+/** gen with no --url: it finds the gateway from the environment alone. */
+const genWithEnv = (env: Record<string, string>, ...args: string[]) => {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("GG_") && k !== "PORT"));
+  return run(process.execPath, ["--import", "tsx", GEN, PROMPT, ...args], { cwd: ROOT, env: { ...clean, ...env } });
+};
+type Failed = { code: number; stdout: string; stderr: string };
+/** What the tenant `sub` has used and holds reserved, straight from the gateway. */
+async function spent(sub: string, tier = "pro"): Promise<number> {
+  const token = await mintDevToken({ sub, tier });
+  const res = await fetch(`${stack.edgeUrl}/v1/usage`, { headers: { authorization: `Bearer ${token}` } });
+  const u = (await res.json()) as { used_nfe: number; reserved_nfe: number };
+  return u.used_nfe + u.reserved_nfe;
+}
 
 describe("npm run gen", () => {
   it("writes one image and says what it cost", async () => {
@@ -54,5 +70,46 @@ describe("npm run gen", () => {
     const err = (await gen("--tier", "eco", "--policy", "cfg", "--json").catch((e) => e)) as { code: number; stdout: string };
     expect(err.code).toBe(1);
     expect(JSON.parse(err.stdout)).toMatchObject({ ok: false, error: expect.stringContaining("403") });
+  });
+
+  it("--compare with a policy that does not exist: refused before any side runs, nothing billed", async () => {
+    const out = join(dir, "bogus.png");
+    const args = ["--steps", "8", "--sub", "cmp-bogus", "--compare", "cfg,bogus", "--out", out];
+    const err = (await gen(...args).catch((e) => e)) as Failed;
+    await new Promise((r) => setTimeout(r, 500)); // a side started anyway would hold a reservation by now
+    expect(await spent("cmp-bogus")).toBe(0);
+    expect(existsSync(out)).toBe(false);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain("bogus");
+  });
+
+  it("--compare with a policy outside the tier: refused before any side runs, the tier's policies listed", async () => {
+    const out = join(dir, "tier.png");
+    const args = ["--steps", "8", "--tier", "eco", "--sub", "cmp-tier", "--compare", "linear_ag,cfg", "--out", out];
+    const err = (await gen(...args).catch((e) => e)) as Failed;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await spent("cmp-tier", "eco")).toBe(0);
+    expect(existsSync(out)).toBe(false);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/cfg.*eco/);
+    expect(err.stderr).toContain("linear_ag");
+  });
+
+  it("finds the gateway from GG_EDGE_PORT (or PORT) without --url", async () => {
+    const port = String(new URL(stack.edgeUrl).port);
+    for (const env of [{ GG_EDGE_PORT: port }, { PORT: port }] as Record<string, string>[]) {
+      const out = join(dir, `env-${Object.keys(env)[0]}.png`);
+      const { stdout } = await genWithEnv(env, "--steps", "4", "--seed", "7", "--policy", "none", "--out", out);
+      expect(stdout).toMatch(/none\s+4 NFE/);
+      expect(existsSync(out)).toBe(true);
+    }
+  });
+
+  it("an unknown option: a usage message and exit 2, no stack trace", async () => {
+    const err = (await gen("--bogus-flag").catch((e) => e)) as Failed;
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain("--bogus-flag");
+    expect(err.stderr).toContain("usage: npm run gen");
+    expect(err.stderr).not.toMatch(/ERR_PARSE_ARGS|\n\s+at /);
   });
 });
