@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { GenerationRequestSchema } from "@guidegate/shared";
 import { mintDevToken } from "../edge/src/auth/dev-token.ts";
+import { parseTiers } from "../edge/src/config.ts";
 import { issuePath } from "../edge/src/errors.ts";
 import {
   cancelJob,
@@ -86,7 +87,14 @@ if (values.compare && values.policy) fail("use either --policy or --compare, not
 // One seed for every side of a comparison: drawn here when not given, so both runs share it.
 const seed = num(values.seed, "seed") ?? (values.compare ? Math.floor(Math.random() * 2 ** 32) : undefined);
 const steps = num(values.steps, "steps");
-const token = values.token || (await mintDevToken({ sub: values.sub!, tier: values.tier!, secret: process.env.GG_JWT_SECRET || undefined }));
+if (!values.token) {
+  // A development token for a tier the gateway does not have would only come back as 401 unknown_tier.
+  const tiers = Object.keys(parseTiers(process.env.GG_TIERS_JSON));
+  if (!tiers.includes(values.tier)) fail(`--tier: unknown tier "${values.tier}": use one of ${tiers.join(", ")}`);
+}
+const token =
+  values.token ||
+  (await mintDevToken({ sub: values.sub, tier: values.tier, secret: process.env.GG_JWT_SECRET || undefined }));
 let url: string;
 try {
   url = (values.url || gatewayUrl(process.env)).replace(/\/+$/, "");

@@ -105,6 +105,12 @@ describe("npm run gen", () => {
     }
   });
 
+  it("an unknown tier: refused before any request, the valid tiers listed", async () => {
+    const err = (await gen("--tier", "platinum").catch((e) => e)) as Failed;
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain("eco, standard, pro");
+  });
+
   it("an unknown option: a usage message and exit 2, no stack trace", async () => {
     const err = (await gen("--bogus-flag").catch((e) => e)) as Failed;
     expect(err.code).toBe(2);
