@@ -69,7 +69,10 @@ export function resolveGeneration(
   defaultSteps: number,
 ): ResolvedGeneration {
   const model = findModel(models, req.model);
-  if (!model) throw invalidRequest("model_not_found", `Model "${req.model}" does not exist.`, "model");
+  if (!model) {
+    const known = models.map((m) => m.id).join(", ");
+    throw invalidRequest("model_not_found", `Model "${req.model}" does not exist; use one of ${known}.`, "model");
+  }
 
   const size = req.size ?? model.sizes[0]!;
   if (!model.sizes.includes(size))
