@@ -2,7 +2,7 @@
 // Cloudflare Workers, Deno and Node. Entries (worker.ts, deno.ts, node.ts) build the deps.
 import { Hono } from "hono";
 import { tenantAuth } from "./auth/middleware.ts";
-import { onError, onNotFound } from "./errors.ts";
+import { notFoundOrMethodNotAllowed, onError } from "./errors.ts";
 import { createMemoryJobStore } from "./jobs/memory.ts";
 import { requestBodyLimit } from "./middleware/body-limit.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
@@ -47,7 +47,7 @@ export function createApp(deps: Deps) {
 
   const app = new Hono<AppEnv>();
   app.onError(onError);
-  app.notFound(onNotFound);
+  app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
 
   app.use("/v1/*", bodyLimit);
   app.use("/v1/*", (c, next) =>

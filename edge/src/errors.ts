@@ -100,8 +100,66 @@ export function onNotFound(c: Context): Response {
   return errorResponse(notFound(`No route for ${c.req.method} ${c.req.path}.`));
 }
 
-/** The body of a request as JSON; malformed JSON is a 400, never a 500. */
+/** A registered route as Hono lists it in `app.routes` (middleware shows as method ALL). */
+export interface RouteEntry {
+  method: string;
+  path: string;
+}
+
+/** Hono's route syntax (`:id`, `:id{re}`, `*`) as an anchored RegExp. */
+function routePattern(path: string): RegExp {
+  let re = "";
+  for (const part of path.split(/(:[A-Za-z_][\w]*(?:\{[^}]*\})?|\*)/)) {
+    if (part === "*") re += ".*";
+    else if (part.startsWith(":")) re += part.includes("{") ? `(?:${part.slice(part.indexOf("{") + 1, -1)})` : "[^/]+";
+    else re += part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}/?$`);
+}
+
+/** The methods the app answers for `path` (HEAD with GET), sorted; none when no route matches it. */
+export function allowedMethods(routes: readonly RouteEntry[], path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of routes) {
+    if (r.method === "ALL" || !routePattern(r.path).test(path)) continue;
+    methods.add(r.method);
+    if (r.method === "GET") methods.add("HEAD");
+  }
+  return [...methods].sort();
+}
+
+/** app.notFound for an app whose routes are known: a path served under other methods is a 405 with Allow
+ * (and the envelope), anything else the 404 of onNotFound. */
+export function notFoundOrMethodNotAllowed(routes: () => readonly RouteEntry[]) {
+  return (c: Context): Response => {
+    const allow = allowedMethods(routes(), c.req.path);
+    if (allow.length === 0 || allow.includes(c.req.method)) return onNotFound(c);
+    const message = `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(" or ")}.`;
+    return errorResponse(
+      new ApiError("method_not_allowed", "method_not_allowed", message, { headers: { allow: allow.join(", ") } }),
+    );
+  };
+}
+
+/** `application/json`, with any parameters (charset), or a `+json` type such as application/merge-patch+json. */
+function isJsonType(contentType: string): boolean {
+  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  return media === "application/json" || /^application\/[\w.+-]+\+json$/.test(media);
+}
+
+/** The body of a request as JSON; malformed JSON is a 400, a body declared as something else a 415, never a
+ * 500. A request without Content-Type is read as JSON. */
 export async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header("content-type");
+  if (type !== undefined && !isJsonType(type)) {
+    const media = type.split(";")[0]!.trim();
+    const named = /^[\w.+-]{1,60}\/[\w.+-]{1,60}$/.test(media) ? media : "that is not a media type";
+    throw new ApiError(
+      "unsupported_media_type",
+      "unsupported_media_type",
+      `Content-Type ${named} is not accepted: send the body as JSON with Content-Type: application/json.`,
+    );
+  }
   const text = await c.req.text();
   if (!text.trim()) throw invalidRequest("invalid_json", "The request body must be a JSON object.");
   try {
