@@ -88,4 +88,51 @@ describe.skipIf(skip)("playground in Chromium", () => {
     expect(await text("#summary")).toBe("seed 7: apg 40 NFE ($0.002000) vs none 20 NFE ($0.001000), none used 50% fewer NFEs");
     expect(pageErrors).toEqual([]);
   });
+
+  it("a cancelled run shows no broken image and the step it reached", async () => {
+    await page.uncheck("#compare");
+    await page.selectOption("#policy", "cfg");
+    await page.fill("#steps", "150");
+    await page.fill("#seed", "3");
+    await page.click("#generate");
+    // Cancel as soon as the job exists: before its first preview, so the panel has no image to show.
+    await page.waitForFunction(() => document.querySelector<HTMLElement>(".panel")?.dataset.state === "running");
+    await page.click("#cancel");
+    await page.waitForSelector(".panel[data-state=cancelled]", { timeout: 60_000 });
+    const image = await page.locator(".panel .image").evaluate((el: HTMLImageElement) => ({
+      src: el.getAttribute("src"),
+      loaded: el.complete && el.naturalWidth > 0,
+      hidden: getComputedStyle(el).visibility === "hidden" || getComputedStyle(el).display === "none",
+    }));
+    expect(image.loaded || image.hidden).toBe(true); // a preview, or nothing: never the broken-image icon
+    expect(await text(".panel .step")).toMatch(/^\d+ \/ 150$/);
+    expect(await text(".panel .status")).toMatch(/^cancelled after \d+ NFE/);
+  });
+
+  it("a rejected token clears the tier, price, limits and usage it replaced", async () => {
+    expect(await text("#price")).toContain("50");
+    await page.fill("#token", "not-a-token");
+    await page.click("#load");
+    await page.waitForFunction(() => document.querySelector("#error")?.textContent?.includes("Token rejected"));
+    for (const id of ["#tier", "#price", "#max-steps", "#usage"]) expect(await text(id)).toBe("–");
+    expect(await page.locator("#generate").isDisabled()).toBe(true);
+  });
+
+  it("the eco tier's step limit shows next to the steps field, and the value stays within it", async () => {
+    await page.selectOption("#dev-tier", "eco");
+    await page.waitForFunction(() => document.querySelector("#tier")?.textContent === "eco");
+    await page.waitForSelector("#generate:not([disabled])");
+    const limit = page.locator("#steps-limit");
+    expect(await limit.isVisible()).toBe(true);
+    expect((await limit.textContent())?.trim()).toBe("max 30 on eco");
+    const [field, hint] = [await page.locator("#steps").boundingBox(), await limit.boundingBox()];
+    const middle = (b: { y: number; height: number }) => b.y + b.height / 2;
+    expect(Math.abs(middle(hint!) - middle(field!))).toBeLessThan(field!.height); // on the field's line
+    expect(await page.locator("#steps").inputValue()).toBe("30"); // was 150 on pro
+    await page.fill("#steps", "100");
+    await page.locator("#steps").blur();
+    expect(await page.locator("#steps").inputValue()).toBe("30");
+    // Only the deliberately rejected token's 401 may have reached the console.
+    expect(pageErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+  });
 });

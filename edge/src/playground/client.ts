@@ -6,7 +6,7 @@
 export const PLAYGROUND_JS = String.raw`"use strict";
 (function () {
   var $ = function (id) { return document.getElementById(id); };
-  var state = { token: "", price: 0, policies: [], panels: [], running: 0 };
+  var state = { token: "", price: 0, policies: [], panels: [], running: 0, maxSteps: 0 };
 
   function showError(msg) { $("error").textContent = msg || ""; }
   function money(micro) { return "$" + (micro / 1e6).toFixed(micro >= 1e4 ? 4 : 6); }
@@ -51,19 +51,39 @@ export const PLAYGROUND_JS = String.raw`"use strict";
     } catch (e) { $("usage").textContent = "–"; }
   }
 
+  // Nothing of a previous token's account may stay on screen once another one is tried.
+  function clearAccount() {
+    state.price = 0;
+    state.policies = [];
+    state.maxSteps = 0;
+    ["tier", "price", "max-steps", "usage"].forEach(function (id) { $(id).textContent = "–"; });
+    $("steps-limit").textContent = "";
+    $("steps").max = "150";
+  }
+
+  // The tier's step limit, next to the field; a value above it is brought down to it.
+  function clampSteps() {
+    var v = Number($("steps").value);
+    if (state.maxSteps && v > state.maxSteps) $("steps").value = String(state.maxSteps);
+  }
+
   async function loadAccount() {
     showError("");
     state.token = $("token").value.trim();
     $("generate").disabled = true;
+    clearAccount();
     if (!state.token) { showError("Paste a token first."); return; }
     try {
       var p = await api("GET", "/v1/policies");
       state.price = p.price_micro_usd_per_nfe;
       state.policies = p.data;
+      state.maxSteps = p.limits.max_steps;
       $("tier").textContent = p.tier;
       $("price").textContent = int(p.price_micro_usd_per_nfe) + " µUSD / NFE";
       $("max-steps").textContent = String(p.limits.max_steps);
       $("steps").max = String(p.limits.max_steps);
+      $("steps-limit").textContent = "max " + p.limits.max_steps + " on " + p.tier;
+      clampSteps();
       var names = p.data.map(function (d) { return d.policy; });
       var dflt = (p.data.filter(function (d) { return d.default; })[0] || p.data[0] || {}).policy;
       var keepA = names.indexOf($("policy").value) >= 0 ? $("policy").value : dflt;
@@ -75,7 +95,7 @@ export const PLAYGROUND_JS = String.raw`"use strict";
       $("generate").disabled = false;
       await refreshUsage();
     } catch (e) {
-      $("tier").textContent = "–";
+      clearAccount();
       showError("Token rejected: " + e.message);
     }
   }
@@ -84,13 +104,16 @@ export const PLAYGROUND_JS = String.raw`"use strict";
     var node = $("panel-template").content.firstElementChild.cloneNode(true);
     node.querySelector(".policy").textContent = policy;
     $("panels").appendChild(node);
-    var panel = { node: node, policy: policy, jobId: null, es: null, nfe: 0, done: false, result: null };
+    var panel = { node: node, policy: policy, jobId: null, es: null, nfe: 0, step: 0, steps: 0, done: false,
+      result: null };
     state.panels.push(panel);
     return panel;
   }
 
   function setMeter(panel, step, steps, nfe, cost) {
     var n = panel.node;
+    panel.step = step;
+    panel.steps = steps;
     n.querySelector(".step").textContent = step + " / " + steps;
     n.querySelector(".nfe").textContent = int(nfe) + (panel.maxNfe ? " / " + int(panel.maxNfe) : "");
     n.querySelector(".cost").textContent = money(cost === undefined ? nfe * state.price : cost);
@@ -164,8 +187,12 @@ export const PLAYGROUND_JS = String.raw`"use strict";
       on("failed", function (d) { finish("failed", "failed: " + (d.error && d.error.message)); });
       on("cancelled", function (d) {
         panel.nfe = d.usage.nfe;
-        setMeter(panel, 0, 0, d.usage.nfe, d.usage.cost_micro_usd);
-        finish("cancelled", "cancelled after " + int(d.usage.nfe) + " NFE");
+        // The meter stays where the run stopped; the last preview (if any) stays as the image.
+        setMeter(panel, panel.step, panel.steps || Number(body.steps), d.usage.nfe, d.usage.cost_micro_usd);
+        var img = panel.node.querySelector(".image");
+        if (img.getAttribute("src")) img.alt = "last preview before the cancel, step " + panel.step;
+        var where = panel.step ? ", at step " + panel.step : "";
+        finish("cancelled", "cancelled after " + int(d.usage.nfe) + " NFE" + where);
       });
       // EventSource reconnects by itself with Last-Event-ID (the stream replays what was missed).
       es.onerror = function () {
@@ -193,6 +220,7 @@ export const PLAYGROUND_JS = String.raw`"use strict";
     state.panels = [];
     // The same seed for both sides of a comparison; a random one is drawn here so it can be shown.
     var seed = $("seed").value === "" ? Math.floor(Math.random() * 4294967296) : Number($("seed").value);
+    clampSteps();
     var steps = Number($("steps").value);
     $("seed-used").textContent = "seed " + seed;
     var base = {
@@ -242,6 +270,8 @@ export const PLAYGROUND_JS = String.raw`"use strict";
   $("auth").addEventListener("submit", function (e) { e.preventDefault(); loadAccount(); });
   $("gen").addEventListener("submit", function (e) { e.preventDefault(); generate(); });
   $("cancel").addEventListener("click", cancelAll);
+  $("steps").addEventListener("input", clampSteps);
+  $("steps").addEventListener("change", clampSteps);
   $("dev-tier").addEventListener("change", function () { useDevToken($("dev-tier").value); });
   $("compare").addEventListener("change", function () {
     $("policy-b").disabled = !$("compare").checked;

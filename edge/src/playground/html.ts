@@ -45,7 +45,8 @@ export const PLAYGROUND_HTML = `<!doctype html>
   <div class="row controls">
     <label>policy <select id="policy"></select></label>
     <label>scale <input id="scale" type="number" step="0.1" min="0" max="30" placeholder="default"></label>
-    <label>steps <input id="steps" type="number" min="1" max="150" value="20"></label>
+    <label>steps <input id="steps" type="number" min="1" max="150" value="20">
+      <small id="steps-limit" class="limit" aria-live="polite"></small></label>
     <label>seed <input id="seed" type="number" min="0" max="4294967295" placeholder="random"></label>
   </div>
   <div class="row controls">

@@ -32,6 +32,8 @@ button#cancel { background: transparent; color: var(--accent); }
 .panel .image { display: block; width: 256px; height: 256px; background: #8883;
   image-rendering: pixelated; }
 .panel[data-state=idle] .image, .panel[data-state=running] .image { visibility: hidden; }
+.panel .image:not([src]), .panel .image[src=""] { visibility: hidden; } /* no image yet: no broken-image icon */
+.limit { color: var(--muted); font-size: 12px; white-space: nowrap; }
 .bar { height: 4px; background: var(--line); margin: 8px 0; }
 .bar .fill { height: 100%; width: 0; background: var(--accent); transition: width .1s; }
 dl.meter { justify-content: start; }
