@@ -27,8 +27,10 @@ COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/package.json
 COPY edge/package.json edge/package.json
 COPY gpu-worker/package.json gpu-worker/package.json
-# .npmrc skips onnxruntime-node's download during npm ci; the next step installs the CUDA 12 EP on purpose.
-RUN npm ci --no-audit --no-fund
+# node:20's npm 10 ignores package.json's allowScripts denial, so onnxruntime-node's own download is
+# skipped through the variable its install script reads (and .npmrc's npm >= 11.16 requirement waived);
+# the next step installs the CUDA 12 EP on purpose.
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --engine-strict=false --no-audit --no-fund
 RUN cd node_modules/onnxruntime-node && node script/install.js --onnxruntime-node-install=cuda12
 # Development tools the worker never imports (test/infra checks this list against gpu-worker/src).
 RUN rm -rf node_modules/deno node_modules/@deno node_modules/wrangler node_modules/workerd \
