@@ -4,6 +4,9 @@
 // A process whose parent dies is re-parented, so polling process.ppid notices it. Plain JavaScript:
 // preloads after tsx's are not compiled by it.
 const parent = Number(process.env.GG_STACK_PARENT_PID);
+// Only the spawned process itself watches: a process it starts in turn (wrangler re-executes itself) may
+// inherit this preload, but not the variable.
+delete process.env.GG_STACK_PARENT_PID;
 if (Number.isInteger(parent) && parent > 0) {
   const timer = setInterval(() => {
     if (process.ppid === parent) return;

@@ -117,12 +117,19 @@ function spawnWrangler(port: number, env: Record<string, string>, persistTo: str
     GG_AUDIENCE: "guidegate-api",
     ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("GG_") && !["GG_EDGE_PORT", "GG_LEDGER_PATH"].includes(k))),
   };
-  const args = [join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn"];
+  const wrangler = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+  const args = ["--import", EXIT_WITH_PARENT, wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const output: string[] = [];
   const proc = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CI: "true",
+      NO_COLOR: "1",
+      GG_STACK_PARENT_PID: String(process.pid), // exit-with-parent.mjs
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const keep = (chunk: Buffer) => {
