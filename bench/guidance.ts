@@ -4,7 +4,7 @@
 // chart of adherence against NFE (docs/guidance-chart.png).
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Guidance } from "@guidegate/shared";
+import type { GuidanceInput } from "@guidegate/shared";
 import { agCalibration } from "./lib/calibration.ts";
 import { adherenceChart } from "./lib/chart.ts";
 import { diversity, openBench, pct, type Recipe, score } from "./lib/evaluate.ts";
@@ -16,7 +16,7 @@ const w = cal.scale ?? 2;
 const limit = process.env.PROMPTS ? b.items.slice(0, Number(process.env.PROMPTS)) : b.items;
 // The paper's post-latch rule (conditional alone) at its own calibrated threshold, for comparison.
 const paperThreshold = agCalibration(cal, "ddim", steps).byRule.conditional?.threshold;
-const r = (label: string, guidance: Guidance, extra: Partial<Recipe> = {}): Recipe => ({ label, guidance, steps, ...extra });
+const r = (label: string, guidance: GuidanceInput, extra: Partial<Recipe> = {}): Recipe => ({ label, guidance, steps, ...extra });
 const recipes: Recipe[] = [
   r("none", { policy: "none" }),
   r(`cfg ${w - 0.5}`, { policy: "cfg", scale: w - 0.5 }),

@@ -5,7 +5,7 @@
 //  3. the UNet's physical batching gain: raw ORT ms per NFE at batch 2 / at batch 16.
 // For comparison it also prints the overhead of the main-thread loop (one thread hop per UNet run),
 // the path calibrate and bench:guidance use.
-import type { Guidance } from "@guidegate/shared";
+import type { GuidanceInput } from "@guidegate/shared";
 import { generate } from "../gpu-worker/src/pipeline/generate.ts";
 import { encodeImage } from "../gpu-worker/src/storage/encode.ts";
 import { openBench } from "./lib/evaluate.ts";
@@ -13,7 +13,7 @@ import { openBench } from "./lib/evaluate.ts";
 const b = await openBench(undefined, 16);
 const served = await b.rt.serve(b.model.dir, { maxBatch: 16, windowMs: 1 });
 const steps = Number(process.env.STEPS ?? 20);
-const guidance: Guidance = { policy: "cfg", scale: 2 };
+const guidance: GuidanceInput = { policy: "cfg", scale: 2 };
 const prompts = b.items.slice(0, 8);
 
 async function oneImage(i: number): Promise<void> {

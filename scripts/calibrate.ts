@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AG_AFTER_LATCH, type AgAfterLatch, type Guidance, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
+import { AG_AFTER_LATCH, type AgAfterLatch, type GuidanceInput, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
 import type { GuidancePolicy, LinearAgCoefficients, ModelGuidanceDefaults } from "../gpu-worker/src/guidance/types.ts";
 import { x0Of } from "../gpu-worker/src/guidance/convert.ts";
 import { clipX0 } from "../gpu-worker/src/schedulers/prediction.ts";
@@ -57,7 +57,7 @@ interface Run {
   adherence: number;
   nfe: number;
 }
-async function run(guidance: Guidance, wrap?: (p: GuidancePolicy, k: number, item: number) => GuidancePolicy, on = items): Promise<Run> {
+async function run(guidance: GuidanceInput, wrap?: (p: GuidancePolicy, k: number, item: number) => GuidancePolicy, on = items): Promise<Run> {
   const res = await mapConcurrent(on, 16, async (it, idx) => {
     const out = await generate(b.model, b.batcher, { prompt: it.prompt, n: 1, steps, scheduler, seed: it.seed, guidance, wrapPolicy: wrap ? (p, k) => wrap(p, k, idx) : undefined }, () => {});
     return { ok: checkPrompt(out.images[0]!, it, b.vocabulary).all, nfe: out.nfe };

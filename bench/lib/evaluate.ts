@@ -3,7 +3,7 @@
 // oversaturation) and diversity across seeds. Real ONNX inference through the worker's own
 // runtime thread, batcher and pipeline.
 import { resolve } from "node:path";
-import type { Guidance, SchedulerName } from "@guidegate/shared";
+import type { GuidanceInput, SchedulerName } from "@guidegate/shared";
 import type { EvalItem } from "../../gpu-worker/src/models/manifest.ts";
 import { DiffusionModel } from "../../gpu-worker/src/models/loader.ts";
 import { checkPrompt, paletteDistance, shapeGeometry } from "../../gpu-worker/src/models/shapes/checker.ts";
@@ -14,7 +14,7 @@ import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
 
 export interface Recipe {
   label: string;
-  guidance: Guidance;
+  guidance: GuidanceInput;
   steps: number;
   scheduler?: SchedulerName;
   max_nfe?: number;

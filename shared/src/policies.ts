@@ -18,39 +18,68 @@ export type AgAfterLatch = (typeof AG_AFTER_LATCH)[number];
  */
 export const CFG_ZERO_STAR_ZERO_INIT_STEPS = 0;
 
-export const PolicyParams = {
-  none: z.object({}),
-  cfg: z.object({ scale: scale.optional(), rescale: unit.default(0) }),
-  ag: z.object({
-    scale: scale.optional(),
-    threshold: z.number().finite().min(-1).max(1).optional(),
-    after_latch: z.enum(AG_AFTER_LATCH).optional(),
-  }),
-  linear_ag: z.object({ scale: scale.optional() }),
-  apg: z.object({
-    scale: scale.optional(),
-    eta: unit.default(0),
-    norm_threshold: z.number().finite().min(0).max(1000).optional(),
-    momentum: z.number().finite().min(-0.99).max(0).default(-0.5),
-  }),
-  cfgpp: z.object({ scale: unit.optional() }),
-  pag: z.object({ scale: scale.default(1), pag_scale: z.number().finite().min(0).max(10).default(3) }),
-  interval: z.object({ scale: scale.optional(), start: unit.default(0.2), end: unit.default(0.8) }),
-  cfg_zero_star: z.object({ scale: scale.optional(), zero_init_steps: z.number().int().min(0).max(10).default(CFG_ZERO_STAR_ZERO_INIT_STEPS) }),
-} as const;
+// One strict object per policy, each default written here once: the edge reserves and the worker
+// runs from the same parsed value, and an unknown parameter ("scal") is refused, never ignored.
+// Defaults that depend on the model (CFG scale, AG threshold, APG norm clamp, CFG++ λ) stay
+// optional here and are resolved by the worker, one function each (gpu-worker guidance/params.ts).
+const policy = <N extends string, S extends z.ZodRawShape>(name: N, shape: S) =>
+  z.strictObject({ policy: z.literal(name), ...shape });
 
-export type PolicyName = keyof typeof PolicyParams;
-export const POLICY_NAMES = Object.keys(PolicyParams) as PolicyName[];
+export const NoneGuidance = policy("none", {});
+export const CfgGuidance = policy("cfg", { scale: scale.optional(), rescale: unit.default(0) });
+export const AgGuidance = policy("ag", {
+  scale: scale.optional(),
+  threshold: z.number().finite().min(-1).max(1).optional(),
+  after_latch: z.enum(AG_AFTER_LATCH).optional(),
+});
+export const LinearAgGuidance = policy("linear_ag", { scale: scale.optional() });
+export const ApgGuidance = policy("apg", {
+  scale: scale.optional(),
+  eta: unit.default(0),
+  norm_threshold: z.number().finite().min(0).max(1000).optional(),
+  momentum: z.number().finite().min(-0.99).max(0).default(-0.5),
+});
+export const CfgppGuidance = policy("cfgpp", { scale: unit.optional() });
+/** PAG's `scale` is its CFG scale: 1 (the default) means no CFG branch, so 2 NFEs a step. */
+export const PagGuidance = policy("pag", {
+  scale: scale.default(1),
+  pag_scale: z.number().finite().min(0).max(10).default(3),
+});
+export const IntervalGuidance = policy("interval", {
+  scale: scale.optional(),
+  start: unit.default(0.2),
+  end: unit.default(0.8),
+});
+export const CfgZeroStarGuidance = policy("cfg_zero_star", {
+  scale: scale.optional(),
+  zero_init_steps: z.number().int().min(0).max(10).default(CFG_ZERO_STAR_ZERO_INIT_STEPS),
+});
+
+export const GuidanceSchema = z.discriminatedUnion("policy", [
+  NoneGuidance,
+  CfgGuidance,
+  AgGuidance,
+  LinearAgGuidance,
+  ApgGuidance,
+  CfgppGuidance,
+  PagGuidance,
+  IntervalGuidance,
+  CfgZeroStarGuidance,
+]);
+/** Parsed guidance: every schema default filled in. */
+export type Guidance = z.output<typeof GuidanceSchema>;
+/** Guidance as a client may write it (defaults optional). */
+export type GuidanceInput = z.input<typeof GuidanceSchema>;
+export type PolicyName = Guidance["policy"];
+export type GuidanceOf<N extends PolicyName> = Extract<Guidance, { policy: N }>;
+
+export const POLICY_NAMES: readonly PolicyName[] = GuidanceSchema.options.map((o) => o.shape.policy.value);
 export const PolicyNameSchema = z.enum(POLICY_NAMES as [PolicyName, ...PolicyName[]]);
 
-export const GuidanceSchema = z.discriminatedUnion(
-  "policy",
-  POLICY_NAMES.map((name) => PolicyParams[name].extend({ policy: z.literal(name) })) as unknown as [
-    z.ZodObject<{ policy: z.ZodLiteral<PolicyName> }>,
-    ...z.ZodObject<{ policy: z.ZodLiteral<PolicyName> }>[],
-  ],
-);
-export type Guidance = { policy: PolicyName } & Record<string, unknown>;
+/** A policy with every default filled in, from what a client (or a tier's table) wrote. */
+export function parseGuidance(input: GuidanceInput): Guidance {
+  return GuidanceSchema.parse(input);
+}
 
 /** Steps on which `interval` evaluates the unconditional branch: start <= i/steps < end. */
 export function intervalSteps(steps: number, start: number, end: number): number {
@@ -71,30 +100,31 @@ export function linearAgUncondStep(i: number, steps: number): boolean {
 }
 
 /** Worst-case NFEs for one image over `steps` steps, before any `max_nfe` cap. */
-export function nfeBound(g: Guidance, steps: number): number {
-  const w = typeof g.scale === "number" ? g.scale : undefined;
+export function nfeBound(input: GuidanceInput, steps: number): number {
+  const g = parseGuidance(input);
   switch (g.policy) {
     case "none":
       return steps;
     case "pag":
-      return steps * ((w ?? 1) > 1 ? 3 : 2);
+      return steps * (g.scale > 1 ? 3 : 2);
     case "interval":
-      return steps + intervalSteps(steps, (g.start as number) ?? 0.2, (g.end as number) ?? 0.8);
+      return steps + intervalSteps(steps, g.start, g.end);
     case "linear_ag": {
       let n = 0;
       for (let i = 0; i < steps; i++) n += linearAgUncondStep(i, steps) ? 2 : 1;
       return n;
     }
-    case "cfg_zero_star": {
-      const zero = Math.min(steps, (g.zero_init_steps as number) ?? CFG_ZERO_STAR_ZERO_INIT_STEPS);
-      return (steps - zero) * 2;
-    }
-    default: // cfg, ag (worst case: never truncates), apg, cfgpp
+    case "cfg_zero_star":
+      return (steps - Math.min(steps, g.zero_init_steps)) * 2;
+    case "cfg":
+    case "ag": // worst case: never latches
+    case "apg":
+    case "cfgpp":
       return steps * 2;
   }
 }
 
 /** NFEs per step for one image in the worst case (for `GET /v1/policies`). */
-export function nfePerStepBound(g: Guidance): number {
+export function nfePerStepBound(g: GuidanceInput): number {
   return nfeBound(g, 100) / 100;
 }

@@ -4,9 +4,9 @@ import {
   type GenerationRequest,
   type Guidance,
   nfeBound,
+  parseGuidance,
   parseSize,
   type PolicyName,
-  PolicyParams,
   type Tier,
 } from "@guidegate/shared";
 import { forbidden, invalidRequest, serverError } from "../errors.ts";
@@ -34,13 +34,13 @@ export function defaultPolicy(tier: Tier, model: ModelInfo): PolicyName | undefi
   );
 }
 
-/** A policy's parameters with the schema's defaults filled in. */
-export function withDefaults(policy: PolicyName, params: Record<string, unknown> = {}): Guidance {
-  return { ...PolicyParams[policy].parse(params), policy } as Guidance;
+/** A policy with every parameter at its schema default. */
+export function withDefaults(policy: PolicyName): Guidance {
+  return parseGuidance({ policy });
 }
 
 function chooseGuidance(tierName: string, tier: Tier, model: ModelInfo, req: GenerationRequest): Guidance {
-  const asked = req.guidance as Guidance | undefined;
+  const asked = req.guidance;
   if (asked) {
     if (!tier.allowed.includes(asked.policy))
       throw forbidden(

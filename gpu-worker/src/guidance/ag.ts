@@ -3,9 +3,8 @@
 // alone (the paper's rule) or, with after_latch "reuse", guided along the last evaluated direction.
 // The agreement test is a cosine of the x0 predictions with each channel's mean removed: see
 // docs/ag-statistic.md for the statistics and post-latch rules measured.
-import type { AgAfterLatch } from "@guidegate/shared";
 import { condOf, fromEps, x0Of } from "./convert.ts";
-import { cfgScale, num } from "./params.ts";
+import { cfgScale } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
 import type { GuidancePolicy, PolicyFactory, StepContext } from "./types.ts";
 import { clipX0 } from "../schedulers/prediction.ts";
@@ -17,11 +16,11 @@ import { centeredCosine, guide } from "./vector.ts";
  */
 export const AG_FALLBACK_THRESHOLD = 0.999;
 
-export const createAg: PolicyFactory = (params, defaults): GuidancePolicy => {
-  const w = cfgScale(params, defaults);
-  const threshold = num(params.threshold) ?? num(defaults.ag_threshold) ?? AG_FALLBACK_THRESHOLD;
+export const createAg: PolicyFactory<"ag"> = (params, defaults): GuidancePolicy => {
+  const w = cfgScale(params.scale, defaults);
+  const threshold = params.threshold ?? defaults.ag_threshold ?? AG_FALLBACK_THRESHOLD;
   // Uncalibrated models get the paper's rule; calibration picks per model which rule is cheaper.
-  const afterLatch = (params.after_latch as AgAfterLatch | undefined) ?? defaults.ag_after_latch ?? "conditional";
+  const afterLatch = params.after_latch ?? defaults.ag_after_latch ?? "conditional";
   const uncond = new BranchStandIn();
   let truncated = false;
   return {

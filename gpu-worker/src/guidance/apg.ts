@@ -2,7 +2,7 @@
 // Δ = D_c − D_u, reverse momentum, norm clamp, split along D_c, pred = D_c + (w−1)(Δ⊥ + η·Δ∥).
 import { clipX0 } from "../schedulers/prediction.ts";
 import { condOf, fromEps, fromX0, x0Of } from "./convert.ts";
-import { cfgScale, num } from "./params.ts";
+import { cfgScale } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
 import type { GuidancePolicy, ModelGuidanceDefaults, PolicyFactory } from "./types.ts";
 import { dot, norm } from "./vector.ts";
@@ -12,16 +12,16 @@ import { dot, norm } from "./vector.ts";
  * i.e. 2·w_cfg − 1 (HunyuanImage-2.1 pairs CFG 3.5 with APG 10, a larger ratio still).
  */
 export function apgDefaultScale(defaults: ModelGuidanceDefaults): number {
-  return 2 * cfgScale({}, defaults) - 1;
+  return 2 * cfgScale(undefined, defaults) - 1;
 }
 
-export const createApg: PolicyFactory = (params, defaults): GuidancePolicy => {
-  const w = num(params.scale) ?? apgDefaultScale(defaults);
-  const eta = num(params.eta) ?? 0;
-  const beta = num(params.momentum) ?? -0.5;
+export const createApg: PolicyFactory<"apg"> = (params, defaults): GuidancePolicy => {
+  const w = params.scale ?? apgDefaultScale(defaults);
+  const eta = params.eta;
+  const beta = params.momentum;
   // r is an absolute L2 norm in x0 space; 0 (no clamp) unless given or calibrated, since a
   // made-up r could silently cripple guidance on a model it was not tuned for.
-  const r = num(params.norm_threshold) ?? num(defaults.apg_norm_threshold) ?? 0;
+  const r = params.norm_threshold ?? defaults.apg_norm_threshold ?? 0;
   const uncond = new BranchStandIn();
   let running: Float64Array | undefined; // momentum buffer: one trajectory, reset at step 0
 

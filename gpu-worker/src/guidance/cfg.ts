@@ -1,14 +1,14 @@
 // Classifier-free guidance (Ho & Salimans), Imagen form ε̂ = u + w·(c − u); a negative prompt
 // is simply what the pipeline feeds the "uncond" branch. Optional rescale φ (Lin et al. §3.4).
 import { condOf, fromEps, fromX0, x0Of } from "./convert.ts";
-import { cfgScale, num } from "./params.ts";
+import { cfgScale } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
 import type { GuidancePolicy, PolicyFactory } from "./types.ts";
 import { guide, scale, std } from "./vector.ts";
 
-export const createCfg: PolicyFactory = (params, defaults): GuidancePolicy => {
-  const w = cfgScale(params, defaults);
-  const phi = num(params.rescale) ?? 0;
+export const createCfg: PolicyFactory<"cfg"> = (params, defaults): GuidancePolicy => {
+  const w = cfgScale(params.scale, defaults);
+  const phi = params.rescale;
   const uncond = new BranchStandIn();
   return {
     name: "cfg",

@@ -1,16 +1,15 @@
 // CFG-Zero* (Fan et al., arXiv 2503.18886): per-sample optimized scale α* = ⟨c,u⟩/‖u‖² and
 // pred = α*·u + w·(c − α*·u); the first zero_init_steps steps output "zero" and cost no NFE.
-import { CFG_ZERO_STAR_ZERO_INIT_STEPS } from "@guidegate/shared";
 import { condOf, fromEps } from "./convert.ts";
-import { cfgScale, num } from "./params.ts";
+import { cfgScale } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
 import type { GuidancePolicy, PolicyFactory, StepContext } from "./types.ts";
 import type { Prediction } from "../schedulers/types.ts";
 import { dot } from "./vector.ts";
 
-export const createCfgZeroStar: PolicyFactory = (params, defaults): GuidancePolicy => {
-  const w = cfgScale(params, defaults);
-  const zeroSteps = num(params.zero_init_steps) ?? CFG_ZERO_STAR_ZERO_INIT_STEPS; // zero-inits steps i < K (diffusers' convention)
+export const createCfgZeroStar: PolicyFactory<"cfg_zero_star"> = (params, defaults): GuidancePolicy => {
+  const w = cfgScale(params.scale, defaults);
+  const zeroSteps = params.zero_init_steps; // zero-inits steps i < K (diffusers' convention)
   const uncond = new BranchStandIn();
   return {
     name: "cfg_zero_star",

@@ -6,21 +6,19 @@
 // euler(_ancestral)_cfg_pp; DPM++ 2M keeps the x0 implied by ε, i.e. D_u, as its history, which
 // is ComfyUI's dpmpp_2m_cfg_pp. A sampler that rebuilt ε from x0 would silently get plain CFG at λ.
 import { condOf, fromEps, x0Of } from "./convert.ts";
-import { num } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
 import type { GuidancePolicy, ModelGuidanceDefaults, PolicyFactory } from "./types.ts";
 import { guide } from "./vector.ts";
 
 /** λ when unset: calibrated, else the model's CFG scale / 12.5 (a fork's CFG→CFG++ rule), else 0.6. */
 export function cfgppDefaultScale(defaults: ModelGuidanceDefaults): number {
-  const calibrated = num(defaults.cfgpp_scale);
-  if (calibrated !== undefined) return calibrated;
-  const w = num(defaults.scale);
+  if (defaults.cfgpp_scale !== undefined) return defaults.cfgpp_scale;
+  const w = defaults.scale;
   return w !== undefined ? Math.min(1, Math.max(0, w / 12.5)) : 0.6;
 }
 
-export const createCfgpp: PolicyFactory = (params, defaults): GuidancePolicy => {
-  const lambda = num(params.scale) ?? cfgppDefaultScale(defaults);
+export const createCfgpp: PolicyFactory<"cfgpp"> = (params, defaults): GuidancePolicy => {
+  const lambda = params.scale ?? cfgppDefaultScale(defaults);
   const uncond = new BranchStandIn();
   return {
     name: "cfgpp",

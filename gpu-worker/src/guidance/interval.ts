@@ -2,15 +2,14 @@
 // start ≤ i/steps < end, the conditional branch alone elsewhere (shared's intervalSteps gate;
 // the paper gates on σ, the wire contract on the step fraction).
 import { condOf, fromEps } from "./convert.ts";
-import { cfgScale, num } from "./params.ts";
+import { cfgScale } from "./params.ts";
 import { BranchStandIn } from "./stand_in.ts";
 import type { GuidancePolicy, PolicyFactory } from "./types.ts";
 import { guide } from "./vector.ts";
 
-export const createInterval: PolicyFactory = (params, defaults, steps): GuidancePolicy => {
-  const w = cfgScale(params, defaults);
-  const start = num(params.start) ?? 0.2;
-  const end = num(params.end) ?? 0.8;
+export const createInterval: PolicyFactory<"interval"> = (params, defaults, steps): GuidancePolicy => {
+  const w = cfgScale(params.scale, defaults);
+  const { start, end } = params;
   const inWindow = (i: number) => i / steps >= start && i / steps < end;
   const uncond = new BranchStandIn();
   return {

@@ -2,16 +2,16 @@
 // steps shared's linearAgUncondStep picks; elsewhere predict it linearly from past estimates.
 import { linearAgUncondStep } from "@guidegate/shared";
 import { condOf, fromEps } from "./convert.ts";
-import { cfgScale, num } from "./params.ts";
+import { cfgScale } from "./params.ts";
 import type { GuidancePolicy, PolicyFactory } from "./types.ts";
 import { guide } from "./vector.ts";
 
 /** Direction reuse û_i = c_i − (c_{i−1} − u_{i−1}): the fit-free case (FastVideo "CFG gating"). */
 const REUSE: readonly [number, number, number] = [1, -1, 1];
 
-export const createLinearAg: PolicyFactory = (params, defaults, steps, scheduler): GuidancePolicy => {
+export const createLinearAg: PolicyFactory<"linear_ag"> = (params, defaults, steps, scheduler): GuidancePolicy => {
   const fit = defaults.linear_ag?.[`${scheduler}:${steps}`];
-  const w = num(params.scale) ?? num(fit?.scale) ?? cfgScale(params, defaults);
+  const w = params.scale ?? fit?.scale ?? cfgScale(undefined, defaults);
   let prevCond: Float32Array | undefined;
   let prevUncond: Float32Array | undefined;
 

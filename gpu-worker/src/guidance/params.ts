@@ -4,11 +4,7 @@ import type { ModelGuidanceDefaults } from "./types.ts";
 /** diffusers' guider default, used when neither the request nor the model gives a scale. */
 export const FALLBACK_CFG_SCALE = 7.5;
 
-export function num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
 /** The CFG scale: the request's, else the model's calibrated best, else diffusers' 7.5. */
-export function cfgScale(params: Record<string, unknown>, defaults: ModelGuidanceDefaults): number {
-  return num(params.scale) ?? num(defaults.scale) ?? FALLBACK_CFG_SCALE;
+export function cfgScale(requested: number | undefined, defaults: ModelGuidanceDefaults): number {
+  return requested ?? defaults.scale ?? FALLBACK_CFG_SCALE;
 }

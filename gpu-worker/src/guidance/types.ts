@@ -1,6 +1,7 @@
 // One interface for every guidance policy, after diffusers' guiders: each step a policy
 // says which branches it needs for one image, then combines what was evaluated.
-import type { AgAfterLatch, PolicyName } from "@guidegate/shared";
+import type { GuidanceOf, PolicyName } from "@guidegate/shared";
+import type { ModelGuidanceDefaults } from "./defaults.ts";
 import type { Prediction } from "../schedulers/types.ts";
 
 /** cond = the prompt; uncond = the negative or empty prompt; perturbed = cond with PAG's identity self-attention. */
@@ -31,25 +32,12 @@ export interface GuidancePolicy {
   combine(ctx: StepContext, out: BranchOutputs): Prediction;
 }
 
-/** Per-model calibrated values stored beside the model (calibration.json); all optional. */
-export interface ModelGuidanceDefaults {
-  scale?: number; // best CFG scale for the model
-  cfgpp_scale?: number;
-  apg_norm_threshold?: number;
-  ag_threshold?: number;
-  ag_after_latch?: AgAfterLatch;
-  /** LinearAG per-step regression coefficients for (scheduler, steps), keyed `${scheduler}:${steps}`. */
-  linear_ag?: Record<string, LinearAgCoefficients>;
-}
+/** Per-model calibrated values stored beside the model (calibration.json): see defaults.ts. */
+export type { LinearAgCoefficients, ModelGuidanceDefaults } from "./defaults.ts";
 
-/** û_i = a_i·c_i + b_i·c_{i-1} + d_i·u_{i-1} (per step; null on steps that run uncond). */
-export interface LinearAgCoefficients {
-  scale: number;
-  steps: Array<[number, number, number] | null>;
-}
-
-export type PolicyFactory = (
-  params: Record<string, unknown>,
+/** Builds policy N from its parsed parameters (every wire default filled in by shared's schema). */
+export type PolicyFactory<N extends PolicyName> = (
+  params: GuidanceOf<N>,
   defaults: ModelGuidanceDefaults,
   steps: number,
   scheduler: string,

@@ -123,7 +123,7 @@ export class JobRunner {
       job.emit({ event: "started", policy: s.guidance.policy, steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
       job.generating = true;
       const result = await loaded.model.generate(
-        { ...s, guidance: s.guidance as WorkerJob["guidance"] & { policy: never } },
+        s,
         async (e) => {
           if (e.kind === "step") {
             this.nfeTotal += e.stepNfe;

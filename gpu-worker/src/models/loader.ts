@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { ModelGuidanceDefaults } from "../guidance/types.ts";
+import { ModelGuidanceDefaultsSchema } from "../guidance/defaults.ts";
 import { f16ToF32, f32ToF16 } from "../runtime/fp16.ts";
 import type { SessionInfo, SessionRunner, TensorData, ValueInfo } from "../runtime/protocol.ts";
 import { parseSchedulerConfig } from "../schedulers/index.ts";
@@ -133,7 +134,7 @@ export class DiffusionModel {
     const name = manifest?.name ?? basename(dir);
     const schedulerConfig = parseSchedulerConfig(readJson(join(dir, "scheduler", "scheduler_config.json")));
     const calibrationPath = join(dir, "calibration.json");
-    const defaults = (existsSync(calibrationPath) ? readJson(calibrationPath) : {}) as ModelGuidanceDefaults;
+    const defaults = ModelGuidanceDefaultsSchema.parse(existsSync(calibrationPath) ? readJson(calibrationPath) : {});
     const xl = existsSync(join(dir, "text_encoder_2", "model.onnx"));
     const encoders = [await textEncoderSpec(rt, name, dir, "", xl, false)];
     if (xl) encoders.push(await textEncoderSpec(rt, name, dir, "_2", xl, true));

@@ -1,7 +1,7 @@
 // One generation: encode prompts, then step every image of the job together, asking each
 // image's policy which branches it needs, evaluating all of them in one batcher submission,
 // combining, stepping the scheduler; previews from x0; final decode. No ORT calls here.
-import type { Guidance, SchedulerName } from "@guidegate/shared";
+import type { GuidanceInput, SchedulerName } from "@guidegate/shared";
 import { createPolicy } from "../guidance/index.ts";
 import { withNfeCap } from "../guidance/capped.ts";
 import type { Branch, BranchOutputs, GuidancePolicy, StepContext } from "../guidance/types.ts";
@@ -18,7 +18,7 @@ export interface GenerateParams {
   steps: number;
   scheduler?: SchedulerName;
   seed: number;
-  guidance: Guidance;
+  guidance: GuidanceInput;
   max_nfe?: number; // whole request
   preview_every?: number;
   /** Observes or replaces image k's policy (calibration records branch outputs through it). */

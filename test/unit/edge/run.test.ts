@@ -1,6 +1,6 @@
 // JobRun's billing state machine against a scripted WorkerPool (interface level, no HTTP):
 // settle/void exactly once, failover billed once, cancel settles what was spent.
-import type { JobEvent, WorkerJob } from "@guidegate/shared";
+import { type JobEvent, parseGuidance, type WorkerJob } from "@guidegate/shared";
 import { describe, expect, it, vi } from "vitest";
 import { createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
@@ -20,7 +20,7 @@ function job(): WorkerJob {
     height: 32,
     steps: 10,
     seed: 7,
-    guidance: { policy: "cfg" },
+    guidance: parseGuidance({ policy: "cfg" }),
     max_nfe: 20,
     output_format: "png",
     response_format: "url",

@@ -1,6 +1,6 @@
 // Test helpers for guidance policies: a fixed step context, deterministic fake branch outputs,
 // and a driver that runs a policy over a whole trajectory counting NFEs.
-import type { Guidance } from "@guidegate/shared";
+import { type Guidance, GuidanceSchema } from "@guidegate/shared";
 import type { BranchOutputs, GuidancePolicy, StepContext } from "../../../gpu-worker/src/guidance/types.ts";
 import type { Prediction } from "../../../gpu-worker/src/schedulers/types.ts";
 
@@ -71,6 +71,7 @@ export function runPolicy(policy: GuidancePolicy, steps: number, salt = 0): RunR
   return { nfe, extrasPerStep, predictions };
 }
 
-export function guidanceOf(policy: Guidance["policy"], params: Record<string, unknown> = {}): Guidance {
-  return { policy, ...params };
+/** Parsed (defaulted) guidance, as the worker receives it; throws on a parameter the policy lacks. */
+export function guidanceOf(policy: Guidance["policy"], params: object = {}): Guidance {
+  return GuidanceSchema.parse({ ...params, policy });
 }

@@ -420,10 +420,13 @@ describe("policy defaults and validation", () => {
   });
 
   it("rejects parameters outside shared's schema and unknown policies", () => {
-    expect(() => createPolicy(guidanceOf("ag", { after_latch: "guess" }), {}, 10, "ddim")).toThrow(/after_latch/);
-    expect(() => createPolicy(guidanceOf("cfgpp", { scale: 2 }), {}, 10, "ddim")).toThrow(/cfgpp/);
-    expect(() => createPolicy(guidanceOf("apg", { momentum: 0.5 }), {}, 10, "ddim")).toThrow(/apg/);
-    expect(() => createPolicy({ policy: "nope" } as unknown as Guidance, {}, 10, "ddim")).toThrow(/unknown/);
+    // Untyped input, as a bench or a hand-written job would send it (JSON.parse gives no type).
+    const raw = (json: string) => JSON.parse(json);
+    expect(() => createPolicy(raw('{"policy":"ag","after_latch":"guess"}'), {}, 10, "ddim")).toThrow(/after_latch/);
+    expect(() => createPolicy(raw('{"policy":"cfgpp","scale":2}'), {}, 10, "ddim")).toThrow(/scale/);
+    expect(() => createPolicy(raw('{"policy":"apg","momentum":0.5}'), {}, 10, "ddim")).toThrow(/momentum/);
+    expect(() => createPolicy(raw('{"policy":"cfg","scal":2}'), {}, 10, "ddim")).toThrow(/scal/);
+    expect(() => createPolicy(raw('{"policy":"nope"}'), {}, 10, "ddim")).toThrow(/policy/);
     expect(() => createPolicy(guidanceOf("cfg"), {}, 0, "ddim")).toThrow(/steps/);
   });
 
