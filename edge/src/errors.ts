@@ -59,9 +59,15 @@ export function issuePath(path: ReadonlyArray<PropertyKey>): string | null {
 function fromZod(err: z.ZodError): ApiError {
   const issue = err.issues[0];
   if (!issue) return invalidRequest("invalid_request", "The request body is invalid.");
+  if (issue.code === "unrecognized_keys") {
+    // zod puts the object's path on the issue; the client needs the key it misspelt ("guidance.scal").
+    const names = issue.keys.map((k) => issuePath([...issue.path, k]));
+    const list = names.map((n) => `"${n}"`).join(", ");
+    return invalidRequest("unknown_parameter", `Unknown parameter ${list}; see /docs for the fields.`, names[0] ?? null);
+  }
   const param = issuePath(issue.path);
   const message = param ? `${param}: ${issue.message}` : issue.message;
-  return invalidRequest(issue.code === "unrecognized_keys" ? "unknown_parameter" : "invalid_value", message, param);
+  return invalidRequest("invalid_value", message, param);
 }
 
 /** Map anything thrown to the ApiError we will show; unknown failures become a generic 500. */

@@ -9,8 +9,24 @@ export type SchedulerName = z.infer<typeof SchedulerSchema>;
 export const OutputFormatSchema = z.enum(["png", "jpeg", "webp"]);
 export type OutputFormat = z.infer<typeof OutputFormatSchema>;
 
-export const GenerationRequestSchema = z.object({
-  prompt: z.string().min(1, "prompt must not be empty").max(4000),
+/**
+ * Fields of OpenAI's images.generate that we accept so its SDK keeps working, validated as
+ * OpenAI does, and ignore: shapes-32 has one quality, no alpha, no style; moderation is ours.
+ */
+export const OPENAI_IGNORED_FIELDS = {
+  quality: z.enum(["auto", "standard", "hd", "low", "medium", "high"]),
+  background: z.enum(["auto", "transparent", "opaque"]),
+  moderation: z.enum(["auto", "low"]),
+  output_compression: z.number().int().min(0).max(100),
+  style: z.enum(["vivid", "natural"]),
+} as const;
+
+// Strict: a misspelt field ("stpes") is refused by name instead of running, and billing, the default.
+export const GenerationRequestSchema = z.strictObject({
+  prompt: z
+    .string()
+    .max(4000)
+    .refine((p) => p.trim().length > 0, "prompt must not be empty or only whitespace"),
   model: z.string().min(1).max(100).optional(),
   n: z.number().int().min(1).max(16).default(1),
   size: z
@@ -28,7 +44,12 @@ export const GenerationRequestSchema = z.object({
   guidance: GuidanceSchema.optional(),
   max_nfe: z.number().int().min(1).max(1_000_000).optional(),
   preview_every: z.number().int().min(1).max(1000).optional(),
-  user: z.string().max(256).optional(),
+  user: z.string().max(256).optional(), // OpenAI's end-user id: accepted, not stored
+  quality: OPENAI_IGNORED_FIELDS.quality.optional(),
+  background: OPENAI_IGNORED_FIELDS.background.optional(),
+  moderation: OPENAI_IGNORED_FIELDS.moderation.optional(),
+  output_compression: OPENAI_IGNORED_FIELDS.output_compression.optional(),
+  style: OPENAI_IGNORED_FIELDS.style.optional(),
 });
 export type GenerationRequest = z.infer<typeof GenerationRequestSchema>;
 
