@@ -1,7 +1,9 @@
 // createApp(deps): the whole edge as one Hono app on Web APIs only, so the same code serves
 // Cloudflare Workers, Deno and Node. Entries (worker.ts, deno.ts, node.ts) build the deps.
 import { Hono } from "hono";
+import type { AppEnv } from "./auth/caller.ts";
 import { tenantAuth } from "./auth/middleware.ts";
+import type { Deps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./errors.ts";
 import { createMemoryJobStore } from "./jobs/memory.ts";
 import { requestBodyLimit } from "./middleware/body-limit.ts";
@@ -12,9 +14,8 @@ import { generationRoutes } from "./routes/generations.ts";
 import { EVENTS_PATH, jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { playground } from "./playground/index.ts";
-import type { AppEnv, Deps } from "./types.ts";
 
-export type { Deps } from "./types.ts";
+export type { Deps } from "./deps.ts";
 
 function checkDeps(deps: Deps): void {
   const missing = (["keys", "ledger", "idempotency", "rateLimiter", "pool", "clock", "config"] as const).filter(

@@ -7,7 +7,7 @@ import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "./ledger/memory.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
-import { systemClock } from "./types.ts";
+import { systemClock } from "./clock.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };

@@ -11,7 +11,7 @@ import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createSqliteStores } from "./ledger/sqlite.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
-import { systemClock } from "./types.ts";
+import { systemClock } from "./clock.ts";
 
 const env = process.env;
 const production = env.NODE_ENV === "production";

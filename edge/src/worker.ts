@@ -11,7 +11,7 @@ import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "
 import type { TenantLedgerNamespace } from "./ledger/do-protocol.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createDurableObjectRateLimiter } from "./ratelimit/durable-object.ts";
-import { systemClock } from "./types.ts";
+import { systemClock } from "./clock.ts";
 
 export { TenantLedger } from "./ledger/durable-object.ts";
 

@@ -7,7 +7,7 @@ import { makeConfig } from "../../edge/src/config.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "../../edge/src/ledger/memory.ts";
 import { NoCapacityError, type WorkerPool } from "../../edge/src/pool/types.ts";
 import { createMemoryRateLimiter } from "../../edge/src/ratelimit/memory.ts";
-import { systemClock } from "../../edge/src/types.ts";
+import { systemClock } from "../../edge/src/clock.ts";
 
 const SECRET = "deno-smoke-secret-0123456789abcdef0123456789";
 let dispatched = 0;

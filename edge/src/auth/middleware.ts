@@ -3,7 +3,8 @@
 import { createMiddleware } from "hono/factory";
 import type { Tiers } from "@guidegate/shared";
 import { unauthorized } from "../errors.ts";
-import type { AppEnv, Clock } from "../types.ts";
+import type { Clock } from "../clock.ts";
+import type { AppEnv } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
 import { verifyToken } from "./verify.ts";
 

@@ -2,7 +2,7 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
 import type { Tiers } from "@guidegate/shared";
 import { ApiError, unauthorized } from "../errors.ts";
-import type { Caller } from "../types.ts";
+import type { Caller } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
 
 export interface VerifyOptions {

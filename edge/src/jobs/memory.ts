@@ -1,7 +1,7 @@
 // A bounded in-memory JobStore: finished jobs expire after a TTL, the job count is capped
 // (oldest finished first), and preview payloads have a per-job and a global byte budget.
 import type { JobEvent } from "@guidegate/shared";
-import type { Clock } from "../types.ts";
+import type { Clock } from "../clock.ts";
 import { isFinished, type JobRecord, type JobStore, type StoredEvent } from "./types.ts";
 
 export interface MemoryJobStoreOptions {

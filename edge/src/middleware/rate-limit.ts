@@ -2,7 +2,8 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../errors.ts";
 import type { RateLimiter } from "../ratelimit/types.ts";
-import type { AppEnv, Clock } from "../types.ts";
+import type { AppEnv } from "../auth/caller.ts";
+import type { Clock } from "../clock.ts";
 
 export interface RateLimitOptions {
   limiter: RateLimiter;

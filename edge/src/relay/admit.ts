@@ -6,7 +6,8 @@ import { invalidRequest, overloaded, quotaExhausted, serverError } from "../erro
 import type { Ledger } from "../ledger/types.ts";
 import { JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
 import { type ResolvedGeneration, resolveGeneration } from "../tiers/resolve.ts";
-import type { Caller, Clock } from "../types.ts";
+import type { Caller } from "../auth/caller.ts";
+import type { Clock } from "../clock.ts";
 import { previewEveryFor } from "./openai.ts";
 import { JobRun } from "./run.ts";
 

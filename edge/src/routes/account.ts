@@ -1,7 +1,7 @@
 // GET /v1/usage, /v1/models, /v1/policies: what the caller has spent and may use.
 import { Hono } from "hono";
 import { listModels, listPolicies } from "../tiers/catalog.ts";
-import type { AppEnv } from "../types.ts";
+import type { AppEnv } from "../auth/caller.ts";
 import type { RouteDeps } from "./context.ts";
 
 export function accountRoutes(deps: RouteDeps) {

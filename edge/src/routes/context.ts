@@ -2,7 +2,8 @@
 import type { Context } from "hono";
 import type { JobStore } from "../jobs/types.ts";
 import type { JobRun } from "../relay/run.ts";
-import type { AppEnv, Deps } from "../types.ts";
+import type { AppEnv } from "../auth/caller.ts";
+import type { Deps } from "../deps.ts";
 
 export interface RouteDeps extends Deps {
   jobs: JobStore;

@@ -22,7 +22,7 @@ import {
   streamError,
 } from "../relay/openai.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
-import type { AppEnv } from "../types.ts";
+import type { AppEnv } from "../auth/caller.ts";
 import type { RouteDeps } from "./context.ts";
 
 const PATH = "/v1/images/generations";

@@ -8,7 +8,7 @@ import { claimKey, IDEMPOTENCY_HEADER, readIdempotencyKey, releaseQuietly } from
 import { isFinished, type JobRecord } from "../jobs/types.ts";
 import { admit, newJobId, resolveFor, workerJobFor } from "../relay/admit.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
-import type { AppEnv } from "../types.ts";
+import type { AppEnv } from "../auth/caller.ts";
 import { background, type RouteDeps } from "./context.ts";
 
 export const EVENTS_PATH = /^\/v1\/jobs\/[^/]+\/events$/;

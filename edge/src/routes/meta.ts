@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { openApiDocument } from "../openapi/document.ts";
 import { renderDocs } from "../openapi/docs-page.ts";
-import type { AppEnv } from "../types.ts";
+import type { AppEnv } from "../auth/caller.ts";
 import type { RouteDeps } from "./context.ts";
 
 export function metaRoutes(deps: RouteDeps) {

@@ -11,7 +11,7 @@ import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts
 import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/src/pool/types.ts";
 import { createMemoryRateLimiter } from "../../../edge/src/ratelimit/memory.ts";
 import type { RateLimiter } from "../../../edge/src/ratelimit/types.ts";
-import type { Clock } from "../../../edge/src/types.ts";
+import type { Clock } from "../../../edge/src/clock.ts";
 
 export const SECRET = "unit-test-secret-0123456789abcdef-0123456789";
 export const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);

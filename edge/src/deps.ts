@@ -1,0 +1,21 @@
+// What createApp(deps) is given: each runtime's entry (worker.ts, deno.ts, node.ts) builds these.
+// Only app.ts and routes/ import this module; every interface here lives with its own concept.
+import type { KeySource } from "./auth/key-source.ts";
+import type { Clock } from "./clock.ts";
+import type { EdgeConfig } from "./config.ts";
+import type { JobStore } from "./jobs/types.ts";
+import type { IdempotencyStore, Ledger } from "./ledger/types.ts";
+import type { WorkerPool } from "./pool/types.ts";
+import type { RateLimiter } from "./ratelimit/types.ts";
+
+export interface Deps {
+  keys: KeySource[];
+  ledger: Ledger;
+  idempotency: IdempotencyStore;
+  rateLimiter: RateLimiter;
+  pool: WorkerPool;
+  clock: Clock;
+  config: EdgeConfig;
+  /** Job records and event logs; a bounded in-memory store when absent. */
+  jobs?: JobStore;
+}
