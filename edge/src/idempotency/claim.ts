@@ -65,3 +65,19 @@ export async function releaseQuietly(store: IdempotencyStore, tenant: string, cl
     console.error("[edge] idempotency release failed", err);
   }
 }
+
+/** Record a claim's final response without failing the request that already succeeded. */
+export async function finishQuietly(
+  store: IdempotencyStore,
+  tenant: string,
+  claim: Claim,
+  status: number,
+  body: unknown,
+): Promise<void> {
+  if (claim.kind !== "new") return;
+  try {
+    await store.finish(tenant, claim.key, status, JSON.stringify(body));
+  } catch (err) {
+    console.error("[edge] idempotency finish failed", err);
+  }
+}

@@ -1,18 +1,18 @@
 // POST /v1/images/generations: OpenAI Images compatible, synchronous JSON or SSE stream.
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { type ErrorBody, type GenerationRequest, GenerationRequestSchema, STATUS_OF } from "@guidegate/shared";
+import { type ErrorBody, type GenerationRequest, STATUS_OF } from "@guidegate/shared";
+import type { AppEnv } from "../auth/caller.ts";
 import { ApiError, errorResponse, readJson } from "../errors.ts";
 import {
-  claimKey,
   type Claim,
+  finishQuietly,
   IDEMPOTENCY_HEADER,
-  readIdempotencyKey,
   releaseQuietly,
   stillRunning,
 } from "../idempotency/claim.ts";
 import type { IdempotencyRecord } from "../ledger/types.ts";
-import { admit, newJobId, resolveFor, workerJobFor, type Admitted } from "../relay/admit.ts";
+import type { Admitted } from "../relay/admit.ts";
 import {
   completedEvents,
   generationResponse,
@@ -22,7 +22,7 @@ import {
   streamError,
 } from "../relay/openai.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
-import type { AppEnv } from "../auth/caller.ts";
+import { startGeneration } from "../relay/start.ts";
 import type { RouteDeps } from "./context.ts";
 
 const PATH = "/v1/images/generations";
@@ -40,14 +40,8 @@ function metaFor(req: GenerationRequest, size: string, created: number): ImageMe
 export function generationRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
 
-  async function finish(tenant: string, claim: Claim, body: unknown): Promise<void> {
-    if (claim.kind !== "new") return;
-    try {
-      await deps.idempotency.finish(tenant, claim.key, 200, JSON.stringify(body));
-    } catch (err) {
-      console.error("[edge] idempotency finish failed", err);
-    }
-  }
+  const finish = (tenant: string, claim: Claim, body: unknown) =>
+    finishQuietly(deps.idempotency, tenant, claim, 200, body);
 
   async function sync(c: Context<AppEnv>, a: Admitted, req: GenerationRequest, claim: Claim, created: number) {
     const tenant = c.get("caller").tenant;
@@ -129,34 +123,21 @@ export function generationRoutes(deps: RouteDeps) {
   }
 
   app.post(PATH, async (c) => {
-    const caller = c.get("caller");
-    const req = GenerationRequestSchema.parse(await readJson(c));
-    const resolved = resolveFor(caller, req, deps.config); // 400/403 before anything is held
-    const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
-    const jobId = newJobId(caller.tenant);
-    const now = deps.clock.now();
-    const claim = await claimKey(deps.idempotency, {
-      tenant: caller.tenant,
-      key,
-      method: "POST",
+    const started = await startGeneration(deps, {
+      caller: c.get("caller"),
+      body: await readJson(c),
+      idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
       path: PATH,
-      body: req,
-      jobId,
-      now,
+      responseFormat: (req) => (req.stream ? "b64_json" : req.response_format),
+      signal: c.req.raw.signal,
     });
-    if (claim.kind === "existing") {
-      if (claim.record.state !== "done" || claim.record.response === null) throw stillRunning();
-      return replay(c, claim.record, req, resolved.size);
+    const { req } = started;
+    if (started.kind === "existing") {
+      if (started.record.state !== "done" || started.record.response === null) throw stillRunning();
+      return replay(c, started.record, req, started.resolved.size);
     }
-    let admitted: Admitted;
-    try {
-      const job = workerJobFor(jobId, caller, req, resolved, req.stream ? "b64_json" : req.response_format);
-      admitted = await admit(deps, caller, job, resolved, c.req.raw.signal);
-    } catch (err) {
-      await releaseQuietly(deps.idempotency, caller.tenant, claim);
-      throw err;
-    }
-    const created = Math.floor(now / 1000);
+    const { admitted, claim } = started;
+    const created = Math.floor(started.now / 1000);
     return req.stream ? stream(c, admitted, req, claim, created) : sync(c, admitted, req, claim, created);
   });
 

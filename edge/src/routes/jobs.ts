@@ -2,12 +2,12 @@
 // Last-Event-ID replay), POST /v1/jobs/{id}/cancel. Jobs outlive the connections watching them.
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { GenerationRequestSchema, isTerminal, type JobEvent } from "@guidegate/shared";
+import { isTerminal, type JobEvent } from "@guidegate/shared";
 import { invalidRequest, notFound, readJson } from "../errors.ts";
-import { claimKey, IDEMPOTENCY_HEADER, readIdempotencyKey, releaseQuietly } from "../idempotency/claim.ts";
+import { finishQuietly, IDEMPOTENCY_HEADER } from "../idempotency/claim.ts";
 import { isFinished, type JobRecord } from "../jobs/types.ts";
-import { admit, newJobId, resolveFor, workerJobFor } from "../relay/admit.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
+import { startGeneration } from "../relay/start.ts";
 import type { AppEnv } from "../auth/caller.ts";
 import { background, type RouteDeps } from "./context.ts";
 
@@ -66,34 +66,22 @@ export function jobRoutes(deps: RouteDeps) {
 
   app.post("/v1/jobs", async (c) => {
     const caller = c.get("caller");
-    const req = GenerationRequestSchema.parse(await readJson(c));
-    const resolved = resolveFor(caller, req, config);
-    const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
-    const jobId = newJobId(caller.tenant);
-    const now = deps.clock.now();
-    const claim = await claimKey(deps.idempotency, {
-      tenant: caller.tenant,
-      key,
-      method: "POST",
+    const started = await startGeneration(deps, {
+      caller,
+      body: await readJson(c),
+      idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
       path: "/v1/jobs",
-      body: req,
-      jobId,
-      now,
+      responseFormat: (req) => req.response_format,
     });
-    if (claim.kind === "existing") {
+    if (started.kind === "existing") {
       // Same key, same body: join the job the first request started (billed once).
-      const id = claim.record.job_id;
+      const id = started.record.job_id;
       const rec = await jobs.get(id);
       c.header("idempotent-replayed", "true");
       return c.json({ id, object: "job" as const, status: rec?.status ?? "queued", events_url: eventsUrl(id) }, 202);
     }
-    let a: Awaited<ReturnType<typeof admit>>;
-    try {
-      a = await admit(deps, caller, workerJobFor(jobId, caller, req, resolved, req.response_format), resolved);
-    } catch (err) {
-      await releaseQuietly(deps.idempotency, caller.tenant, claim);
-      throw err;
-    }
+    const { admitted: a, resolved, claim, now } = started;
+    const jobId = a.job.job_id;
     await jobs.create({
       id: jobId,
       tenant: caller.tenant,
@@ -121,10 +109,7 @@ export function jobRoutes(deps: RouteDeps) {
     );
     const body = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
     // The job runs either way; a lost record only means a retry joins it by job_id from begin().
-    if (claim.kind === "new")
-      await deps.idempotency
-        .finish(caller.tenant, claim.key, 202, JSON.stringify(body))
-        .catch((err) => console.error("[edge] idempotency finish failed", err));
+    await finishQuietly(deps.idempotency, caller.tenant, claim, 202, body);
     return c.json(body, 202);
   });
 
