@@ -3,20 +3,21 @@
 // Limitation: jobs (POST /v1/jobs) are consumed by the isolate that created them, kept alive by
 // ctx.waitUntil (about 30 s after the response), and their event log lives in that isolate's memory.
 // Long jobs and GET /v1/jobs/{id}/events from another isolate need a job Durable Object (not built yet).
+import type { DurableObjectNamespace } from "@cloudflare/workers-types";
 import type { ExecutionContext } from "hono";
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { type EnvMap, loadConfig, parseWorkerUrls } from "./config.ts";
+import type { TenantLedger } from "./durable/tenant-ledger.ts";
 import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "./ledger/durable-object-client.ts";
-import type { TenantLedgerNamespace } from "./ledger/do-protocol.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createDurableObjectRateLimiter } from "./ratelimit/durable-object.ts";
 import { systemClock } from "./clock.ts";
 
-export { TenantLedger } from "./ledger/durable-object.ts";
+export { TenantLedger } from "./durable/tenant-ledger.ts";
 
 export interface WorkerEnv {
-  TENANT_LEDGER: TenantLedgerNamespace;
+  TENANT_LEDGER: DurableObjectNamespace<TenantLedger>;
   [name: string]: unknown;
 }
 

@@ -47,6 +47,13 @@ describe("wrangler deploy --dry-run", () => {
     expect(entry).toMatch(/export \{ TenantLedger \}/);
   });
 
+  it("dates compatibility late enough for Durable Object RPC (2024-04-03), as the test harness does", () => {
+    const harness = readFileSync(join(ROOT, "test", "support", "tenant-ledger-workerd", "wrangler.toml"), "utf8");
+    const date = (text: string) => /^compatibility_date = "(\d{4}-\d{2}-\d{2})"/m.exec(text)?.[1] ?? "";
+    expect(date(toml) >= "2024-04-03", date(toml)).toBe(true);
+    expect(date(harness)).toBe(date(toml));
+  });
+
   it("documents the secrets the entry requires and the production JWKS settings", () => {
     expect(entry).toContain("GG_INTERNAL_SECRET");
     expect(toml).toContain("wrangler secret put GG_INTERNAL_SECRET --env production");

@@ -1,6 +1,7 @@
 // Ledger and idempotency logic over a SqlPort: the single implementation behind sqlite.ts (Node) and the
-// TenantLedger Durable Object (Workers). Synchronous on purpose: each call is one transaction with no await inside.
-import type { SqlPort } from "./sql-port.ts";
+// TenantLedger Durable Object (Workers, durable/tenant-ledger.ts). Synchronous on purpose: each call is one
+// transaction with no await inside.
+import type { SqlPort } from "../storage/sql-port.ts";
 import {
   IDEMPOTENCY_TTL_MS,
   type IdempotencyBegin,

@@ -3,7 +3,7 @@
 import Database from "better-sqlite3";
 import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
 import { SqlLedgerCore } from "./sql-core.ts";
-import type { SqlPort, SqlValue } from "./sql-port.ts";
+import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
 import type { IdempotencyStore, Ledger } from "./types.ts";
 import { checkLease } from "./validate.ts";
 

@@ -1,5 +1,9 @@
 // Rate limiting: memory for Node and Deno (one process), the TenantLedger Durable Object for Workers.
 export { type BucketState, takeToken } from "./bucket.ts";
-export { createDurableObjectRateLimiter } from "./durable-object.ts";
+export {
+  createDurableObjectRateLimiter,
+  type RateLimitObject,
+  type RateLimitObjectNamespace,
+} from "./durable-object.ts";
 export { createMemoryRateLimiter } from "./memory.ts";
 export type { RateDecision, RateLimiter } from "./types.ts";

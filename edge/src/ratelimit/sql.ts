@@ -1,5 +1,5 @@
 // Token buckets in SQL, for the TenantLedger Durable Object (its buckets survive eviction and restarts).
-import type { SqlPort } from "../ledger/sql-port.ts";
+import type { SqlPort } from "../storage/sql-port.ts";
 import { type BucketState, checkLimit, takeToken } from "./bucket.ts";
 import type { RateDecision } from "./types.ts";
 

@@ -1,19 +1,21 @@
-// TenantLedger runs here over a storage shim (do-shim.ts) because Cloudflare's storage cannot run in plain Node;
-// the same conformance suite proves it behaves like memory and SQLite. workerd tests come separately.
+// The TenantLedger Durable Object in workerd (wrangler's local runtime), called over Workers RPC: the same
+// conformance suite proves it behaves like memory and SQLite; the gateway suite runs it behind the whole edge.
 import { describe, expect, it } from "vitest";
 import { createDurableObjectLedger } from "../../../edge/src/ledger/durable-object-client.ts";
 import { newJobId, routeKeyOf } from "../../../edge/src/ledger/ids.ts";
+import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { ledgerConformance } from "./conformance.ts";
-import { fakeTenantLedgerNamespace } from "./do-shim.ts";
 import { durableObjectStores } from "./stores.ts";
 
-ledgerConformance("durable-object (storage shim)", durableObjectStores);
+const workerd = useTenantLedgerWorkerd();
+
+ledgerConformance("durable-object (workerd)", durableObjectStores(workerd));
 
 describe("DurableObjectLedger routing", () => {
   const NOW = Date.UTC(2026, 4, 1);
 
   it("sends every call for a tenant to the object named by its routing key", async () => {
-    const ns = fakeTenantLedgerNamespace();
+    const ns = workerd.namespace();
     const ledger = createDurableObjectLedger(ns);
     const a = newJobId("alice");
     const b = newJobId("bob");
@@ -22,27 +24,24 @@ describe("DurableObjectLedger routing", () => {
     await ledger.settle(a, 5);
     await ledger.void(b);
     expect(ns.names().sort()).toEqual([routeKeyOf("alice"), routeKeyOf("bob")].sort());
-    ns.close();
   });
 
   it("refuses a job id that does not route to the tenant", async () => {
-    const ns = fakeTenantLedgerNamespace();
+    const ns = workerd.namespace();
     const ledger = createDurableObjectLedger(ns);
     await expect(ledger.reserve("alice", newJobId("bob"), 1, 10, NOW)).rejects.toThrow(RangeError);
     await expect(ledger.reserve("alice", "job-123", 1, 10, NOW)).rejects.toThrow(RangeError);
     expect(ns.names()).toEqual([]);
-    ns.close();
   });
 
-  it("answers 400 to malformed calls without touching state", async () => {
-    const ns = fakeTenantLedgerNamespace();
-    const stub = ns.get(ns.idFromName("x"));
-    const call = (op: string, body: string) =>
-      stub.fetch(`https://tenant-ledger.internal/${op}`, { method: "POST", headers: {}, body });
-    expect((await call("reserve", '["t", "j", "many", 1, 1]')).status).toBe(400);
-    expect((await call("reserve", "{")).status).toBe(400);
-    expect((await call("drop_tables", "[]")).status).toBe(400);
-    expect(await (await call("get", '["j"]')).json()).toBeNull();
-    ns.close();
+  it("rejects malformed RPC calls with the object's own errors, without touching state", async () => {
+    const ns = workerd.namespace();
+    // Past the client's checks and types: what arrives if a caller sends the object anything.
+    const stub = ns.get(ns.idFromName("x")) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const job = newJobId("t");
+    await expect(stub.reserve!("t", job, "many", 1, NOW, 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1.5, 10, NOW, 1)).rejects.toThrow(RangeError);
+    await expect(stub.drop_tables!()).rejects.toThrow(/does not implement the method "drop_tables"/);
+    expect(await stub.get!(job)).toBeNull();
   });
 });

@@ -5,7 +5,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { periodOf, type Reservation, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
-import { ALL_STORES, type Stores } from "./stores.ts";
+import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
+import { allStores, type Stores } from "./stores.ts";
 
 const MIN = 60_000;
 const LEASE = 60 * MIN;
@@ -87,7 +88,9 @@ class Model {
 const RUNS: Record<string, number> = { memory: 300, sqlite: 150 };
 let seq = 0;
 
-for (const [name, make] of ALL_STORES) {
+const workerd = useTenantLedgerWorkerd();
+
+for (const [name, make] of allStores(workerd)) {
   describe(`Ledger model: ${name}`, () => {
     let stores: Stores;
     beforeAll(() => {

@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { periodOf, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
-import { ALL_STORES, type Stores } from "./stores.ts";
+import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
+import { allStores, type Stores } from "./stores.ts";
 
 const JAN_LAST = Date.UTC(2026, 0, 31, 23, 0); // the last hour of January ...
 const FEB_FIRST = Date.UTC(2026, 1, 1); // ... and the first hour of February: every run straddles a rollover
@@ -51,7 +52,9 @@ const RUNS: Record<string, number> = { memory: 300, sqlite: 150 };
 
 let tenantSeq = 0;
 
-for (const [name, make] of ALL_STORES) {
+const workerd = useTenantLedgerWorkerd();
+
+for (const [name, make] of allStores(workerd)) {
   describe(`Ledger properties: ${name}`, () => {
     let stores: Stores;
     beforeAll(() => {

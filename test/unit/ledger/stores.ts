@@ -1,4 +1,5 @@
-// The store factories the conformance and property suites run against: memory, SQLite file, Durable Object shim.
+// The store factories the conformance and property suites run against: memory, a SQLite file, and the TenantLedger
+// Durable Object in workerd (test/support/tenant-ledger-workerd.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import type { LedgerOptions } from "../../../edge/src/ledger/lease.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import { createSqliteStores } from "../../../edge/src/ledger/sqlite.ts";
 import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts";
-import { fakeTenantLedgerNamespace } from "./do-shim.ts";
+import type { TenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 
 export interface Stores {
   ledger: Ledger;
@@ -46,17 +47,21 @@ export const sqliteStores: StoreFactory = (options) => {
   };
 };
 
-export const durableObjectStores: StoreFactory = (options) => {
-  const ns = fakeTenantLedgerNamespace();
-  return {
-    ledger: createDurableObjectLedger(ns, options),
-    idempotency: createDurableObjectIdempotencyStore(ns),
-    close: () => ns.close(),
+/** Fresh objects in the running workerd each time; nothing to close (workerd stops after the file). */
+export const durableObjectStores =
+  (workerd: TenantLedgerWorkerd): StoreFactory =>
+  (options) => {
+    const ns = workerd.namespace();
+    return {
+      ledger: createDurableObjectLedger(ns, options),
+      idempotency: createDurableObjectIdempotencyStore(ns),
+      close: () => {},
+    };
   };
-};
 
-export const ALL_STORES: [string, StoreFactory][] = [
+/** Every store; a file that uses it calls `useTenantLedgerWorkerd()` at its top level for the last one. */
+export const allStores = (workerd: TenantLedgerWorkerd): [string, StoreFactory][] => [
   ["memory", memoryStores],
   ["sqlite", sqliteStores],
-  ["durable-object (storage shim)", durableObjectStores],
+  ["durable-object (workerd)", durableObjectStores(workerd)],
 ];

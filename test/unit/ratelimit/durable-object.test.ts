@@ -1,9 +1,11 @@
-// The TenantLedger object's bucket, over the storage shim that stands in for Cloudflare's (see ledger/do-shim.ts).
+// The TenantLedger object's bucket in workerd, over Workers RPC (see test/support/tenant-ledger-workerd.ts).
 import { createDurableObjectRateLimiter } from "../../../edge/src/ratelimit/durable-object.ts";
-import { fakeTenantLedgerNamespace } from "../ledger/do-shim.ts";
+import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { rateLimiterConformance } from "./conformance.ts";
 
-rateLimiterConformance("durable-object (storage shim)", () => {
-  const ns = fakeTenantLedgerNamespace();
-  return { limiter: createDurableObjectRateLimiter(ns), close: () => ns.close() };
-});
+const workerd = useTenantLedgerWorkerd();
+
+rateLimiterConformance("durable-object (workerd)", () => ({
+  limiter: createDurableObjectRateLimiter(workerd.namespace()),
+  close: () => {},
+}));

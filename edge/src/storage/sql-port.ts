@@ -1,5 +1,5 @@
-// The few SQL operations the SQL-backed stores need, so one core runs on better-sqlite3 (Node) and on a
-// Durable Object's `ctx.storage.sql` (Workers) alike. Runtime-neutral: no driver is imported here.
+// The few SQL operations the SQL-backed stores need (ledger, idempotency keys, rate buckets), so one core runs on
+// better-sqlite3 (Node) and on a Durable Object's `ctx.storage.sql` (Workers) alike. Runtime-neutral: no driver here.
 
 export type SqlValue = string | number | null;
 

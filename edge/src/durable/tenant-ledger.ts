@@ -1,0 +1,74 @@
+// The TenantLedger Durable Object: one per tenant routing key (storage/tenant-object.ts), holding that tenant's
+// reservations, period totals, idempotency keys and rate bucket in its SQLite storage (`ctx.storage.sql`). Its
+// methods are called over Workers RPC (compatibility_date >= 2024-04-03) by ledger/durable-object-client.ts and
+// ratelimit/durable-object.ts. Each method is synchronous and runs inside `transactionSync`, so no other call
+// interleaves with it. Deploy as a SQLite-backed class:
+// wrangler `migrations: [{ tag: "v1", new_sqlite_classes: ["TenantLedger"] }]`.
+// Workers-only: "cloudflare:workers" exists in workerd alone, so only worker.ts imports this module.
+import type { DurableObjectState } from "@cloudflare/workers-types";
+import { DurableObject } from "cloudflare:workers";
+import type { LedgerObject } from "../ledger/durable-object-client.ts";
+import { SqlLedgerCore } from "../ledger/sql-core.ts";
+import type { IdempotencyBegin, IdempotencyRecord, Reservation, ReserveResult, TenantUsage } from "../ledger/types.ts";
+import type { RateLimitObject } from "../ratelimit/durable-object.ts";
+import { SqlRateCore } from "../ratelimit/sql.ts";
+import type { RateDecision } from "../ratelimit/types.ts";
+import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
+
+function doSqlPort(storage: DurableObjectState["storage"]): SqlPort {
+  return {
+    all: <T>(sql: string, ...params: SqlValue[]) => storage.sql.exec(sql, ...params).toArray() as T[],
+    tx: <T>(fn: () => T): T => storage.transactionSync(fn),
+  };
+}
+
+/** Every method of both clients' stubs, synchronous here (RPC makes them async for the caller). */
+type Served<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : never };
+
+export class TenantLedger extends DurableObject<unknown> implements Served<LedgerObject>, Served<RateLimitObject> {
+  private readonly ledger: SqlLedgerCore;
+  private readonly rate: SqlRateCore;
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env);
+    const port = doSqlPort(ctx.storage);
+    this.ledger = new SqlLedgerCore(port); // schema statements are synchronous, so the object is ready on return
+    this.rate = new SqlRateCore(port);
+  }
+
+  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number, leaseMs: number): ReserveResult {
+    return this.ledger.reserve(tenant, jobId, nfe, quota, now, leaseMs);
+  }
+
+  settle(jobId: string, spent: number): boolean {
+    return this.ledger.settle(jobId, spent);
+  }
+
+  void(jobId: string): boolean {
+    return this.ledger.void(jobId);
+  }
+
+  usage(tenant: string, quota: number, now: number, leaseMs: number): TenantUsage {
+    return this.ledger.usage(tenant, quota, now, leaseMs);
+  }
+
+  get(jobId: string): Reservation | null {
+    return this.ledger.get(jobId);
+  }
+
+  begin(rec: Omit<IdempotencyRecord, "state" | "status" | "response">, now: number): IdempotencyBegin {
+    return this.ledger.begin(rec, now);
+  }
+
+  finish(tenant: string, key: string, status: number, response: string): void {
+    this.ledger.finish(tenant, key, status, response);
+  }
+
+  release(tenant: string, key: string): void {
+    this.ledger.release(tenant, key);
+  }
+
+  take(tenant: string, limitPerMinute: number, now: number): RateDecision {
+    return this.rate.take(tenant, limitPerMinute, now);
+  }
+}
