@@ -13,6 +13,7 @@ import type { RouteDeps } from "./routes/context.ts";
 import { generationRoutes } from "./routes/generations.ts";
 import { EVENTS_PATH, jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
+import { modelSource } from "./tiers/models.ts";
 import { playground } from "./playground/index.ts";
 
 export type { Deps } from "./deps.ts";
@@ -31,6 +32,7 @@ export function createApp(deps: Deps) {
     ...deps,
     jobs: deps.jobs ?? createMemoryJobStore({ clock, ttlMs: config.jobTtlMs }),
     runs: new Map(),
+    models: modelSource(config.models, () => deps.pool.models()),
   };
   const authOptions = {
     keys: deps.keys,

@@ -2,7 +2,7 @@
 // Workers env, Deno.env) into a frozen, validated object handed to the factories.
 import { z } from "zod";
 import { DEFAULT_TIERS, TierSchema, type Tiers, TiersSchema } from "@guidegate/shared";
-import { DEFAULT_MODELS, type ModelInfo, ModelsSchema } from "./tiers/models.ts";
+import { type ModelInfo, ModelsSchema } from "./tiers/models.ts";
 
 export interface EdgeConfig {
   /** `iss` and `aud` every customer token must carry. */
@@ -10,7 +10,8 @@ export interface EdgeConfig {
   audience: string;
   clockToleranceSec: number;
   tiers: Tiers;
-  models: ModelInfo[];
+  /** A pinned model list (GG_MODELS_JSON); null: the models workers report in their health. */
+  models: readonly ModelInfo[] | null;
   defaultSteps: number;
   bodyLimitBytes: number;
   /** Interval of `: keep-alive` comments on event streams. */
@@ -32,7 +33,7 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   audience: "guidegate-api",
   clockToleranceSec: 5,
   tiers: DEFAULT_TIERS,
-  models: DEFAULT_MODELS,
+  models: null,
   defaultSteps: 20,
   bodyLimitBytes: 64 * 1024,
   keepAliveMs: 15_000,
@@ -73,7 +74,7 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     audience: env.GG_AUDIENCE || DEFAULT_CONFIG.audience,
     clockToleranceSec: int(env, "GG_CLOCK_TOLERANCE_S", DEFAULT_CONFIG.clockToleranceSec),
     tiers: parseTiers(env.GG_TIERS_JSON),
-    models: env.GG_MODELS_JSON ? ModelsSchema.parse(JSON.parse(env.GG_MODELS_JSON)) : DEFAULT_MODELS,
+    models: env.GG_MODELS_JSON ? ModelsSchema.parse(JSON.parse(env.GG_MODELS_JSON)) : null,
     defaultSteps: int(env, "GG_DEFAULT_STEPS", DEFAULT_CONFIG.defaultSteps),
     bodyLimitBytes: int(env, "GG_BODY_LIMIT_BYTES", DEFAULT_CONFIG.bodyLimitBytes),
     keepAliveMs: int(env, "GG_KEEPALIVE_MS", DEFAULT_CONFIG.keepAliveMs),

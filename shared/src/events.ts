@@ -15,6 +15,27 @@ export const ImageRefSchema = z.object({
 });
 export type ImageRef = z.infer<typeof ImageRefSchema>;
 
+export const CompletedEventSchema = z.object({
+  event: z.literal("completed"),
+  images: z.array(ImageRefSchema),
+  seed: z.number().int(),
+  usage: UsageSchema,
+});
+export const FailedEventSchema = z.object({
+  event: z.literal("failed"),
+  error: ErrorBodySchema,
+  usage: UsageSchema.optional(),
+});
+export const CancelledEventSchema = z.object({ event: z.literal("cancelled"), usage: UsageSchema });
+
+/** The events that end a job: exactly one per job, and the only ones that carry final usage. */
+export const TerminalEventSchema = z.discriminatedUnion("event", [
+  CompletedEventSchema,
+  FailedEventSchema,
+  CancelledEventSchema,
+]);
+export type TerminalEvent = z.infer<typeof TerminalEventSchema>;
+
 export const JobEventSchema = z.discriminatedUnion("event", [
   z.object({ event: z.literal("queued"), position: z.number().int().min(0).optional() }),
   z.object({
@@ -36,11 +57,19 @@ export const JobEventSchema = z.discriminatedUnion("event", [
     height: z.number().int(),
   }),
   z.object({ event: z.literal("retrying"), attempt: z.number().int(), reason: z.string() }),
-  z.object({ event: z.literal("completed"), images: z.array(ImageRefSchema), seed: z.number().int(), usage: UsageSchema }),
-  z.object({ event: z.literal("failed"), error: ErrorBodySchema, usage: UsageSchema.optional() }),
-  z.object({ event: z.literal("cancelled"), usage: UsageSchema }),
+  CompletedEventSchema,
+  FailedEventSchema,
+  CancelledEventSchema,
 ]);
 export type JobEvent = z.infer<typeof JobEventSchema>;
 export type JobEventName = JobEvent["event"];
-export const TERMINAL_EVENTS: ReadonlySet<JobEventName> = new Set(["completed", "failed", "cancelled"]);
-export const isTerminal = (e: JobEvent): boolean => TERMINAL_EVENTS.has(e.event);
+export type TerminalEventName = TerminalEvent["event"];
+export const TERMINAL_EVENTS: ReadonlySet<JobEventName> = new Set<TerminalEventName>(["completed", "failed", "cancelled"]);
+export const isTerminal = (e: JobEvent): e is TerminalEvent => TERMINAL_EVENTS.has(e.event);
+
+/** A job's status, on the worker and at the edge: queued, running, or the name of its terminal event. */
+export const JobStatusSchema = z.enum(["queued", "running", "completed", "failed", "cancelled"]);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+const terminalNames: ReadonlySet<string> = TERMINAL_EVENTS;
+/** A status no event follows: the job's terminal event has been written. */
+export const isFinished = (s: JobStatus): s is TerminalEventName => terminalNames.has(s);

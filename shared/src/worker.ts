@@ -1,8 +1,11 @@
 // The internal contract between the edge and a GPU worker: the job the edge dispatches
-// (already resolved: policy chosen, limits applied, seed fixed) and the worker's health.
+// (already resolved: policy chosen, limits applied, seed fixed), the event stream it answers with
+// (events.ts), the job's status and outcome, the cancel acknowledgement, and the worker's health
+// with the models it serves, from which the edge learns what exists. Both sides validate.
 import { z } from "zod";
+import { JobStatusSchema, TerminalEventSchema } from "./events.ts";
+import { GuidanceSchema, PolicyNameSchema } from "./policies.ts";
 import { OutputFormatSchema, SchedulerSchema } from "./request.ts";
-import { GuidanceSchema } from "./policies.ts";
 
 export const WorkerJobSchema = z.object({
   job_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
@@ -24,16 +27,46 @@ export const WorkerJobSchema = z.object({
 });
 export type WorkerJob = z.infer<typeof WorkerJobSchema>;
 
+/** One model a worker serves, as the edge routes and lists it. */
+export const ModelInfoSchema = z.object({
+  id: z.string().min(1).max(100),
+  sizes: z.array(z.string().regex(/^[1-9][0-9]*x[1-9][0-9]*$/)).min(1), // first one is the default
+  policies: z.array(PolicyNameSchema).min(1),
+  negative_prompt: z.boolean().default(true),
+  description: z.string().optional(),
+});
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+export const ModelsSchema = z.array(ModelInfoSchema).min(1);
+
 export const WorkerHealthSchema = z.object({
   ok: z.boolean(),
   worker: z.string(),
-  models: z.array(z.string()),
+  models: z.array(ModelInfoSchema),
   capacity: z.number().int(),
   running: z.number().int(),
   queued: z.number().int(),
   max_queue: z.number().int(),
 });
 export type WorkerHealth = z.infer<typeof WorkerHealthSchema>;
+
+/** GET /internal/jobs/:id: where a job stands and, once it ended, its terminal event. */
+export const JobOutcomeSchema = z.object({
+  id: z.string(),
+  status: JobStatusSchema,
+  step: z.number().int().min(0),
+  nfe: z.number().int().min(0),
+  terminal: TerminalEventSchema.nullable(),
+});
+export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
+
+/** POST /internal/jobs/:id/cancel (202): where the generation stood when told; it ends within a step. */
+export const CancelAckSchema = z.object({
+  id: z.string(),
+  cancelled: z.boolean(),
+  step: z.number().int().min(0),
+  nfe: z.number().int().min(0),
+});
+export type CancelAck = z.infer<typeof CancelAckSchema>;
 
 export const INTERNAL_AUDIENCE = "gpu-worker";
 export const INTERNAL_ISSUER = "guidegate-edge";

@@ -8,6 +8,7 @@ import { createMemoryIdempotencyStore, createMemoryLedger } from "../../edge/src
 import { NoCapacityError, type WorkerPool } from "../../edge/src/pool/types.ts";
 import { createMemoryRateLimiter } from "../../edge/src/ratelimit/memory.ts";
 import { systemClock } from "../../edge/src/clock.ts";
+import { SHAPES_32 } from "../support/models.ts";
 
 const SECRET = "deno-smoke-secret-0123456789abcdef0123456789";
 let dispatched = 0;
@@ -18,6 +19,7 @@ const pool: WorkerPool = {
   },
   cancel: () => Promise.resolve(false),
   status: () => [],
+  models: () => Promise.resolve([SHAPES_32]),
 };
 const app = createApp({
   keys: [createSecretKeySource(SECRET)],

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POLICY_NAMES } from "@guidegate/shared";
 import { DEFAULT_MODEL, type S3Handle, type Service, spawnTs, startS3, freePort, DEV_INTERNAL_SECRET } from "../../scripts/lib/stack.ts";
 import { internalToken } from "../support/internal-token.ts";
 import { readSse } from "../support/sse.ts";
@@ -65,7 +66,9 @@ afterAll(async () => {
 describe("gpu-worker internal API", () => {
   it("reports health with capacity and queue depth", async () => {
     const h = (await (await fetch(`${worker.url}/internal/health`)).json()) as Record<string, unknown>;
-    expect(h).toMatchObject({ ok: true, models: ["shapes-32"], running: 0, queued: 0 });
+    expect(h).toMatchObject({ ok: true, running: 0, queued: 0 });
+    // The edge learns what exists from this: shapes-32 at its one size, every policy (it has PAG's hook).
+    expect(h.models).toEqual([{ id: "shapes-32", sizes: ["32x32"], policies: [...POLICY_NAMES], negative_prompt: true }]);
     expect(h.capacity).toBeGreaterThan(0);
   });
 

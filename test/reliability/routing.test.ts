@@ -1,6 +1,7 @@
 // The pool's choice of worker from reported health (power of two choices) over an injected fetch:
 // a routing decision, not a fault, so no process is needed to see it.
 import type { WorkerHealth, WorkerJob } from "@guidegate/shared";
+import { SHAPES_32 } from "../support/models.ts";
 import { describe, expect, it } from "vitest";
 import { createWorkerPool } from "../../edge/src/pool/pool.ts";
 
@@ -29,7 +30,7 @@ function fakeWorkers(health: Record<string, Partial<WorkerHealth>>) {
       return Response.json({
         ok: true,
         worker: base,
-        models: ["shapes-32"],
+        models: [SHAPES_32],
         capacity: 8,
         running: 0,
         queued: 0,

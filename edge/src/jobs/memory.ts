@@ -2,7 +2,8 @@
 // (oldest finished first), and preview payloads have a per-job and a global byte budget.
 import type { JobEvent } from "@guidegate/shared";
 import type { Clock } from "../clock.ts";
-import { isFinished, type JobRecord, type JobStore, type StoredEvent } from "./types.ts";
+import { isFinished } from "@guidegate/shared";
+import type { JobRecord, JobStore, StoredEvent } from "./types.ts";
 
 export interface MemoryJobStoreOptions {
   clock: Clock;

@@ -1,8 +1,6 @@
 // Job records and their event logs: what GET /v1/jobs/{id} and /events read. An interface so
 // a Durable Object or a database can hold them where one process is not enough.
-import type { ErrorBody, ImageRef, JobEvent } from "@guidegate/shared";
-
-export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+import type { ErrorBody, ImageRef, JobEvent, JobStatus } from "@guidegate/shared";
 
 export interface JobRecord {
   id: string;
@@ -41,5 +39,3 @@ export interface JobStore {
   /** Resolve once an event with seq > after exists, the job is gone, `timeoutMs` passed or `signal` aborted. */
   wait(id: string, after: number, timeoutMs: number, signal?: AbortSignal): Promise<void>;
 }
-
-export const isFinished = (s: JobStatus): boolean => s === "completed" || s === "failed" || s === "cancelled";

@@ -5,6 +5,7 @@ import {
   ErrorEnvelopeSchema,
   GenerationRequestSchema,
   JobEventSchema,
+  JobStatusSchema,
   PolicyNameSchema,
   UsageSchema,
 } from "@guidegate/shared";
@@ -39,7 +40,7 @@ const JobCreated = z.object({ id: z.string(), object: z.literal("job"), status: 
 const Job = z.object({
   id: z.string(),
   object: z.literal("job"),
-  status: z.enum(["queued", "running", "completed", "failed", "cancelled"]),
+  status: JobStatusSchema,
   created_at: z.number().int(),
   finished_at: z.number().int().nullable(),
   model: z.string(),

@@ -1,7 +1,11 @@
 // createWorkerPool(): power-of-two-choices routing by load over GPU workers, with failover and health.
 import {
+  CancelAckSchema,
   type ErrorBody,
   ErrorEnvelopeSchema,
+  type JobOutcome,
+  JobOutcomeSchema,
+  type ModelInfo,
   type WorkerHealth,
   WorkerHealthSchema,
   type WorkerJob,
@@ -13,8 +17,6 @@ import {
   type Dispatch,
   type DispatchOptions,
   JobRejectedError,
-  type JobOutcome,
-  JobOutcomeSchema,
   NoCapacityError,
   type WorkerPool,
   type WorkerStatus,
@@ -44,7 +46,9 @@ interface WorkerState {
   downUntil: number;
   health: WorkerHealth | null;
   healthAt: number;
-  refreshing: boolean;
+  refreshing: Promise<void> | null;
+  /** The models of its last good health: kept while it is down, so a restart is not "model not found". */
+  models: ModelInfo[];
 }
 
 async function errorBody(res: Response): Promise<ErrorBody | null> {
@@ -79,31 +83,39 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     downUntil: 0,
     health: null,
     healthAt: 0,
-    refreshing: false,
+    refreshing: null,
+    models: [],
   }));
+  // Health older than this is refetched before answering models(); with polling off (Workers), per request.
+  const modelsTtlMs = healthTtlMs > 0 ? healthTtlMs : 2_000;
   let rr = 0; // tie-breaker so equal workers share load
 
-  async function refreshHealth(w: WorkerState): Promise<void> {
-    if (w.refreshing) return;
-    w.refreshing = true;
+  /** One health fetch per worker at a time; concurrent callers share it. */
+  function refreshHealth(w: WorkerState): Promise<void> {
+    w.refreshing ??= fetchHealth(w);
+    return w.refreshing;
+  }
+
+  async function fetchHealth(w: WorkerState): Promise<void> {
     try {
       const res = await doFetch(`${w.url}/internal/health`, { signal: AbortSignal.timeout(2_000) });
       const parsed = WorkerHealthSchema.safeParse(await res.json());
       w.health = parsed.success ? parsed.data : null;
+      if (parsed.success) w.models = parsed.data.models;
       if (!parsed.success || !parsed.data.ok) w.downUntil = clock.now() + downMs;
     } catch {
       w.health = null;
       w.downUntil = clock.now() + downMs;
     } finally {
       w.healthAt = clock.now();
-      w.refreshing = false;
+      w.refreshing = null;
     }
   }
 
   function full(w: WorkerState, model: string): boolean {
     const h = w.health;
     if (!h || clock.now() - w.healthAt > Math.max(healthTtlMs, 1) * 5) return false; // stale health says nothing
-    return (h.running >= h.capacity && h.queued >= h.max_queue) || (h.models.length > 0 && !h.models.includes(model));
+    return (h.running >= h.capacity && h.queued >= h.max_queue) || !h.models.some((m) => m.id === model);
   }
 
   /** Jobs per slot: this edge's own count (exact, now) or the worker's (every edge's, a little old), whichever is higher. */
@@ -218,11 +230,24 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           headers: { authorization: `Bearer ${await sign(jobId, clock.now())}` },
           signal: AbortSignal.timeout(5_000),
         });
-        await res.body?.cancel().catch(() => {});
-        return res.ok;
+        if (!res.ok) {
+          await res.body?.cancel().catch(() => {});
+          return false;
+        }
+        // A 2xx that is not the contract's acknowledgement did not stop anything we can rely on.
+        const ack = CancelAckSchema.safeParse(await res.json());
+        return ack.success && ack.data.cancelled && ack.data.id === jobId;
       } catch {
         return false;
       }
+    },
+
+    async models(): Promise<ModelInfo[]> {
+      const now = clock.now();
+      await Promise.all(workers.filter((w) => now - w.healthAt > modelsTtlMs).map(refreshHealth));
+      const seen = new Map<string, ModelInfo>();
+      for (const w of workers) for (const m of w.models) if (!seen.has(m.id)) seen.set(m.id, m);
+      return [...seen.values()];
     },
 
     async outcome(worker: string, jobId: string, waitMs: number): Promise<JobOutcome | null> {

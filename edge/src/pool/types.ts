@@ -1,6 +1,5 @@
 // The worker pool as the rest of the edge sees it.
-import { type ErrorBody, type JobEvent, JobEventSchema, type WorkerHealth, type WorkerJob } from "@guidegate/shared";
-import { z } from "zod";
+import type { ErrorBody, JobEvent, JobOutcome, ModelInfo, WorkerHealth, WorkerJob } from "@guidegate/shared";
 
 /** One running dispatch: the worker's validated events, and a way to cut the stream (cancels on the worker). */
 export interface Dispatch {
@@ -15,15 +14,7 @@ export interface DispatchOptions {
   signal?: AbortSignal;
 }
 
-/** A worker's answer to GET /internal/jobs/:id. */
-export const JobOutcomeSchema = z.object({
-  id: z.string(),
-  status: z.enum(["queued", "running", "completed", "failed", "cancelled"]),
-  step: z.number().int().min(0),
-  nfe: z.number().int().min(0),
-  terminal: JobEventSchema.nullable(),
-});
-export type JobOutcome = z.infer<typeof JobOutcomeSchema>;
+export type { JobOutcome } from "@guidegate/shared";
 
 export interface WorkerStatus {
   url: string;
@@ -43,6 +34,11 @@ export interface WorkerPool {
    */
   outcome?(worker: string, jobId: string, waitMs: number): Promise<JobOutcome | null>;
   status(): WorkerStatus[];
+  /**
+   * The models the reachable workers serve, from their health (refreshed first when stale), in the
+   * order workers list them; empty when no worker answers.
+   */
+  models(): Promise<ModelInfo[]>;
 }
 
 /** Every worker is full, down or refused the job for capacity reasons. */

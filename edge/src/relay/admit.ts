@@ -2,6 +2,7 @@
 // and the first dispatch. Anything refused here costs the caller nothing.
 import { type GenerationRequest, type Tier, type WorkerJob, WorkerJobSchema } from "@guidegate/shared";
 import type { EdgeConfig } from "../config.ts";
+import type { ModelSource } from "../tiers/models.ts";
 import { invalidRequest, overloaded, quotaExhausted, serverError } from "../errors.ts";
 import type { Ledger } from "../ledger/types.ts";
 import { JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
@@ -16,6 +17,7 @@ export interface AdmitDeps {
   pool: WorkerPool;
   clock: Clock;
   config: EdgeConfig;
+  models: ModelSource;
 }
 
 export interface Admitted {
@@ -30,10 +32,19 @@ export { newJobId } from "../ledger/ids.ts";
 
 export const randomSeed = (): number => crypto.getRandomValues(new Uint32Array(1))[0]!;
 
-/** Check the request against the caller's tier without side effects. */
-export function resolveFor(caller: Caller, req: GenerationRequest, config: EdgeConfig): ResolvedGeneration {
-  return resolveGeneration(caller.tierName, caller.tier, req, config.models, config.defaultSteps);
+/** Check the request against the caller's tier and the models that exist, without side effects. */
+export async function resolveFor(
+  caller: Caller,
+  req: GenerationRequest,
+  deps: Pick<AdmitDeps, "config" | "models">,
+): Promise<ResolvedGeneration> {
+  const models = await deps.models();
+  // No worker has ever answered: nothing can run, and "no such model" would be a lie.
+  if (models.length === 0) throw overloaded(RETRY_NO_WORKER_S, "No GPU worker is reachable; retry later.");
+  return resolveGeneration(caller.tierName, caller.tier, req, models, deps.config.defaultSteps);
 }
+
+const RETRY_NO_WORKER_S = 5;
 
 export function workerJobFor(
   jobId: string,

@@ -1,12 +1,12 @@
 // JobRun: one job from first dispatch to terminal event. Fails over to another worker (same
 // seed) when a worker dies, cancels on request, and ends the ledger reservation exactly once.
-import type { ErrorBody, ImageRef, JobEvent, Usage, WorkerJob } from "@guidegate/shared";
+import { type ErrorBody, type ImageRef, isTerminal, type JobEvent, type TerminalEvent, type Usage, type WorkerJob } from "@guidegate/shared";
 import type { EdgeConfig } from "../config.ts";
 import type { Ledger } from "../ledger/types.ts";
 import { type Dispatch, JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
 
 type Completed = Extract<JobEvent, { event: "completed" }>;
-type Terminal = Extract<JobEvent, { event: "completed" | "failed" | "cancelled" }>;
+type Terminal = TerminalEvent;
 
 export type Outcome =
   | { kind: "completed"; event: Completed }
@@ -102,7 +102,7 @@ export class JobRun {
       let terminal: Terminal | null = null;
       try {
         for await (const ev of d.events) {
-          if (ev.event === "completed" || ev.event === "failed" || ev.event === "cancelled") {
+          if (isTerminal(ev)) {
             terminal = ev;
             break;
           }
@@ -139,7 +139,7 @@ export class JobRun {
   private async cancelledOn(worker: string): Promise<Terminal> {
     const o = await this.deps.pool.outcome?.(worker, this.job.job_id, CANCEL_REPORT_WAIT_MS);
     const t = o?.terminal;
-    if (t && (t.event === "cancelled" || t.event === "completed" || t.event === "failed")) return t;
+    if (t) return t;
     return { event: "cancelled", usage: { nfe: Math.max(this.lastNfe, o?.nfe ?? 0) } };
   }
 

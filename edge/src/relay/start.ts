@@ -49,7 +49,7 @@ export type Started =
 export async function startGeneration(deps: StartDeps, r: StartRequest): Promise<Started> {
   const { caller } = r;
   const req = GenerationRequestSchema.parse(r.body);
-  const resolved = resolveFor(caller, req, deps.config); // 400/403 before anything is held
+  const resolved = await resolveFor(caller, req, deps); // 400/403 before anything is held
   const key = readIdempotencyKey(r.idempotencyKey);
   const jobId = newJobId(caller.tenant);
   const now = deps.clock.now();

@@ -24,11 +24,11 @@ export function accountRoutes(deps: RouteDeps) {
     });
   });
 
-  app.get("/v1/models", (c) => c.json(listModels(deps.config.models, 0)));
+  app.get("/v1/models", async (c) => c.json(listModels(await deps.models(), 0)));
 
-  app.get("/v1/policies", (c) => {
+  app.get("/v1/policies", async (c) => {
     const { tierName, tier } = c.get("caller");
-    return c.json(listPolicies(tierName, tier, deps.config.models));
+    return c.json(listPolicies(tierName, tier, await deps.models()));
   });
 
   return app;

@@ -4,11 +4,14 @@ import type { JobStore } from "../jobs/types.ts";
 import type { JobRun } from "../relay/run.ts";
 import type { AppEnv } from "../auth/caller.ts";
 import type { Deps } from "../deps.ts";
+import type { ModelSource } from "../tiers/models.ts";
 
 export interface RouteDeps extends Deps {
   jobs: JobStore;
   /** Runs consumed by this process, by job id (for cancel). */
   runs: Map<string, JobRun>;
+  /** The models that exist: pinned in config, or from the workers' health. */
+  models: ModelSource;
 }
 
 /** Keep a background task alive: Workers' waitUntil when there is one; elsewhere it simply runs. */

@@ -2,10 +2,10 @@
 // Last-Event-ID replay), POST /v1/jobs/{id}/cancel. Jobs outlive the connections watching them.
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { isTerminal, type JobEvent } from "@guidegate/shared";
+import { isFinished, isTerminal, type JobEvent } from "@guidegate/shared";
 import { invalidRequest, notFound, readJson } from "../errors.ts";
 import { finishQuietly, IDEMPOTENCY_HEADER } from "../idempotency/claim.ts";
-import { isFinished, type JobRecord } from "../jobs/types.ts";
+import type { JobRecord } from "../jobs/types.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
 import { startGeneration } from "../relay/start.ts";
 import type { AppEnv } from "../auth/caller.ts";

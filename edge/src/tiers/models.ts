@@ -1,26 +1,18 @@
-// The models the edge may route to, from configuration: sizes and the policies each supports.
-import { z } from "zod";
-import { POLICY_NAMES, PolicyNameSchema, type PolicyName } from "@guidegate/shared";
+// The models the edge may route to. Workers say what they serve in their health (shared's
+// ModelInfoSchema), so there is no hand-kept list to fall out of sync; an operator may pin the
+// list instead (GG_MODELS_JSON), which a Workers edge that polls nothing can use.
+import type { ModelInfo, PolicyName } from "@guidegate/shared";
 
-export const ModelInfoSchema = z.object({
-  id: z.string().min(1).max(100),
-  sizes: z.array(z.string().regex(/^[1-9][0-9]*x[1-9][0-9]*$/)).min(1), // first one is the default
-  policies: z.array(PolicyNameSchema).min(1),
-  negative_prompt: z.boolean().default(true),
-  description: z.string().optional(),
-});
-export type ModelInfo = z.infer<typeof ModelInfoSchema>;
-export const ModelsSchema = z.array(ModelInfoSchema).min(1);
+export { type ModelInfo, ModelInfoSchema, ModelsSchema } from "@guidegate/shared";
 
-/** The local pixel-space test model: 32x32 shapes, every policy including PAG. */
-export const DEFAULT_MODELS: ModelInfo[] = ModelsSchema.parse([
-  {
-    id: "shapes-32",
-    sizes: ["32x32"],
-    policies: [...POLICY_NAMES],
-    description: "32x32 pixel-space shapes model (local development)",
-  },
-]);
+/** The models that exist right now, for validation and for GET /v1/models. */
+export type ModelSource = () => Promise<readonly ModelInfo[]>;
+
+/** The operator's pinned list when there is one, else what reachable workers report. */
+export function modelSource(pinned: readonly ModelInfo[] | null, served: () => Promise<ModelInfo[]>): ModelSource {
+  if (pinned) return async () => pinned;
+  return served;
+}
 
 export const supportsPolicy = (m: ModelInfo, p: PolicyName): boolean => m.policies.includes(p);
 

@@ -1,5 +1,5 @@
 // The worker's internal API: start a job and stream its events, cancel, health.
-import { WorkerJobSchema } from "@guidegate/shared";
+import { CancelAckSchema, isTerminal, type WorkerJob, WorkerJobSchema } from "@guidegate/shared";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { JobRunner } from "../jobs/runner.ts";
@@ -17,7 +17,7 @@ export interface WorkerAppOptions {
   runner: JobRunner;
   internalSecret: string;
   /** Validates a job against what the loaded models can do; returns an error message or null. */
-  checkJob: (job: import("@guidegate/shared").WorkerJob) => { message: string; param: string } | null;
+  checkJob: (job: WorkerJob) => { message: string; param: string } | null;
 }
 
 export function createWorkerApp(opts: WorkerAppOptions): Hono {
@@ -78,7 +78,7 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
             continue;
           }
           await stream.writeSSE({ id: String(e.seq), event: e.event.event, data: JSON.stringify(e.event) });
-          if (e.event.event === "completed" || e.event.event === "failed" || e.event.event === "cancelled") break;
+          if (isTerminal(e.event)) break;
         }
       } finally {
         clearInterval(keepAlive);
@@ -101,7 +101,7 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
     if (!job) return error;
     // Where the generation stood when told: it ends within one more step.
     const at = await job.cancel();
-    return c.json({ id: job.id, cancelled: true, step: at.step, nfe: at.nfe }, 202);
+    return c.json(CancelAckSchema.parse({ id: job.id, cancelled: true, step: at.step, nfe: at.nfe }), 202);
   });
 
   // The job's state and, once it ended, its terminal event: the edge settles from it when the stream is gone.

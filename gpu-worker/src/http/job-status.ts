@@ -1,8 +1,10 @@
 // The worker's view of one job for GET /internal/jobs/:id: status, progress, the terminal event.
+import { type JobOutcome, JobOutcomeSchema } from "@guidegate/shared";
 import type { Job } from "../jobs/job.ts";
 
-export function jobStatus(job: Job) {
-  return { id: job.id, status: job.status, step: job.step, nfe: job.nfe, terminal: job.terminal };
+/** Validated against the contract before it leaves, as the edge validates it on arrival. */
+export function jobStatus(job: Job): JobOutcome {
+  return JobOutcomeSchema.parse({ id: job.id, status: job.status, step: job.step, nfe: job.nfe, terminal: job.terminal });
 }
 
 /** Resolves when the job has a terminal event or after `ms`, whichever comes first. */

@@ -1,13 +1,10 @@
 // One job on this worker: its numbered event log, its listeners and its cancellation.
-import type { JobEvent, WorkerJob } from "@guidegate/shared";
-import { isTerminal } from "@guidegate/shared";
+import { isTerminal, type JobEvent, type JobStatus, type TerminalEvent, type WorkerJob } from "@guidegate/shared";
 
 export interface SequencedEvent {
   seq: number;
   event: JobEvent;
 }
-
-export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
 
 export class Job {
   readonly log: SequencedEvent[] = [];
@@ -29,12 +26,12 @@ export class Job {
 
   get status(): JobStatus {
     const last = this.log.at(-1)?.event;
-    if (last && isTerminal(last)) return last.event as JobStatus;
+    if (last && isTerminal(last)) return last.event;
     return this.log.some((e) => e.event.event === "started") ? "running" : "queued";
   }
 
   /** The terminal event, once there is one. */
-  get terminal(): JobEvent | null {
+  get terminal(): TerminalEvent | null {
     const last = this.log.at(-1)?.event;
     return last && isTerminal(last) ? last : null;
   }

@@ -1,6 +1,14 @@
 // Runs jobs on this worker: a bounded queue in front of `capacity` concurrent generations
 // (their NFEs meet in the batcher), events numbered per job, images stored or inlined.
-import type { ErrorBody, ImageRef, WorkerHealth, WorkerJob } from "@guidegate/shared";
+import {
+  type ErrorBody,
+  type ImageRef,
+  type ModelInfo,
+  POLICY_NAMES,
+  type WorkerHealth,
+  WorkerHealthSchema,
+  type WorkerJob,
+} from "@guidegate/shared";
 import type { ServedModel } from "../runtime/runtime.ts";
 import { CONTENT_TYPE, encodeImage } from "../storage/encode.ts";
 import { imageKey } from "../storage/keys.ts";
@@ -26,6 +34,16 @@ const GENERIC_FAILURE: ErrorBody = {
   param: null,
 };
 
+/** What the edge learns of a loaded model from health: its one size and the policies it can run. */
+export function modelInfo(m: ServedModel): ModelInfo {
+  return {
+    id: m.name,
+    sizes: [`${m.width}x${m.height}`],
+    policies: POLICY_NAMES.filter((p) => p !== "pag" || m.supportsPag),
+    negative_prompt: true,
+  };
+}
+
 /** Health plus counters the pool ignores but operators and tests read. */
 export type RunnerHealth = WorkerHealth & { nfe_total: number; spooled: number };
 
@@ -42,17 +60,17 @@ export class JobRunner {
   ) {}
 
   health(): RunnerHealth {
-    return {
+    const health: WorkerHealth = {
       ok: true,
       worker: this.opts.workerId,
-      models: [...this.models.keys()],
+      models: [...this.models.values()].map((m) => modelInfo(m.model)),
       capacity: this.opts.capacity,
       running: this.running,
       queued: this.waiting.length,
       max_queue: this.opts.maxQueue,
-      nfe_total: this.nfeTotal,
-      spooled: this.store.pending?.() ?? 0,
     };
+    // Validated on the way out as the edge validates it on the way in: a drifted contract fails here.
+    return { ...WorkerHealthSchema.parse(health), nfe_total: this.nfeTotal, spooled: this.store.pending?.() ?? 0 };
   }
 
   get(id: string): Job | undefined {

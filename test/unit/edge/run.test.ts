@@ -73,6 +73,7 @@ function pool(dispatches: Array<ReturnType<typeof scripted> | Error>, cancelOk =
       return cancelOk;
     },
     status: () => [],
+    models: async () => [],
   };
   return { p, calls, cancels };
 }

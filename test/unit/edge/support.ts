@@ -12,6 +12,7 @@ import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/s
 import { createMemoryRateLimiter } from "../../../edge/src/ratelimit/memory.ts";
 import type { RateLimiter } from "../../../edge/src/ratelimit/types.ts";
 import type { Clock } from "../../../edge/src/clock.ts";
+import { SHAPES_32 } from "../../support/models.ts";
 
 export const SECRET = "unit-test-secret-0123456789abcdef-0123456789";
 export const NOW = Date.UTC(2026, 5, 15, 12, 0, 0);
@@ -38,6 +39,7 @@ export function recordingPool(respond?: (job: WorkerJob) => Promise<Dispatch>): 
       return true;
     },
     status: () => [],
+    models: async () => [SHAPES_32],
   };
 }
 

@@ -2,7 +2,7 @@
 import { nfeBound } from "@guidegate/shared";
 import { describe, expect, it } from "vitest";
 import { parseTiers } from "../../../edge/src/config.ts";
-import { DEFAULT_MODELS } from "../../../edge/src/tiers/models.ts";
+import { SHAPES_32 } from "../../support/models.ts";
 import { resolveGeneration } from "../../../edge/src/tiers/resolve.ts";
 import { DEFAULT_TIERS } from "@guidegate/shared";
 import { testApp } from "./support.ts";
@@ -29,7 +29,7 @@ describe("policy choice and reservation", () => {
   });
 
   it("falls back to the next default policy the model supports", () => {
-    const model = { ...DEFAULT_MODELS[0]!, policies: ["none" as const, "ag" as const] };
+    const model = { ...SHAPES_32, policies: ["none" as const, "ag" as const] };
     const r = resolveGeneration(
       "eco",
       DEFAULT_TIERS.eco!,

@@ -1,6 +1,6 @@
 // The edge app in this process with memory stores and a pool that refuses every dispatch: a request
 // that passes all checks gets 503 and never reaches a real worker. The pool is a stand-in, not a fault.
-import type { WorkerJob } from "@guidegate/shared";
+import { POLICY_NAMES, type WorkerJob } from "@guidegate/shared";
 import { createApp } from "../../../../edge/src/app.ts";
 import { createSecretKeySource } from "../../../../edge/src/auth/key-source.ts";
 import { makeConfig } from "../../../../edge/src/config.ts";
@@ -30,6 +30,8 @@ export async function fuzzInProcess(numRuns: number, seed?: number): Promise<InP
       return false;
     },
     status: () => [],
+    // What a worker serving the embedded model reports in its health.
+    models: async () => [{ id: "shapes-32", sizes: ["32x32"], policies: [...POLICY_NAMES], negative_prompt: true }],
   };
   const clock = { now: () => NOW };
   const config = makeConfig({ keepAliveMs: 0 });
