@@ -1,6 +1,7 @@
 // Starts the local stack as real processes: s3rver (in this process), N gpu-workers and the
 // edge on Node, each on a free loopback port unless given one. Used by `npm start` and the integration
-// tests. Every Node service it spawns stops when this process is gone, however it went (exit-with-parent.mjs).
+// tests. Every service it spawns stops when this process is gone, however it went (exit-with-parent.mjs,
+// exit-with-parent.deno.ts for the Deno edge).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
@@ -254,7 +255,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       opts.edgeRuntime === "workerd"
         ? spawnWrangler(edgePort, edgeEnv, join(opts.dataDir, "wrangler"), quiet)
         : opts.edgeRuntime === "deno"
-          ? spawnCommand(join(ROOT, "node_modules", ".bin", "deno"), ["run", "-A", join(ROOT, "edge", "src", "deno.ts")], edgeEnv, "edge:deno", quiet)
+          ? spawnCommand(
+              join(ROOT, "node_modules", ".bin", "deno"),
+              ["run", "-A", "--preload", join(ROOT, "scripts", "lib", "exit-with-parent.deno.ts"), join(ROOT, "edge", "src", "deno.ts")],
+              { ...edgeEnv, GG_STACK_PARENT_PID: String(process.pid) },
+              "edge:deno",
+              quiet,
+            )
           : spawnTs("edge/src/node.ts", edgeEnv, "edge", quiet);
     children.push(proc);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;

@@ -158,6 +158,16 @@ describe("npm start", () => {
     for (const p of [edgePort, worker]) expect(await portFree(p)).toBe(true);
   }, 240_000);
 
+  it("with the Deno edge: when the launcher is SIGKILLed, deno stops too", async () => {
+    const edgePort = await freePort();
+    const l = startTs({ GG_EDGE_PORT: String(edgePort), GG_S3_PORT: String(await freePort()), GG_EDGE_RUNTIME: "deno" });
+    const out = await untilRunning(l);
+    const worker = workerPort(out);
+    l.proc.kill("SIGKILL");
+    expect(await eventually(() => groupGone(l), 15_000)).toBe(true);
+    for (const p of [edgePort, worker]) expect(await portFree(p)).toBe(true);
+  }, 240_000);
+
   it("when npm itself is SIGKILLed (its `sh -c` stays), everything under it stops too", async () => {
     const edgePort = await freePort();
     const l = launch("npm", ["start"], { GG_EDGE_PORT: String(edgePort), GG_S3_PORT: String(await freePort()) });
