@@ -8,7 +8,7 @@ import type { LedgerObject } from "../../edge/src/ledger/durable-object-client.t
 import type { RateLimitObject } from "../../edge/src/ratelimit/durable-object.ts";
 import { decode, encode } from "./tenant-ledger-workerd/wire.ts";
 
-type Call = (name: string, method: string, args: unknown[]) => Promise<unknown>;
+type Call = (name: string, method: string, args: unknown[], priceless: boolean) => Promise<unknown>;
 
 /** What both clients call; any other method name is forwarded too (the object refuses it). */
 export type TenantLedgerStub = LedgerObject & RateLimitObject;
@@ -28,8 +28,8 @@ const rethrow = (e: { name: string; message: string }): never => {
 
 let salts = 0;
 
-/** A namespace over the running object class; fresh objects each time. */
-function namespaceOver(call: Call): WorkerdNamespace {
+/** A namespace over the running object class (or its priceless twin); fresh objects each time. */
+function namespaceOver(call: Call, priceless: boolean): WorkerdNamespace {
   const salt = `${process.pid}.${++salts}.${Date.now()}`;
   const names = new Set<string>();
   return {
@@ -41,7 +41,7 @@ function namespaceOver(call: Call): WorkerdNamespace {
       new Proxy({} as TenantLedgerStub, {
         get: (_t, method) =>
           typeof method === "string" && method !== "then"
-            ? (...args: unknown[]) => call(id, method, args)
+            ? (...args: unknown[]) => call(id, method, args, priceless)
             : undefined,
       }),
     names: () => [...names],
@@ -49,7 +49,8 @@ function namespaceOver(call: Call): WorkerdNamespace {
 }
 
 export interface TenantLedgerWorkerd {
-  namespace(): WorkerdNamespace;
+  /** `priceless`: objects whose storage holds test/support/priceless-ledger.ts's rows before the class opens it. */
+  namespace(options?: { priceless?: boolean }): WorkerdNamespace;
 }
 
 /**
@@ -72,8 +73,9 @@ export function useTenantLedgerWorkerd(): TenantLedgerWorkerd {
     });
     await worker.ready;
     const url = new URL("/call", await worker.url).href;
-    call = async (name, method, args) => {
-      const res = await fetch(url, { method: "POST", body: encode({ name, method, args }) });
+    call = async (name, method, args, priceless) => {
+      const body = encode(priceless ? { name, method, args, priceless } : { name, method, args });
+      const res = await fetch(url, { method: "POST", body });
       if (res.status !== 200) throw new Error(`harness answered ${res.status}: ${await res.text()}`);
       const out = decode(await res.text()) as { result?: unknown; error?: { name: string; message: string } };
       return out.error ? rethrow(out.error) : out.result;
@@ -83,9 +85,9 @@ export function useTenantLedgerWorkerd(): TenantLedgerWorkerd {
     await worker?.dispose();
   });
   return {
-    namespace() {
+    namespace(options = {}) {
       if (!call) throw new Error("useTenantLedgerWorkerd: workerd is not running yet (use it inside hooks/tests)");
-      return namespaceOver(call);
+      return namespaceOver(call, options.priceless ?? false);
     },
   };
 }

@@ -36,8 +36,16 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
     this.rate = new SqlRateCore(port);
   }
 
-  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number, leaseMs: number): ReserveResult {
-    return this.ledger.reserve(tenant, jobId, nfe, quota, now, leaseMs);
+  reserve(
+    tenant: string,
+    jobId: string,
+    nfe: number,
+    quota: number,
+    now: number,
+    priceMicroUsdPerNfe: number,
+    leaseMs: number,
+  ): ReserveResult {
+    return this.ledger.reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs);
   }
 
   settle(jobId: string, spent: number): boolean {

@@ -13,7 +13,7 @@ import type {
   ReserveResult,
   TenantUsage,
 } from "./types.ts";
-import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
+import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
 
 /** The ledger and idempotency methods of the TenantLedger object, as its RPC stub exposes them. */
 export interface LedgerObject {
@@ -23,6 +23,7 @@ export interface LedgerObject {
     nfe: number,
     quota: number,
     now: number,
+    priceMicroUsdPerNfe: number,
     leaseMs: number,
   ): Promise<ReserveResult>;
   settle(jobId: string, spent: number): Promise<boolean>;
@@ -41,14 +42,15 @@ export type LedgerObjectNamespace<Id = unknown> = TenantObjectNamespace<LedgerOb
 export function createDurableObjectLedger<Id>(ns: LedgerObjectNamespace<Id>, options: LedgerOptions = {}): Ledger {
   const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
   return {
-    async reserve(tenant, jobId, nfe, quota, now): Promise<ReserveResult> {
+    async reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe): Promise<ReserveResult> {
       checkNfe(nfe);
       checkQuota(quota);
       checkNow(now);
+      checkPrice(priceMicroUsdPerNfe);
       const route = routeKeyOf(tenant);
       // Fail loudly now: a reservation under an unroutable id could never be settled or voided.
       if (routeKeyOfJob(jobId) !== route) throw new RangeError("job id was not made by newJobId(tenant)");
-      return tenantObject(ns, route).reserve(tenant, jobId, nfe, quota, now, leaseMs);
+      return tenantObject(ns, route).reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs);
     },
     async settle(jobId, spent): Promise<boolean> {
       const want = normalizeSpent(spent);

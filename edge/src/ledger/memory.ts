@@ -13,35 +13,38 @@ import {
   type ReserveResult,
   type TenantUsage,
 } from "./types.ts";
-import { makeUsage, openReservation } from "./usage.ts";
-import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
-
-interface Totals {
-  used: number;
-  reserved: number;
-}
+import { emptyTotals, makeUsage, openReservation, type PeriodTotals, settledTotals } from "./usage.ts";
+import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
 
 const totalsKey = (tenant: string, period: string): string => `${tenant}\u0000${period}`;
 
 class MemoryLedger implements Ledger {
   private readonly jobs = new Map<string, Reservation>();
-  private readonly totals = new Map<string, Totals>();
+  private readonly totals = new Map<string, PeriodTotals>();
   private readonly open = new Map<string, Set<Reservation>>(); // tenant -> its open reservations, for the lease sweep
 
   constructor(private readonly leaseMs: number) {}
 
-  async reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): Promise<ReserveResult> {
+  async reserve(
+    tenant: string,
+    jobId: string,
+    nfe: number,
+    quota: number,
+    now: number,
+    priceMicroUsdPerNfe: number,
+  ): Promise<ReserveResult> {
     checkNfe(nfe);
     checkQuota(quota);
     checkNow(now);
+    checkPrice(priceMicroUsdPerNfe);
     if (this.jobs.has(jobId)) return { ok: false, reason: "duplicate_job" };
     this.expire(tenant, now - this.leaseMs);
     const period = periodOf(now);
     const t = this.totalsOf(tenant, period);
     if (t.used + t.reserved + nfe > quota) {
-      return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t.used, t.reserved) };
+      return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t) };
     }
-    const reservation = openReservation(jobId, tenant, nfe, period, now);
+    const reservation = openReservation(jobId, tenant, nfe, period, now, priceMicroUsdPerNfe);
     this.jobs.set(jobId, reservation);
     this.openOf(tenant).add(reservation);
     t.reserved += nfe;
@@ -57,8 +60,11 @@ class MemoryLedger implements Ledger {
     r.spent = s;
     this.openOf(r.tenant).delete(r);
     const t = this.totalsOf(r.tenant, r.period);
+    const billed = settledTotals(s, r.price_micro_usd_per_nfe);
     t.reserved -= r.reserved;
     t.used += s;
+    t.cost_micro_usd += billed.cost_micro_usd;
+    t.unpriced += billed.unpriced;
     return true;
   }
 
@@ -73,8 +79,7 @@ class MemoryLedger implements Ledger {
     checkQuota(quota);
     const period = periodOf(checkNow(now));
     this.expire(tenant, now - this.leaseMs);
-    const t = this.totals.get(totalsKey(tenant, period)) ?? { used: 0, reserved: 0 };
-    return makeUsage(tenant, period, quota, t.used, t.reserved);
+    return makeUsage(tenant, period, quota, this.totals.get(totalsKey(tenant, period)) ?? emptyTotals());
   }
 
   async get(jobId: string): Promise<Reservation | null> {
@@ -104,11 +109,11 @@ class MemoryLedger implements Ledger {
     return set;
   }
 
-  private totalsOf(tenant: string, period: string): Totals {
+  private totalsOf(tenant: string, period: string): PeriodTotals {
     const key = totalsKey(tenant, period);
     let t = this.totals.get(key);
     if (!t) {
-      t = { used: 0, reserved: 0 };
+      t = emptyTotals();
       this.totals.set(key, t);
     }
     return t;

@@ -12,20 +12,23 @@ import {
   type ReserveResult,
   type TenantUsage,
 } from "./types.ts";
-import { makeUsage, openReservation } from "./usage.ts";
-import { checkLease, checkNfe, checkNow, checkQuota, normalizeSpent } from "./validate.ts";
+import { emptyTotals, makeUsage, openReservation, type PeriodTotals, settledTotals } from "./usage.ts";
+import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
 
 /** Created on open; `IF NOT EXISTS` makes opening idempotent. */
 export const LEDGER_SCHEMA: readonly string[] = [
+  // price_micro_usd_per_nfe is NULL only in rows reserved before prices were recorded (see LEDGER_COLUMNS).
   `CREATE TABLE IF NOT EXISTS ledger_reservations (
      job_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, reserved INTEGER NOT NULL, spent INTEGER,
      state TEXT NOT NULL CHECK (state IN ('reserved', 'settled', 'voided')),
-     period TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+     period TEXT NOT NULL, created_at INTEGER NOT NULL, price_micro_usd_per_nfe REAL)`,
   // Only open reservations are indexed: the lease sweep looks for a tenant's oldest open ones.
   "CREATE INDEX IF NOT EXISTS ledger_open ON ledger_reservations (tenant, created_at) WHERE state = 'reserved'",
   // Running totals per (tenant, month) so the quota check is one indexed row, not a SUM over history.
+  // cost_micro_usd: what the period's settles billed; unpriced: settled NFEs of rows that carry no price.
   `CREATE TABLE IF NOT EXISTS ledger_totals (
      tenant TEXT NOT NULL, period TEXT NOT NULL, used INTEGER NOT NULL, reserved INTEGER NOT NULL,
+     cost_micro_usd REAL NOT NULL DEFAULT 0, unpriced INTEGER NOT NULL DEFAULT 0,
      PRIMARY KEY (tenant, period))`,
   `CREATE TABLE IF NOT EXISTS idempotency_keys (
      tenant TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, job_id TEXT NOT NULL,
@@ -33,6 +36,34 @@ export const LEDGER_SCHEMA: readonly string[] = [
      created_at INTEGER NOT NULL, PRIMARY KEY (tenant, key))`,
   "CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at)",
 ];
+
+/** Columns added since the first schema, for files and objects created before them (SQLite has no
+ * `ADD COLUMN IF NOT EXISTS`); `backfill` says what the rows already there mean. */
+export const LEDGER_COLUMNS: readonly { table: string; column: string; type: string; backfill?: string }[] = [
+  // Reserved before prices were recorded: NULL, and their settles count as unpriced.
+  { table: "ledger_reservations", column: "price_micro_usd_per_nfe", type: "REAL" },
+  { table: "ledger_totals", column: "cost_micro_usd", type: "REAL NOT NULL DEFAULT 0" },
+  // Everything already used was settled without a price.
+  {
+    table: "ledger_totals",
+    column: "unpriced",
+    type: "INTEGER NOT NULL DEFAULT 0",
+    backfill: "UPDATE ledger_totals SET unpriced = used",
+  },
+];
+
+/** Adds whatever LEDGER_COLUMNS lists and the tables lack, in one transaction, so that of two processes opening
+ * an old file at once, the second sees the columns the first added and does nothing. */
+function migrateLedger(db: SqlPort): void {
+  db.tx(() => {
+    for (const { table, column, type, backfill } of LEDGER_COLUMNS) {
+      const has = db.all("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", table, column).length > 0;
+      if (has) continue;
+      db.all(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      if (backfill) db.all(backfill);
+    }
+  });
+}
 
 interface ReservationRow {
   job_id: string;
@@ -42,10 +73,7 @@ interface ReservationRow {
   state: ReservationState;
   period: string;
   created_at: number;
-}
-interface TotalsRow {
-  used: number;
-  reserved: number;
+  price_micro_usd_per_nfe: number | null;
 }
 
 const toReservation = (r: ReservationRow): Reservation => ({
@@ -56,17 +84,28 @@ const toReservation = (r: ReservationRow): Reservation => ({
   state: r.state,
   period: r.period,
   created_at: r.created_at,
+  price_micro_usd_per_nfe: r.price_micro_usd_per_nfe,
 });
 
 export class SqlLedgerCore {
   constructor(private readonly db: SqlPort) {
     for (const stmt of LEDGER_SCHEMA) db.all(stmt);
+    migrateLedger(db);
   }
 
-  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number, leaseMs: number): ReserveResult {
+  reserve(
+    tenant: string,
+    jobId: string,
+    nfe: number,
+    quota: number,
+    now: number,
+    priceMicroUsdPerNfe: number,
+    leaseMs: number,
+  ): ReserveResult {
     checkNfe(nfe);
     checkQuota(quota);
     checkNow(now);
+    checkPrice(priceMicroUsdPerNfe);
     checkLease(leaseMs);
     const period = periodOf(now);
     return this.db.tx((): ReserveResult => {
@@ -74,18 +113,11 @@ export class SqlLedgerCore {
       this.expire(tenant, now - leaseMs);
       const t = this.totals(tenant, period);
       if (t.used + t.reserved + nfe > quota) {
-        return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t.used, t.reserved) };
+        return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t) };
       }
-      this.db.all(
-        "INSERT INTO ledger_reservations (job_id, tenant, reserved, spent, state, period, created_at) VALUES (?, ?, ?, NULL, 'reserved', ?, ?)",
-        jobId,
-        tenant,
-        nfe,
-        period,
-        now,
-      );
-      this.addTotals(tenant, period, 0, nfe);
-      const reservation = openReservation(jobId, tenant, nfe, period, now);
+      const reservation = openReservation(jobId, tenant, nfe, period, now, priceMicroUsdPerNfe);
+      this.insert(reservation);
+      this.addTotals(tenant, period, { reserved: nfe });
       return { ok: true, reservation };
     });
   }
@@ -97,7 +129,11 @@ export class SqlLedgerCore {
       if (r?.state !== "reserved") return false;
       const s = Math.min(want, r.reserved);
       this.db.all("UPDATE ledger_reservations SET state = 'settled', spent = ? WHERE job_id = ?", s, jobId);
-      this.addTotals(r.tenant, r.period, s, -r.reserved);
+      this.addTotals(r.tenant, r.period, {
+        used: s,
+        reserved: -r.reserved,
+        ...settledTotals(s, r.price_micro_usd_per_nfe),
+      });
       return true;
     });
   }
@@ -107,7 +143,7 @@ export class SqlLedgerCore {
       const r = this.row(jobId);
       if (r?.state !== "reserved") return false;
       this.db.all("UPDATE ledger_reservations SET state = 'voided' WHERE job_id = ?", jobId);
-      this.addTotals(r.tenant, r.period, 0, -r.reserved);
+      this.addTotals(r.tenant, r.period, { reserved: -r.reserved });
       return true;
     });
   }
@@ -118,8 +154,7 @@ export class SqlLedgerCore {
     const period = periodOf(checkNow(now));
     return this.db.tx(() => {
       this.expire(tenant, now - leaseMs);
-      const t = this.totals(tenant, period);
-      return makeUsage(tenant, period, quota, t.used, t.reserved);
+      return makeUsage(tenant, period, quota, this.totals(tenant, period));
     });
   }
 
@@ -174,35 +209,53 @@ export class SqlLedgerCore {
     );
     for (const r of stale) {
       this.db.all("UPDATE ledger_reservations SET state = 'voided' WHERE job_id = ?", r.job_id);
-      this.addTotals(r.tenant, r.period, 0, -r.reserved);
+      this.addTotals(r.tenant, r.period, { reserved: -r.reserved });
     }
+  }
+
+  private insert(r: Reservation): void {
+    this.db.all(
+      `INSERT INTO ledger_reservations (job_id, tenant, reserved, spent, state, period, created_at, price_micro_usd_per_nfe)
+       VALUES (?, ?, ?, NULL, 'reserved', ?, ?, ?)`,
+      r.job_id,
+      r.tenant,
+      r.reserved,
+      r.period,
+      r.created_at,
+      r.price_micro_usd_per_nfe,
+    );
   }
 
   private row(jobId: string): ReservationRow | undefined {
     return this.db.all<ReservationRow>(
-      "SELECT job_id, tenant, reserved, spent, state, period, created_at FROM ledger_reservations WHERE job_id = ?",
+      `SELECT job_id, tenant, reserved, spent, state, period, created_at, price_micro_usd_per_nfe
+       FROM ledger_reservations WHERE job_id = ?`,
       jobId,
     )[0];
   }
 
-  private totals(tenant: string, period: string): TotalsRow {
+  private totals(tenant: string, period: string): PeriodTotals {
     return (
-      this.db.all<TotalsRow>(
-        "SELECT used, reserved FROM ledger_totals WHERE tenant = ? AND period = ?",
+      this.db.all<PeriodTotals>(
+        "SELECT used, reserved, cost_micro_usd, unpriced FROM ledger_totals WHERE tenant = ? AND period = ?",
         tenant,
         period,
-      )[0] ?? { used: 0, reserved: 0 }
+      )[0] ?? emptyTotals()
     );
   }
 
-  private addTotals(tenant: string, period: string, used: number, reserved: number): void {
+  /** Adds `d` to the (tenant, period) row; fields left out add nothing. */
+  private addTotals(tenant: string, period: string, d: Partial<PeriodTotals>): void {
     this.db.all(
-      `INSERT INTO ledger_totals (tenant, period, used, reserved) VALUES (?, ?, ?, ?)
-       ON CONFLICT (tenant, period) DO UPDATE SET used = used + excluded.used, reserved = reserved + excluded.reserved`,
+      `INSERT INTO ledger_totals (tenant, period, used, reserved, cost_micro_usd, unpriced) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, period) DO UPDATE SET used = used + excluded.used, reserved = reserved + excluded.reserved,
+         cost_micro_usd = cost_micro_usd + excluded.cost_micro_usd, unpriced = unpriced + excluded.unpriced`,
       tenant,
       period,
-      used,
-      reserved,
+      d.used ?? 0,
+      d.reserved ?? 0,
+      d.cost_micro_usd ?? 0,
+      d.unpriced ?? 0,
     );
   }
 }

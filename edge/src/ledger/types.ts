@@ -12,7 +12,13 @@ export interface Reservation {
   state: ReservationState;
   period: string; // billing month, "YYYY-MM" (UTC)
   created_at: number; // ms since epoch
+  /** The caller's tier price when reserved; a settle bills spent × this. Null only in rows from before prices
+   * were recorded (SQLite files and Durable Objects older than the column). */
+  price_micro_usd_per_nfe: number | null;
 }
+
+/** A reservation made now: always priced. */
+export type PricedReservation = Reservation & { price_micro_usd_per_nfe: number };
 
 export interface TenantUsage {
   tenant: string;
@@ -21,18 +27,33 @@ export interface TenantUsage {
   used: number; // settled NFEs this period
   reserved: number; // NFEs held by open reservations
   remaining: number; // quota - used - reserved, never below 0
+  /** What was billed this period: the sum over settled reservations of spent × their own price. */
+  cost_micro_usd: number;
+  /** NFEs of `used` settled from reservations made before prices were recorded (SQLite files and Durable Objects
+   * older than the column), so not in `cost_micro_usd`. Always 0 for reservations made since. */
+  unpriced: number;
 }
 
 export type ReserveResult =
-  | { ok: true; reservation: Reservation }
+  | { ok: true; reservation: PricedReservation }
   | { ok: false; reason: "quota_exhausted"; usage: TenantUsage }
   | { ok: false; reason: "duplicate_job" };
 
 // Job ids must come from newJobId(tenant) (ids.ts): the Durable Object store routes settle/void/get by the id alone.
 export interface Ledger {
-  /** Hold `nfe` NFEs for job `jobId` if used + reserved + nfe <= quota this period. */
-  reserve(tenant: string, jobId: string, nfe: number, quota: number, now: number): Promise<ReserveResult>;
-  /** Settle to `spent` (clamped to the reservation); false when the job is not open (already ended or unknown). */
+  /**
+   * Hold `nfe` NFEs for job `jobId` if used + reserved + nfe <= quota this period, at `priceMicroUsdPerNfe` (the
+   * caller's tier price now): the settle bills at that price, whatever the tenant's tier or its price is by then.
+   */
+  reserve(
+    tenant: string,
+    jobId: string,
+    nfe: number,
+    quota: number,
+    now: number,
+    priceMicroUsdPerNfe: number,
+  ): Promise<ReserveResult>;
+  /** Settle to `spent` (clamped to the reservation) at its price; false when the job is not open (ended or unknown). */
   settle(jobId: string, spent: number): Promise<boolean>;
   /** Release the whole reservation; false when the job is not open. */
   void(jobId: string): Promise<boolean>;

@@ -14,6 +14,14 @@ export function checkQuota(quota: number): number {
   return quota;
 }
 
+/** A price in µUSD per NFE (a tier's `price_micro_usd_per_nfe`): a non-negative finite number. */
+export function checkPrice(price: number): number {
+  if (!Number.isFinite(price) || price < 0) {
+    throw new RangeError(`price per NFE must be a non-negative finite number, got ${price}`);
+  }
+  return price;
+}
+
 /** A clock reading in ms since the epoch. */
 export function checkNow(now: number): number {
   if (!Number.isFinite(now)) throw new RangeError(`now must be a finite number of ms, got ${now}`);

@@ -88,6 +88,7 @@ export async function admit(
     resolved.reserve,
     tier.monthly_quota_nfe,
     deps.clock.now(),
+    tier.price_micro_usd_per_nfe, // what the settle bills, even if the tier's price changes before it
   );
   if (!reserved.ok) {
     if (reserved.reason === "quota_exhausted")
@@ -96,7 +97,8 @@ export async function admit(
       );
     throw serverError("duplicate_job", "The job id is already in use; retry the request.");
   }
-  const run = new JobRun(deps, job, tier.price_micro_usd_per_nfe);
+  // The job reports its cost at the price the ledger recorded, the one its settle bills.
+  const run = new JobRun(deps, job, reserved.reservation.price_micro_usd_per_nfe);
   try {
     await run.start(signal);
   } catch (err) {

@@ -86,7 +86,7 @@ async function setup(
   const settle = vi.spyOn(ledger, "settle");
   const voidSpy = vi.spyOn(ledger, "void");
   const j = job();
-  expect((await ledger.reserve("alice", j.job_id, j.max_nfe, 1000, NOW)).ok).toBe(true);
+  expect((await ledger.reserve("alice", j.job_id, j.max_nfe, 1000, NOW, 50)).ok).toBe(true);
   const { p, calls, cancels } = pool(dispatches, opts.cancelOk ?? true);
   const run = new JobRun({ pool: p, ledger, config: { maxAttempts: opts.maxAttempts ?? 3, cancelGraceMs: 50 } }, j, 50);
   const seen: JobEvent[] = [];

@@ -9,6 +9,8 @@ import type { StoreFactory, Stores } from "./stores.ts";
 const JAN = Date.UTC(2026, 0, 15, 12);
 const JAN_END = Date.UTC(2026, 0, 31, 23, 59, 59, 999);
 const FEB_START = Date.UTC(2026, 1, 1);
+/** The tier price (µUSD per NFE) of reserves whose price is not what a test is about. */
+const P = 50;
 
 export function ledgerConformance(name: string, make: StoreFactory): void {
   describe(`Ledger conformance: ${name}`, () => {
@@ -22,7 +24,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("reserves and reports the reservation and usage", async () => {
       const job = newJobId("t1");
-      const r = await ledger.reserve("t1", job, 40, 100, JAN);
+      const r = await ledger.reserve("t1", job, 40, 100, JAN, P);
       expect(r).toEqual({
         ok: true,
         reservation: {
@@ -33,6 +35,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
           state: "reserved",
           period: "2026-01",
           created_at: JAN,
+          price_micro_usd_per_nfe: P,
         },
       });
       expect(await ledger.get(job)).toEqual(r.ok ? r.reservation : null);
@@ -43,52 +46,63 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
         used: 0,
         reserved: 40,
         remaining: 60,
+        cost_micro_usd: 0,
+        unpriced: 0,
       });
     });
 
     it("admits up to the quota exactly and refuses one NFE more with the current usage", async () => {
-      expect((await ledger.reserve("t1", newJobId("t1"), 60, 100, JAN)).ok).toBe(true);
-      expect((await ledger.reserve("t1", newJobId("t1"), 40, 100, JAN)).ok).toBe(true);
+      expect((await ledger.reserve("t1", newJobId("t1"), 60, 100, JAN, P)).ok).toBe(true);
+      expect((await ledger.reserve("t1", newJobId("t1"), 40, 100, JAN, P)).ok).toBe(true);
       const job = newJobId("t1");
-      expect(await ledger.reserve("t1", job, 1, 100, JAN)).toEqual({
+      expect(await ledger.reserve("t1", job, 1, 100, JAN, P)).toEqual({
         ok: false,
         reason: "quota_exhausted",
-        usage: { tenant: "t1", period: "2026-01", quota: 100, used: 0, reserved: 100, remaining: 0 },
+        usage: {
+          tenant: "t1",
+          period: "2026-01",
+          quota: 100,
+          used: 0,
+          reserved: 100,
+          remaining: 0,
+          cost_micro_usd: 0,
+          unpriced: 0,
+        },
       });
       expect(await ledger.get(job)).toBeNull();
-      expect((await ledger.reserve("t2", newJobId("t2"), 1000, 1000, JAN)).ok).toBe(true); // other tenants unaffected
+      expect((await ledger.reserve("t2", newJobId("t2"), 1000, 1000, JAN, P)).ok).toBe(true); // other tenants unaffected
     });
 
     it("refuses a reservation larger than the whole quota and allows a zero-NFE one", async () => {
-      expect((await ledger.reserve("t1", newJobId("t1"), 101, 100, JAN)).ok).toBe(false);
-      expect((await ledger.reserve("t1", newJobId("t1"), 0, 0, JAN)).ok).toBe(true);
+      expect((await ledger.reserve("t1", newJobId("t1"), 101, 100, JAN, P)).ok).toBe(false);
+      expect((await ledger.reserve("t1", newJobId("t1"), 0, 0, JAN, P)).ok).toBe(true);
     });
 
     it("treats a second reserve of the same job id as a duplicate and changes nothing", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 10, 100, JAN);
-      expect(await ledger.reserve("t1", job, 20, 100, JAN)).toEqual({ ok: false, reason: "duplicate_job" });
+      await ledger.reserve("t1", job, 10, 100, JAN, P);
+      expect(await ledger.reserve("t1", job, 20, 100, JAN, P)).toEqual({ ok: false, reason: "duplicate_job" });
       expect(await ledger.settle(job, 5)).toBe(true);
-      expect(await ledger.reserve("t1", job, 20, 100, JAN)).toEqual({ ok: false, reason: "duplicate_job" });
+      expect(await ledger.reserve("t1", job, 20, 100, JAN, P)).toEqual({ ok: false, reason: "duplicate_job" });
       expect((await ledger.get(job))?.reserved).toBe(10);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 5, reserved: 0, remaining: 95 });
     });
 
     it("settles once: releases the rest, counts what was spent, refuses a second settle or void", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 30, 100, JAN);
+      await ledger.reserve("t1", job, 30, 100, JAN, P);
       expect(await ledger.settle(job, 12)).toBe(true);
       expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12, reserved: 30 });
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0, remaining: 88 });
       expect(await ledger.settle(job, 30)).toBe(false);
       expect(await ledger.void(job)).toBe(false);
       expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12 });
-      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0 });
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0, cost_micro_usd: 12 * P });
     });
 
     it("clamps spent to [0, reserved] and floors fractions", async () => {
       const [a, b, c, d] = [newJobId("t1"), newJobId("t1"), newJobId("t1"), newJobId("t1")];
-      for (const j of [a, b, c, d]) await ledger.reserve("t1", j, 10, 100, JAN);
+      for (const j of [a, b, c, d]) await ledger.reserve("t1", j, 10, 100, JAN, P);
       await ledger.settle(a, 11);
       await ledger.settle(b, -3);
       await ledger.settle(c, 4.9);
@@ -97,17 +111,62 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       expect((await ledger.get(b))?.spent).toBe(0);
       expect((await ledger.get(c))?.spent).toBe(4);
       expect((await ledger.get(d))?.spent).toBe(10);
-      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 24, reserved: 0 });
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 24, reserved: 0, cost_micro_usd: 24 * P });
     });
 
     it("voids once: releases everything, counts nothing, refuses a later settle", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 30, 100, JAN);
+      await ledger.reserve("t1", job, 30, 100, JAN, P);
       expect(await ledger.void(job)).toBe(true);
       expect(await ledger.get(job)).toMatchObject({ state: "voided", spent: null });
       expect(await ledger.settle(job, 5)).toBe(false);
       expect(await ledger.void(job)).toBe(false);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 0, reserved: 0, remaining: 100 });
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ cost_micro_usd: 0, unpriced: 0 });
+    });
+
+    it("bills each settle at the price recorded when it was reserved, across a mid-period price change", async () => {
+      const job = () => newJobId("t1");
+      const [pro, eco, afterRise, fractional, released] = [job(), job(), job(), job(), job()];
+      await ledger.reserve("t1", pro, 218, 1000, JAN, 50);
+      await ledger.reserve("t1", eco, 28, 1000, JAN, 40); // the same tenant, on another tier for one job
+      // The tier's price rises mid-period: reservations already open keep theirs.
+      await ledger.reserve("t1", afterRise, 100, 1000, JAN + 1, 60);
+      await ledger.reserve("t1", fractional, 10, 1000, JAN + 2, 12.5);
+      await ledger.reserve("t1", released, 300, 1000, JAN + 3, 60);
+      expect(await ledger.settle(afterRise, 90)).toBe(true);
+      expect(await ledger.settle(pro, 200)).toBe(true); // settled after the rise, billed at 50
+      expect(await ledger.settle(eco, 28)).toBe(true);
+      expect(await ledger.settle(fractional, 7)).toBe(true);
+      expect(await ledger.void(released)).toBe(true);
+      expect(await ledger.get(pro)).toMatchObject({ state: "settled", spent: 200, price_micro_usd_per_nfe: 50 });
+      expect(await ledger.get(released)).toMatchObject({ state: "voided", price_micro_usd_per_nfe: 60 });
+      const billed = 200 * 50 + 28 * 40 + 90 * 60 + 7 * 12.5;
+      // The quota passed with the read is the reader's tier; the cost is what was billed, whoever reads it.
+      for (const quota of [1000, 5000]) {
+        expect(await ledger.usage("t1", quota, JAN + 4)).toMatchObject({
+          used: 325,
+          reserved: 0,
+          cost_micro_usd: billed,
+          unpriced: 0,
+        });
+      }
+    });
+
+    it("refuses an invalid price before changing anything", async () => {
+      const job = newJobId("t1");
+      for (const price of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await expect(ledger.reserve("t1", job, 1, 100, JAN, price)).rejects.toThrow(RangeError);
+      }
+      expect(await ledger.get(job)).toBeNull();
+      expect((await ledger.reserve("t1", job, 1, 100, JAN, 0)).ok).toBe(true); // a free tier is a price
+      expect(await ledger.settle(job, 1)).toBe(true);
+      expect(await ledger.usage("t1", 100, JAN)).toMatchObject({
+        used: 1,
+        reserved: 0,
+        remaining: 99,
+        cost_micro_usd: 0,
+      });
     });
 
     it("answers false / null for unknown and malformed job ids", async () => {
@@ -120,26 +179,36 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("starts a fresh period at the UTC month boundary; late settles count in the reservation's month", async () => {
       const jan = newJobId("t1");
-      await ledger.reserve("t1", jan, 100, 100, JAN_END);
-      expect((await ledger.reserve("t1", newJobId("t1"), 1, 100, JAN_END)).ok).toBe(false);
-      const feb = await ledger.reserve("t1", newJobId("t1"), 100, 100, FEB_START);
+      await ledger.reserve("t1", jan, 100, 100, JAN_END, 40);
+      expect((await ledger.reserve("t1", newJobId("t1"), 1, 100, JAN_END, P)).ok).toBe(false);
+      const feb = await ledger.reserve("t1", newJobId("t1"), 100, 100, FEB_START, P);
       expect(feb.ok && feb.reservation.period).toBe("2026-02");
       expect(await ledger.settle(jan, 70)).toBe(true);
-      expect(await ledger.usage("t1", 100, JAN_END)).toMatchObject({ period: "2026-01", used: 70, reserved: 0 });
-      expect(await ledger.usage("t1", 100, FEB_START)).toMatchObject({ period: "2026-02", used: 0, reserved: 100 });
+      expect(await ledger.usage("t1", 100, JAN_END)).toMatchObject({
+        period: "2026-01",
+        used: 70,
+        reserved: 0,
+        cost_micro_usd: 70 * 40,
+      });
+      expect(await ledger.usage("t1", 100, FEB_START)).toMatchObject({
+        period: "2026-02",
+        used: 0,
+        reserved: 100,
+        cost_micro_usd: 0,
+      });
     });
 
     it("never reports negative remaining when the quota drops below usage", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 80, 100, JAN);
+      await ledger.reserve("t1", job, 80, 100, JAN, P);
       await ledger.settle(job, 80);
       expect(await ledger.usage("t1", 50, JAN)).toMatchObject({ used: 80, remaining: 0 });
-      expect((await ledger.reserve("t1", newJobId("t1"), 0, 50, JAN)).ok).toBe(false);
+      expect((await ledger.reserve("t1", newJobId("t1"), 0, 50, JAN, P)).ok).toBe(false);
     });
 
     it("admits concurrent reserves only up to the quota", async () => {
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => ledger.reserve("t1", newJobId("t1"), 30, 100, JAN)),
+        Array.from({ length: 10 }, () => ledger.reserve("t1", newJobId("t1"), 30, 100, JAN, P)),
       );
       expect(results.filter((r) => r.ok)).toHaveLength(3);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ reserved: 90, remaining: 10 });
@@ -147,7 +216,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("ends a reservation exactly once under concurrent settles and voids", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 50, 100, JAN);
+      await ledger.reserve("t1", job, 50, 100, JAN, P);
       const ends = await Promise.all([
         ledger.settle(job, 20),
         ledger.void(job),
@@ -163,13 +232,13 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("rejects invalid amounts before changing anything", async () => {
       const job = newJobId("t1");
       for (const nfe of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-        await expect(ledger.reserve("t1", job, nfe, 100, JAN)).rejects.toThrow(RangeError);
+        await expect(ledger.reserve("t1", job, nfe, 100, JAN, P)).rejects.toThrow(RangeError);
       }
-      await expect(ledger.reserve("t1", job, 1, -1, JAN)).rejects.toThrow(RangeError);
-      await expect(ledger.reserve("t1", job, 1, 100, Number.NaN)).rejects.toThrow(RangeError);
+      await expect(ledger.reserve("t1", job, 1, -1, JAN, P)).rejects.toThrow(RangeError);
+      await expect(ledger.reserve("t1", job, 1, 100, Number.NaN, P)).rejects.toThrow(RangeError);
       await expect(ledger.usage("t1", 1.5, JAN)).rejects.toThrow(RangeError);
       expect(await ledger.get(job)).toBeNull();
-      await ledger.reserve("t1", job, 10, 100, JAN);
+      await ledger.reserve("t1", job, 10, 100, JAN, P);
       await expect(ledger.settle(job, Number.NaN)).rejects.toThrow(RangeError);
       expect((await ledger.get(job))?.state).toBe("reserved");
     });
@@ -177,11 +246,11 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("voids reservations left open past the lease on the tenant's next reserve or usage read", async () => {
       const [old, young, settled] = [newJobId("t1"), newJobId("t1"), newJobId("t1")];
       const other = newJobId("t2");
-      await ledger.reserve("t1", old, 30, 100, JAN);
-      await ledger.reserve("t1", settled, 10, 100, JAN);
+      await ledger.reserve("t1", old, 30, 100, JAN, P);
+      await ledger.reserve("t1", settled, 10, 100, JAN, P);
       await ledger.settle(settled, 4);
-      await ledger.reserve("t1", young, 20, 100, JAN + 1000);
-      await ledger.reserve("t2", other, 5, 100, JAN);
+      await ledger.reserve("t1", young, 20, 100, JAN + 1000, P);
+      await ledger.reserve("t2", other, 5, 100, JAN, P);
       expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS - 1)).toMatchObject({ used: 4, reserved: 50 });
       expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS)).toMatchObject({ used: 4, reserved: 20 });
       expect(await ledger.get(old)).toMatchObject({ state: "voided", spent: null });
@@ -189,15 +258,16 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       expect(await ledger.get(settled)).toMatchObject({ state: "settled", spent: 4 });
       expect((await ledger.get(other))?.state).toBe("reserved"); // another tenant's sweep is its own
       const late = JAN + 1000 + RESERVATION_LEASE_MS;
-      expect((await ledger.reserve("t1", newJobId("t1"), 96, 100, late)).ok).toBe(true); // young expired here
+      expect((await ledger.reserve("t1", newJobId("t1"), 96, 100, late, P)).ok).toBe(true); // young expired here
       expect(await ledger.get(young)).toMatchObject({ state: "voided" });
-      expect(await ledger.usage("t1", 100, late)).toMatchObject({ used: 4, reserved: 96 });
+      // What the lease released cost nothing: only the settle is billed.
+      expect(await ledger.usage("t1", 100, late)).toMatchObject({ used: 4, reserved: 96, cost_micro_usd: 4 * P });
     });
 
     it("honours a custom lease and refuses a non-positive one", async () => {
       const short = make({ leaseMs: 10 });
       try {
-        await short.ledger.reserve("t1", newJobId("t1"), 7, 100, JAN);
+        await short.ledger.reserve("t1", newJobId("t1"), 7, 100, JAN, P);
         expect(await short.ledger.usage("t1", 100, JAN + 9)).toMatchObject({ reserved: 7 });
         expect(await short.ledger.usage("t1", 100, JAN + 10)).toMatchObject({ reserved: 0 });
       } finally {
@@ -208,7 +278,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("returns copies: mutating a result does not change the ledger", async () => {
       const job = newJobId("t1");
-      const r = await ledger.reserve("t1", job, 10, 100, JAN);
+      const r = await ledger.reserve("t1", job, 10, 100, JAN, P);
       if (r.ok) r.reservation.reserved = 999;
       const got = await ledger.get(job);
       if (got) got.state = "voided";

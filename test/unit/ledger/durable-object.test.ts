@@ -5,6 +5,7 @@ import { createDurableObjectLedger } from "../../../edge/src/ledger/durable-obje
 import { newJobId, routeKeyOf } from "../../../edge/src/ledger/ids.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { ledgerConformance } from "./conformance.ts";
+import { expectPricelessMigrated } from "./priceless.ts";
 import { durableObjectStores } from "./stores.ts";
 
 const workerd = useTenantLedgerWorkerd();
@@ -19,18 +20,22 @@ describe("DurableObjectLedger routing", () => {
     const ledger = createDurableObjectLedger(ns);
     const a = newJobId("alice");
     const b = newJobId("bob");
-    await ledger.reserve("alice", a, 5, 10, NOW);
-    await ledger.reserve("bob", b, 5, 10, NOW);
+    await ledger.reserve("alice", a, 5, 10, NOW, 50);
+    await ledger.reserve("bob", b, 5, 10, NOW, 50);
     await ledger.settle(a, 5);
     await ledger.void(b);
     expect(ns.names().sort()).toEqual([routeKeyOf("alice"), routeKeyOf("bob")].sort());
   });
 
+  it("adds the price columns to an object created before them, leaving its old settles unpriced", async () => {
+    await expectPricelessMigrated(createDurableObjectLedger(workerd.namespace({ priceless: true })));
+  });
+
   it("refuses a job id that does not route to the tenant", async () => {
     const ns = workerd.namespace();
     const ledger = createDurableObjectLedger(ns);
-    await expect(ledger.reserve("alice", newJobId("bob"), 1, 10, NOW)).rejects.toThrow(RangeError);
-    await expect(ledger.reserve("alice", "job-123", 1, 10, NOW)).rejects.toThrow(RangeError);
+    await expect(ledger.reserve("alice", newJobId("bob"), 1, 10, NOW, 50)).rejects.toThrow(RangeError);
+    await expect(ledger.reserve("alice", "job-123", 1, 10, NOW, 50)).rejects.toThrow(RangeError);
     expect(ns.names()).toEqual([]);
   });
 
@@ -39,8 +44,10 @@ describe("DurableObjectLedger routing", () => {
     // Past the client's checks and types: what arrives if a caller sends the object anything.
     const stub = ns.get(ns.idFromName("x")) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const job = newJobId("t");
-    await expect(stub.reserve!("t", job, "many", 1, NOW, 1)).rejects.toThrow(RangeError);
-    await expect(stub.reserve!("t", job, 1.5, 10, NOW, 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, "many", 1, NOW, 50, 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1.5, 10, NOW, 50, 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1, 10, NOW, "free", 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1, 10, NOW, -1, 1)).rejects.toThrow(RangeError);
     await expect(stub.drop_tables!()).rejects.toThrow(/does not implement the method "drop_tables"/);
     expect(await stub.get!(job)).toBeNull();
   });

@@ -1,10 +1,17 @@
 // Model-based test: random sequences of reserve / settle / void / usage / get over two tenants, with a clock
 // that crosses a month boundary, jitters backwards and runs past the lease, compared call by call with a
 // plain reference model. The model sums reservations; the stores keep running totals, so drift shows up here.
+// Each reserve carries a random tier price (the tier changes between jobs): the model bills each settle at the
+// price of its own reservation, so a store that bills at any other price fails here.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
-import { periodOf, type Reservation, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
+import {
+  type PricedReservation,
+  periodOf,
+  type ReserveResult,
+  type TenantUsage,
+} from "../../../edge/src/ledger/types.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { allStores, type Stores } from "./stores.ts";
 
@@ -13,17 +20,25 @@ const LEASE = 60 * MIN;
 const START = Date.UTC(2026, 0, 31, 23, 0); // an hour before February
 
 type Op =
-  | { op: "reserve"; tenant: number; nfe: number; dt: number }
+  | { op: "reserve"; tenant: number; nfe: number; dt: number; price: number }
   | { op: "again"; job: number; dt: number } // reserve an existing id once more
   | { op: "settle"; job: number; spent: number }
   | { op: "void"; job: number }
   | { op: "usage"; tenant: number; dt: number };
 
 const dtArb = fc.integer({ min: -5 * MIN, max: 30 * MIN });
+// Halves of µUSD: fractional prices, yet every sum of spent × price is exact in a double, in any order.
+const priceArb = fc.integer({ min: 0, max: 200 }).map((h) => h / 2);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.record({ op: fc.constant("reserve" as const), tenant: fc.nat(1), nfe: fc.nat(40), dt: dtArb }),
+    arbitrary: fc.record({
+      op: fc.constant("reserve" as const),
+      tenant: fc.nat(1),
+      nfe: fc.nat(40),
+      dt: dtArb,
+      price: priceArb,
+    }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("again" as const), job: fc.nat(), dt: dtArb }) },
   {
@@ -40,7 +55,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 /** The reference: a list of reservations and nothing else. */
 class Model {
-  readonly jobs = new Map<string, Reservation>();
+  readonly jobs = new Map<string, PricedReservation>();
   constructor(readonly quota: number) {}
 
   private expire(tenant: string, now: number): void {
@@ -53,18 +68,21 @@ class Model {
     const period = periodOf(now);
     let used = 0;
     let reserved = 0;
+    let cost_micro_usd = 0;
     for (const r of this.jobs.values()) {
       if (r.tenant !== tenant || r.period !== period) continue;
       if (r.state === "settled") used += r.spent ?? 0;
+      if (r.state === "settled") cost_micro_usd += (r.spent ?? 0) * r.price_micro_usd_per_nfe;
       if (r.state === "reserved") reserved += r.reserved;
     }
-    return { tenant, period, quota: this.quota, used, reserved, remaining: Math.max(0, this.quota - used - reserved) };
+    const remaining = Math.max(0, this.quota - used - reserved);
+    return { tenant, period, quota: this.quota, used, reserved, remaining, cost_micro_usd, unpriced: 0 };
   }
-  reserve(tenant: string, id: string, nfe: number, now: number): ReserveResult {
+  reserve(tenant: string, id: string, nfe: number, now: number, price: number): ReserveResult {
     if (this.jobs.has(id)) return { ok: false, reason: "duplicate_job" };
     const u = this.usage(tenant, now);
     if (u.used + u.reserved + nfe > this.quota) return { ok: false, reason: "quota_exhausted", usage: u };
-    const r: Reservation = {
+    const r: PricedReservation = {
       job_id: id,
       tenant,
       reserved: nfe,
@@ -72,6 +90,7 @@ class Model {
       state: "reserved",
       period: u.period,
       created_at: now,
+      price_micro_usd_per_nfe: price,
     };
     this.jobs.set(id, r);
     return { ok: true, reservation: { ...r } };
@@ -105,16 +124,16 @@ for (const [name, make] of allStores(workerd)) {
           const run = ++seq;
           const tenants = [`m${run}-a`, `m${run}-b`];
           const model = new Model(quota);
-          const ids: { id: string; tenant: string; nfe: number }[] = [];
+          const ids: { id: string; tenant: string; nfe: number; price: number }[] = [];
           let now = START;
           for (const o of ops) {
             if (o.op === "reserve") {
               now += o.dt;
               const tenant = tenants[o.tenant]!;
               const id = newJobId(tenant);
-              ids.push({ id, tenant, nfe: o.nfe });
-              expect(await ledger.reserve(tenant, id, o.nfe, quota, now)).toEqual(
-                model.reserve(tenant, id, o.nfe, now),
+              ids.push({ id, tenant, nfe: o.nfe, price: o.price });
+              expect(await ledger.reserve(tenant, id, o.nfe, quota, now, o.price)).toEqual(
+                model.reserve(tenant, id, o.nfe, now, o.price),
               );
             } else if (o.op === "usage") {
               now += o.dt;
@@ -124,8 +143,8 @@ for (const [name, make] of allStores(workerd)) {
               const j = ids[o.job % ids.length]!;
               if (o.op === "again") {
                 now += o.dt;
-                expect(await ledger.reserve(j.tenant, j.id, j.nfe, quota, now)).toEqual(
-                  model.reserve(j.tenant, j.id, j.nfe, now),
+                expect(await ledger.reserve(j.tenant, j.id, j.nfe, quota, now, j.price)).toEqual(
+                  model.reserve(j.tenant, j.id, j.nfe, now, j.price),
                 );
               } else if (o.op === "settle") {
                 expect(await ledger.settle(j.id, o.spent)).toBe(model.end(j.id, o.spent));

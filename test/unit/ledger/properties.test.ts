@@ -15,6 +15,7 @@ type After = { kind: "settle"; spent: number } | { kind: "void" } | { kind: "res
 interface Job {
   nfe: number;
   now: number;
+  price: number; // µUSD per NFE: the tier price when this job is reserved
   after: After[]; // the first settle/void ends the job; the rest must change nothing
 }
 interface Scenario {
@@ -27,6 +28,8 @@ const nowArb = fc.oneof(
   fc.integer({ min: 0, max: HOUR - 1 }).map((d) => JAN_LAST + d),
   fc.integer({ min: 0, max: HOUR - 1 }).map((d) => FEB_FIRST + d),
 );
+// Halves of µUSD: fractional prices, yet every sum of spent × price is exact in a double, in any order.
+const priceArb = fc.integer({ min: 0, max: 200 }).map((h) => h / 2);
 const spentArb = fc.oneof(
   fc.integer({ min: 0, max: 40 }),
   fc.integer({ min: -5, max: 100 }),
@@ -40,11 +43,28 @@ const afterArb: fc.Arbitrary<After> = fc.oneof(
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   quota: fc.integer({ min: 0, max: 120 }),
   jobs: fc.array(
-    fc.record({ nfe: fc.integer({ min: 0, max: 40 }), now: nowArb, after: fc.array(afterArb, { maxLength: 3 }) }),
+    fc.record({
+      nfe: fc.integer({ min: 0, max: 40 }),
+      now: nowArb,
+      price: priceArb,
+      after: fc.array(afterArb, { maxLength: 3 }),
+    }),
     { minLength: 1, maxLength: 8 },
   ),
   reads: fc.array(nowArb, { maxLength: 4 }),
 });
+
+type PriceOp =
+  | { kind: "reserve"; nfe: number; price: number; job: number }
+  | { kind: "settle"; spent: number; job: number }
+  | { kind: "void"; job: number };
+// The tier price changes between reserves; settles and voids pick any job made so far, ended or not.
+const priceOpArb: fc.Arbitrary<PriceOp> = fc.oneof(
+  fc.record({ kind: fc.constant("reserve" as const), nfe: fc.nat(40), price: priceArb, job: fc.nat() }),
+  fc.record({ kind: fc.constant("settle" as const), spent: fc.nat(50), job: fc.nat() }),
+  fc.record({ kind: fc.constant("void" as const), job: fc.nat() }),
+);
+const PRICE_QUOTA = 30 * 40; // room for every reserve of the longest sequence
 
 const expectedSpent = (arg: number, reserved: number): number => Math.min(reserved, Math.max(0, Math.floor(arg)));
 
@@ -63,7 +83,7 @@ for (const [name, make] of allStores(workerd)) {
     });
     afterAll(() => stores.close());
 
-    it("keeps the quota, ends each reservation once, bills what was settled, and rolls over by month", async () => {
+    it("keeps the quota, ends each reservation once, bills what was settled at its price, rolls over by month", async () => {
       await fc.assert(
         fc.asyncProperty(fc.scheduler(), scenarioArb, async (s, sc) => {
           const { ledger } = stores;
@@ -87,7 +107,7 @@ for (const [name, make] of allStores(workerd)) {
             const o = outcomes[i]!;
             o.id = newJobId(tenant);
             const r: ReserveResult = await step(`reserve#${i}`, () =>
-              ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now),
+              ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, job.price),
             );
             if (r.ok) o.admitted = true;
             else if (r.reason !== "quota_exhausted") problems.push(`job ${i}: unexpected ${r.reason}`);
@@ -98,7 +118,9 @@ for (const [name, make] of allStores(workerd)) {
             for (const [k, a] of job.after.entries()) {
               const label = `${a.kind}#${i}.${k}`;
               if (a.kind === "reserve_again") {
-                const again = await step(label, () => ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now));
+                const again = await step(label, () =>
+                  ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, job.price),
+                );
                 if (o.admitted && !(again.ok === false && again.reason === "duplicate_job")) {
                   problems.push(`${label}: a second reserve of a live id was not a duplicate`);
                 }
@@ -120,7 +142,7 @@ for (const [name, make] of allStores(workerd)) {
           );
           await s.waitFor(Promise.all([...sc.jobs.map(runJob), ...reads]));
 
-          const totals = new Map<string, { used: number; reserved: number }>();
+          const totals = new Map<string, { used: number; reserved: number; cost: number }>();
           for (const [i, o] of outcomes.entries()) {
             const r = await ledger.get(o.id);
             if (!o.admitted) {
@@ -141,22 +163,57 @@ for (const [name, make] of allStores(workerd)) {
               }
             }
             if (r.state === "voided" && r.spent !== null) problems.push(`job ${i}: voided with spent`);
-            const t = totals.get(r.period) ?? { used: 0, reserved: 0 };
+            if (r.price_micro_usd_per_nfe !== sc.jobs[i]!.price)
+              problems.push(`job ${i}: price ${r.price_micro_usd_per_nfe}`);
+            const t = totals.get(r.period) ?? { used: 0, reserved: 0, cost: 0 };
             if (r.state === "settled") t.used += r.spent ?? 0;
+            if (r.state === "settled") t.cost += (r.spent ?? 0) * sc.jobs[i]!.price; // at its own reserve's price
             if (r.state === "reserved") t.reserved += r.reserved;
             totals.set(r.period, t);
           }
           for (const now of [JAN_LAST, FEB_FIRST]) {
             const u = await ledger.usage(tenant, sc.quota, now);
-            const want = totals.get(periodOf(now)) ?? { used: 0, reserved: 0 };
+            const want = totals.get(periodOf(now)) ?? { used: 0, reserved: 0, cost: 0 };
             observe(u, `final ${u.period}`);
             if (u.used !== want.used || u.reserved !== want.reserved) {
               problems.push(
                 `${u.period}: usage ${u.used}/${u.reserved}, reservations say ${want.used}/${want.reserved}`,
               );
             }
+            if (u.cost_micro_usd !== want.cost || u.unpriced !== 0) {
+              problems.push(`${u.period}: cost ${u.cost_micro_usd} (unpriced ${u.unpriced}), settles say ${want.cost}`);
+            }
           }
           expect(problems).toEqual([]);
+        }),
+        { numRuns: RUNS[name] ?? 60 },
+      );
+    });
+
+    it("bills Σ settled NFEs × the price each was reserved at; a released reservation costs nothing", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(priceOpArb, { minLength: 1, maxLength: 30 }), async (ops) => {
+          const { ledger } = stores;
+          const tenant = `price-${name}-${++tenantSeq}`;
+          const jobs: { id: string; price: number; nfe: number }[] = [];
+          let billed = 0; // Σ spent × reserved price over the settles that took
+          let before = 0; // the cost the previous read reported
+          for (const op of ops) {
+            const j = jobs[op.job % Math.max(1, jobs.length)];
+            if (op.kind === "reserve") {
+              const id = newJobId(tenant);
+              jobs.push({ id, price: op.price, nfe: op.nfe });
+              expect((await ledger.reserve(tenant, id, op.nfe, PRICE_QUOTA, JAN_LAST, op.price)).ok).toBe(true);
+            } else if (j && op.kind === "settle") {
+              if (await ledger.settle(j.id, op.spent)) billed += Math.min(op.spent, j.nfe) * j.price;
+            } else if (j) {
+              await ledger.void(j.id);
+            }
+            const u = await ledger.usage(tenant, PRICE_QUOTA, JAN_LAST);
+            expect(u.cost_micro_usd).toBe(billed);
+            if (op.kind !== "settle") expect(u.cost_micro_usd).toBe(before); // reserving and releasing cost nothing
+            before = u.cost_micro_usd;
+          }
         }),
         { numRuns: RUNS[name] ?? 60 },
       );

@@ -5,7 +5,9 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { createSqliteLedger, createSqliteStores } from "../../../edge/src/ledger/sqlite.ts";
+import { PRICELESS_NOW, PRICELESS_SEED, PRICELESS_TENANT } from "../../support/priceless-ledger.ts";
 import { ledgerConformance } from "./conformance.ts";
+import { expectPricelessMigrated } from "./priceless.ts";
 import { sqliteStores } from "./stores.ts";
 
 ledgerConformance("sqlite", sqliteStores);
@@ -20,8 +22,8 @@ describe("sqlite ledger file", () => {
       const a = createSqliteStores(path);
       const b = createSqliteLedger(path); // a second connection, as a second process would have
       const job = newJobId("t1");
-      expect((await a.ledger.reserve("t1", job, 10, 15, NOW)).ok).toBe(true);
-      expect((await b.reserve("t1", newJobId("t1"), 10, 15, NOW)).ok).toBe(false); // sees a's reservation
+      expect((await a.ledger.reserve("t1", job, 10, 15, NOW, 50)).ok).toBe(true);
+      expect((await b.reserve("t1", newJobId("t1"), 10, 15, NOW, 50)).ok).toBe(false); // sees a's reservation
       expect(await b.settle(job, 7)).toBe(true);
       expect(await a.ledger.settle(job, 7)).toBe(false);
       await a.idempotency.begin({ tenant: "t1", key: "k", fingerprint: "f", job_id: job, created_at: NOW }, NOW);
@@ -38,6 +40,30 @@ describe("sqlite ledger file", () => {
       const again = { tenant: "t1", key: "k", fingerprint: "f", job_id: "other", created_at: NOW };
       expect((await c.idempotency.begin(again, NOW)).kind).toBe("existing");
       c.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("migrates a file from before prices once: old settles stay unpriced, reopening changes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "guidegate-ledger-"));
+    try {
+      const path = join(dir, "ledger.db");
+      const old = new Database(path);
+      for (const stmt of PRICELESS_SEED) old.exec(stmt);
+      old.close();
+
+      const a = createSqliteStores(path);
+      await expectPricelessMigrated(a.ledger);
+      a.close();
+      // A second open finds the columns: no ALTER fails, and the backfill does not count new settles as unpriced.
+      const b = createSqliteStores(path);
+      expect(await b.ledger.usage(PRICELESS_TENANT, 1000, PRICELESS_NOW)).toMatchObject({
+        used: 37,
+        cost_micro_usd: 500,
+        unpriced: 27,
+      });
+      b.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

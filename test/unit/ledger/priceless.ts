@@ -1,0 +1,34 @@
+// What a SQL store makes of a ledger from before reservations recorded their price (test/support/priceless-
+// ledger.ts): old settles stay unpriced instead of being guessed at, old open reservations settle unpriced, and
+// everything reserved since is billed at its own price. The SQLite and Durable Object suites run it.
+import { expect } from "vitest";
+import { newJobId } from "../../../edge/src/ledger/ids.ts";
+import type { Ledger } from "../../../edge/src/ledger/types.ts";
+import {
+  PRICELESS_NOW as NOW,
+  PRICELESS_OPEN,
+  PRICELESS_SETTLED,
+  PRICELESS_TENANT as T,
+} from "../../support/priceless-ledger.ts";
+
+const QUOTA = 1000;
+
+/** Runs against a store just opened over the seeded rows; leaves it with 37 NFEs used, 27 of them unpriced. */
+export async function expectPricelessMigrated(ledger: Ledger): Promise<void> {
+  expect(await ledger.usage(T, QUOTA, NOW)).toMatchObject({ used: 20, reserved: 10, cost_micro_usd: 0, unpriced: 20 });
+  expect(await ledger.get(PRICELESS_SETTLED)).toMatchObject({
+    state: "settled",
+    spent: 20,
+    price_micro_usd_per_nfe: null,
+  });
+  expect(await ledger.settle(PRICELESS_OPEN, 7)).toBe(true); // reserved before the upgrade, settled after
+  const job = newJobId(T);
+  expect((await ledger.reserve(T, job, 10, QUOTA, NOW, 50)).ok).toBe(true);
+  expect(await ledger.settle(job, 10)).toBe(true);
+  expect(await ledger.usage(T, QUOTA, NOW)).toMatchObject({
+    used: 37,
+    reserved: 0,
+    cost_micro_usd: 10 * 50,
+    unpriced: 27,
+  });
+}
