@@ -70,7 +70,7 @@ describe.skipIf(skip)("playground in Chromium", () => {
     expect(await text(".panel .step")).toBe("40 / 40");
     const rendering = await panel.locator(".image").evaluate((el) => getComputedStyle(el).imageRendering);
     expect(rendering).toBe("pixelated");
-    expect(await text("#usage")).toMatch(/^80 \//);
+    expect(await text("#usage")).toMatch(/^80 \/ [\d,]+ NFE \(\$0\.004000\)$/); // what /v1/usage says was billed
   });
 
   it("side by side: two policies on the same seed, NFEs compared", async () => {

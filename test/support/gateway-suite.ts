@@ -44,7 +44,7 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       expect(body.usage.cost_micro_usd).toBe(20 * 50);
       expect(await isPng(body.data[0]!.url)).toMatchObject({ format: "png", width: 32, height: 32 });
       const usage = (await (await fetch(`${stack.edgeUrl}/v1/usage`, { headers: await auth(sub) })).json()) as Record<string, number>;
-      expect(usage).toMatchObject({ used_nfe: 20, reserved_nfe: 0 });
+      expect(usage).toMatchObject({ used_nfe: 20, reserved_nfe: 0, cost_micro_usd: 20 * 50 });
     });
 
     it("works with the official openai SDK, without and with streaming", async () => {

@@ -69,8 +69,12 @@ const UsageResponse = z.object({
   used_nfe: z.number().int(),
   reserved_nfe: z.number().int(),
   remaining_nfe: z.number().int(),
-  price_micro_usd_per_nfe: z.number(),
-  cost_micro_usd: z.number(),
+  price_micro_usd_per_nfe: z.number().describe("The caller's tier price now: what new jobs are billed per NFE."),
+  cost_micro_usd: z
+    .number()
+    .describe(
+      "What this month's settled jobs were billed: each job's NFEs at the price of the tier it was reserved under, whatever the tier of the token reading it.",
+    ),
 });
 const PoliciesResponse = z.object({
   object: z.literal("list"),
@@ -220,7 +224,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
       },
       "/v1/usage": {
         get: {
-          summary: "NFEs used, reserved and left this month, with cost",
+          summary: "NFEs used, reserved and left this month, with what they were billed",
           responses: { "200": { description: "Usage", content: json("UsageResponse") }, "401": common["401"] },
         },
       },

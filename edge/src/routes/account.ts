@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { listModels, listPolicies } from "../tiers/catalog.ts";
 import type { AppEnv } from "../auth/caller.ts";
+import type { TenantUsage } from "../ledger/types.ts";
 import type { RouteDeps } from "./context.ts";
 
 export function accountRoutes(deps: RouteDeps) {
@@ -19,8 +20,8 @@ export function accountRoutes(deps: RouteDeps) {
       used_nfe: u.used,
       reserved_nfe: u.reserved,
       remaining_nfe: u.remaining,
-      price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
-      cost_micro_usd: u.used * tier.price_micro_usd_per_nfe,
+      price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe, // what a job reserved now would cost
+      cost_micro_usd: billedCost(u, tier.price_micro_usd_per_nfe),
     });
   });
 
@@ -32,4 +33,10 @@ export function accountRoutes(deps: RouteDeps) {
   });
 
   return app;
+}
+
+/** What the period's jobs were billed, each at the price recorded when it was reserved. NFEs settled before the
+ * ledger recorded prices have none to go by; the caller's tier price is the best estimate left for them. */
+export function billedCost(u: TenantUsage, tierPriceMicroUsdPerNfe: number): number {
+  return u.cost_micro_usd + u.unpriced * tierPriceMicroUsdPerNfe;
 }
