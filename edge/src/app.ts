@@ -15,6 +15,9 @@ import { EVENTS_PATH, jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modelSource } from "./tiers/models.ts";
 import { playground } from "./playground/index.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
+import { createMemoryWebhookStore } from "./webhooks/memory.ts";
+import { createWebhooks } from "./webhooks/service.ts";
 
 export type { Deps } from "./deps.ts";
 
@@ -33,6 +36,7 @@ export function createApp(deps: Deps) {
     jobs: deps.jobs ?? createMemoryJobStore({ clock, ttlMs: config.jobTtlMs }),
     runs: new Map(),
     models: modelSource(config.models, () => deps.pool.models()),
+    webhooks: deps.webhooks ?? createWebhooks({ store: createMemoryWebhookStore(), clock }),
   };
   const authOptions = {
     keys: deps.keys,
@@ -64,6 +68,7 @@ export function createApp(deps: Deps) {
   app.route("/", generationRoutes(ctx));
   app.route("/", jobRoutes(ctx));
   app.route("/", accountRoutes(ctx));
+  app.route("/", webhookRoutes(ctx));
   return app;
 }
 

@@ -59,7 +59,8 @@ export function parseTiers(json: string | undefined, base: Tiers = DEFAULT_TIERS
   return TiersSchema.parse(merged);
 }
 
-function int(env: EnvMap, name: string, fallback: number): number {
+/** A non-negative number from `env[name]`, or `fallback` when unset; throws on anything else. */
+export function int(env: EnvMap, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);

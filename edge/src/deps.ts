@@ -7,6 +7,7 @@ import type { JobStore } from "./jobs/types.ts";
 import type { IdempotencyStore, Ledger } from "./ledger/types.ts";
 import type { WorkerPool } from "./pool/types.ts";
 import type { RateLimiter } from "./ratelimit/types.ts";
+import type { Webhooks } from "./webhooks/service.ts";
 
 export interface Deps {
   keys: KeySource[];
@@ -18,4 +19,6 @@ export interface Deps {
   config: EdgeConfig;
   /** Job records and event logs; a bounded in-memory store when absent. */
   jobs?: JobStore;
+  /** Endpoints, outbox and delivery loop; in memory, with production URL rules, when absent. */
+  webhooks?: Webhooks;
 }

@@ -4,3 +4,4 @@ export * from "./policies.ts";
 export * from "./request.ts";
 export * from "./tiers.ts";
 export * from "./worker.ts";
+export * from "./webhooks.ts";

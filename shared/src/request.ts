@@ -1,6 +1,7 @@
 // The public generation request (OpenAI Images compatible plus guidegate extensions).
 import { z } from "zod";
 import { GuidanceSchema } from "./policies.ts";
+import { WebhookUrlSchema } from "./webhooks.ts";
 
 export const SCHEDULERS = ["ddim", "euler", "euler_a", "dpmpp_2m"] as const;
 export const SchedulerSchema = z.enum(SCHEDULERS);
@@ -45,6 +46,8 @@ export const GenerationRequestSchema = z.strictObject({
   max_nfe: z.number().int().min(1).max(1_000_000).optional(),
   preview_every: z.number().int().min(1).max(1000).optional(),
   user: z.string().max(256).optional(), // OpenAI's end-user id: accepted, not stored
+  /** POST /v1/jobs only: where this job's terminal event is also sent, signed (the synchronous route refuses it). */
+  webhook_url: WebhookUrlSchema.optional(),
   quality: OPENAI_IGNORED_FIELDS.quality.optional(),
   background: OPENAI_IGNORED_FIELDS.background.optional(),
   moderation: OPENAI_IGNORED_FIELDS.moderation.optional(),

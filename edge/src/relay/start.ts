@@ -24,6 +24,8 @@ export interface StartRequest {
   responseFormat(req: GenerationRequest): "url" | "b64_json";
   /** Aborts the first dispatch (the client went away). */
   signal?: AbortSignal;
+  /** The route's own checks of the parsed body (webhook_url), run before anything is claimed or reserved. */
+  precheck?(req: GenerationRequest): Promise<void>;
 }
 
 /** A claim this request holds (or none without a key): finish it on success, release it on failure. */
@@ -49,6 +51,7 @@ export type Started =
 export async function startGeneration(deps: StartDeps, r: StartRequest): Promise<Started> {
   const { caller } = r;
   const req = GenerationRequestSchema.parse(r.body);
+  await r.precheck?.(req);
   const resolved = await resolveFor(caller, req, deps); // 400/403 before anything is held
   const key = readIdempotencyKey(r.idempotencyKey);
   const jobId = newJobId(caller.tenant);

@@ -5,6 +5,7 @@ import type { JobRun } from "../relay/run.ts";
 import type { AppEnv } from "../auth/caller.ts";
 import type { Deps } from "../deps.ts";
 import type { ModelSource } from "../tiers/models.ts";
+import type { Webhooks } from "../webhooks/service.ts";
 
 export interface RouteDeps extends Deps {
   jobs: JobStore;
@@ -12,6 +13,7 @@ export interface RouteDeps extends Deps {
   runs: Map<string, JobRun>;
   /** The models that exist: pinned in config, or from the workers' health. */
   models: ModelSource;
+  webhooks: Webhooks;
 }
 
 /** Keep a background task alive: Workers' waitUntil when there is one; elsewhere it simply runs. */

@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { type ErrorBody, type GenerationRequest, STATUS_OF } from "@guidegate/shared";
 import type { AppEnv } from "../auth/caller.ts";
-import { ApiError, errorResponse, readJson } from "../errors.ts";
+import { ApiError, errorResponse, invalidRequest, readJson } from "../errors.ts";
 import {
   type Claim,
   finishQuietly,
@@ -26,6 +26,12 @@ import { startGeneration } from "../relay/start.ts";
 import type { RouteDeps } from "./context.ts";
 
 const PATH = "/v1/images/generations";
+
+/** A synchronous request answers with its own result: a webhook is for jobs, which outlive the request. */
+async function refuseWebhookUrl(req: GenerationRequest): Promise<void> {
+  if (req.webhook_url !== undefined)
+    throw invalidRequest("unsupported_parameter", "webhook_url is accepted by POST /v1/jobs only.", "webhook_url");
+}
 
 /** A failure event turned back into an HTTP error (synchronous requests only). */
 function asApiError(e: ErrorBody): ApiError {
@@ -130,6 +136,7 @@ export function generationRoutes(deps: RouteDeps) {
       path: PATH,
       responseFormat: (req) => (req.stream ? "b64_json" : req.response_format),
       signal: c.req.raw.signal,
+      precheck: refuseWebhookUrl,
     });
     const { req } = started;
     if (started.kind === "existing") {

@@ -62,6 +62,7 @@ export function jobRoutes(deps: RouteDeps) {
     else if (ev.event === "cancelled")
       await jobs.update(id, { status: "cancelled", nfe: ev.usage.nfe, finished_at: now });
     await jobs.append(id, ev);
+    if (isTerminal(ev)) await deps.webhooks.jobFinished(await jobs.get(id)); // after the log: readers first
   }
 
   app.post("/v1/jobs", async (c) => {
@@ -72,6 +73,9 @@ export function jobRoutes(deps: RouteDeps) {
       idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
       path: "/v1/jobs",
       responseFormat: (req) => req.response_format,
+      precheck: async (req) => {
+        if (req.webhook_url) await deps.webhooks.checkUrl(req.webhook_url, "webhook_url");
+      },
     });
     if (started.kind === "existing") {
       // Same key, same body: join the job the first request started (billed once).
@@ -101,6 +105,7 @@ export function jobRoutes(deps: RouteDeps) {
       result: null,
       error: null,
     });
+    if (started.req.webhook_url) await deps.webhooks.watchJob(caller.tenant, jobId, started.req.webhook_url);
     runs.set(jobId, a.run);
     // Runs to the end whether or not anyone listens. On Workers waitUntil keeps it alive only ~30 s past the response.
     background(
