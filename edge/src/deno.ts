@@ -1,4 +1,4 @@
-// Deno entry: Deno.serve with in-memory ledger, idempotency, rate limiter and job store (one
+// Deno entry: Deno.serve with in-memory ledger, idempotency, rate limiter, job store and webhook outbox (one
 // process; use the Node entry with SQLite, or Workers with Durable Objects, for durable billing).
 //   deno run -A edge/src/deno.ts   (env: PORT, GG_WORKER_URLS, GG_INTERNAL_SECRET, GG_JWT_SECRET | GG_JWKS_URL, GG_*)
 import { createApp } from "./app.ts";
@@ -8,9 +8,14 @@ import { createMemoryIdempotencyStore, createMemoryLedger } from "./ledger/memor
 import { createWorkerPool } from "./pool/pool.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
 import { systemClock } from "./clock.ts";
+import { loadWebhookConfig } from "./webhooks/config.ts";
+import { createMemoryWebhookStore } from "./webhooks/memory.ts";
+import { createWebhooks } from "./webhooks/service.ts";
+import type { ResolveHost } from "./webhooks/ssrf.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
+  resolveDns(host: string, type: "A" | "AAAA"): Promise<string[]>;
   serve(options: { port: number; hostname?: string }, handler: (req: Request) => Response | Promise<Response>): unknown;
 };
 
@@ -18,6 +23,20 @@ const env = Deno.env.toObject();
 const workers = parseWorkerUrls(env.GG_WORKER_URLS);
 if (workers.length === 0) throw new Error("GG_WORKER_URLS must list at least one worker base URL");
 if (!env.GG_INTERNAL_SECRET) throw new Error("GG_INTERNAL_SECRET is required (shared with the GPU workers)");
+
+/** A and AAAA through Deno's resolver (node:dns is not needed), for the webhook address rule. */
+const resolveWithDeno: ResolveHost = async (host) => {
+  const answers = await Promise.allSettled([Deno.resolveDns(host, "A"), Deno.resolveDns(host, "AAAA")]);
+  const addrs = answers.flatMap((a) => (a.status === "fulfilled" ? a.value : []));
+  if (addrs.length === 0) throw new Error(`${host} does not resolve`);
+  return addrs;
+};
+const webhooks = createWebhooks({
+  store: createMemoryWebhookStore(),
+  clock: systemClock,
+  config: loadWebhookConfig(env, env.DENO_ENV === "production"),
+  resolve: resolveWithDeno,
+});
 
 const app = createApp({
   keys: keysFromEnv(env, { allowDevSecret: env.DENO_ENV !== "production" }),
@@ -27,6 +46,8 @@ const app = createApp({
   pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
   clock: systemClock,
   config: loadConfig(env),
+  webhooks,
 });
+webhooks.start();
 
 Deno.serve({ port: Number(env.PORT || 8787), hostname: env.GG_HOST || "127.0.0.1" }, app.fetch);

@@ -1,9 +1,10 @@
 // Node entry: @hono/node-server, SQLite ledger, in-process rate limiter and job store.
 //   PORT (or GG_EDGE_PORT, default 8787), GG_HOST (default 127.0.0.1), GG_WORKER_URLS (required),
 //   GG_INTERNAL_SECRET (required), GG_JWT_SECRET and/or GG_JWKS_URL (dev secret if neither, outside production),
-//   GG_LEDGER_PATH (default .data/ledger.sqlite) and the GG_* settings read by config.ts.
+//   GG_LEDGER_PATH (default .data/ledger.sqlite), GG_WEBHOOKS_PATH (default webhooks.sqlite beside the ledger)
+//   and the GG_* settings read by config.ts and webhooks/config.ts.
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
@@ -12,6 +13,10 @@ import { createSqliteStores } from "./ledger/sqlite.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
 import { systemClock } from "./clock.ts";
+import { loadWebhookConfig } from "./webhooks/config.ts";
+import { nodeSend, resolveWithDns } from "./webhooks/node-net.ts";
+import { createWebhooks } from "./webhooks/service.ts";
+import { createSqliteWebhookStore } from "./webhooks/sqlite.ts";
 
 const env = process.env;
 const production = env.NODE_ENV === "production";
@@ -23,6 +28,18 @@ if (!env.GG_INTERNAL_SECRET) throw new Error("GG_INTERNAL_SECRET is required (sh
 const ledgerPath = resolve(env.GG_LEDGER_PATH || ".data/ledger.sqlite");
 mkdirSync(dirname(ledgerPath), { recursive: true });
 const stores = createSqliteStores(ledgerPath);
+// The outbox lives in its own file beside the ledger: pending deliveries resume when the edge starts again.
+const webhooksPath = resolve(env.GG_WEBHOOKS_PATH || join(dirname(ledgerPath), "webhooks.sqlite"));
+mkdirSync(dirname(webhooksPath), { recursive: true });
+const webhookStore = createSqliteWebhookStore(webhooksPath);
+const webhookConfig = loadWebhookConfig(env, production);
+const webhooks = createWebhooks({
+  store: webhookStore,
+  clock: systemClock,
+  config: webhookConfig,
+  resolve: resolveWithDns,
+  send: nodeSend(webhookConfig.allowPrivateUrls),
+});
 
 const app = createApp({
   keys: keysFromEnv(env, { allowDevSecret: !production }),
@@ -32,7 +49,9 @@ const app = createApp({
   pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
   clock: systemClock,
   config,
+  webhooks,
 });
+webhooks.start();
 
 const port = Number(env.PORT || env.GG_EDGE_PORT || 8787);
 const hostname = env.GG_HOST || "127.0.0.1";
@@ -46,8 +65,10 @@ let stopping = false;
 function shutdown(): void {
   if (stopping) return;
   stopping = true;
+  webhooks.stop();
   server.close(() => {
     stores.close();
+    webhookStore.close();
     process.exit(0);
   });
   setTimeout(() => process.exit(0), 5_000).unref(); // open SSE streams must not hold the process forever

@@ -3,6 +3,9 @@
 // Limitation: jobs (POST /v1/jobs) are consumed by the isolate that created them, kept alive by
 // ctx.waitUntil (about 30 s after the response), and their event log lives in that isolate's memory.
 // Long jobs and GET /v1/jobs/{id}/events from another isolate need a job Durable Object (not built yet).
+// Webhooks likewise: endpoints and the outbox are in the isolate's memory (webhooks/memory.ts), the first
+// attempt runs inside the job's waitUntil and retries only while the isolate lives; the address rule checks
+// literal IPs and localhost names only (Workers have no DNS API).
 import type { DurableObjectNamespace } from "@cloudflare/workers-types";
 import type { ExecutionContext } from "hono";
 import { createApp } from "./app.ts";
@@ -13,6 +16,9 @@ import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "
 import { createWorkerPool } from "./pool/pool.ts";
 import { createDurableObjectRateLimiter } from "./ratelimit/durable-object.ts";
 import { systemClock } from "./clock.ts";
+import { loadWebhookConfig } from "./webhooks/config.ts";
+import { createMemoryWebhookStore } from "./webhooks/memory.ts";
+import { createWebhooks } from "./webhooks/service.ts";
 
 export { TenantLedger } from "./durable/tenant-ledger.ts";
 
@@ -47,6 +53,12 @@ function build(env: WorkerEnv): App {
     }),
     clock: systemClock,
     config: loadConfig(vars),
+    // Workers are production: the address rule always applies.
+    webhooks: createWebhooks({
+      store: createMemoryWebhookStore(),
+      clock: systemClock,
+      config: loadWebhookConfig(vars, true),
+    }),
   });
 }
 

@@ -29,8 +29,8 @@ export interface DispatcherDeps {
 const MAX_IN_FLIGHT = 16;
 /** Wake at least this often: another edge process sharing the outbox file may have enqueued work. */
 const MAX_SLEEP_MS = 30_000;
-/** A claim outlives the attempt's own timeout by this much before another loop may take the delivery. */
-const LEASE_MARGIN_MS = 5_000;
+/** A claim lasts this many attempt timeouts before another loop (or this one, restarted) may take it again. */
+const LEASE_TIMEOUTS = 2;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const MAX_ERROR_CHARS = 200;
 
@@ -79,7 +79,7 @@ export class WebhookDispatcher {
     const { store, clock, config } = this.deps;
     const free = MAX_IN_FLIGHT - this.inFlight;
     const now = clock.now();
-    const due = free > 0 ? await store.claimDue(now, config.timeoutMs + LEASE_MARGIN_MS, free) : [];
+    const due = free > 0 ? await store.claimDue(now, config.timeoutMs * LEASE_TIMEOUTS, free) : [];
     const attempts = due.map((d) => this.track(d));
     await this.prune(now);
     await this.arm();

@@ -1,0 +1,4 @@
+import { createMemoryWebhookStore } from "../../../edge/src/webhooks/memory.ts";
+import { webhookStoreConformance } from "./conformance.ts";
+
+webhookStoreConformance("memory", () => ({ store: createMemoryWebhookStore(), close: () => {} }));
