@@ -12,6 +12,7 @@ import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/s
 import { createMemoryRateLimiter } from "../../../edge/src/ratelimit/memory.ts";
 import type { RateLimiter } from "../../../edge/src/ratelimit/types.ts";
 import type { Clock } from "../../../edge/src/clock.ts";
+import type { Webhooks } from "../../../edge/src/webhooks/service.ts";
 import { SHAPES_32 } from "../../support/models.ts";
 
 export const SECRET = "unit-test-secret-0123456789abcdef-0123456789";
@@ -68,6 +69,7 @@ export function testApp(
     rateLimiter?: RateLimiter;
     idempotency?: IdempotencyStore;
     jobs?: JobStore;
+    webhooks?: Webhooks;
   } = {},
 ): TestApp {
   const clock = {
@@ -89,6 +91,7 @@ export function testApp(
     clock,
     config,
     jobs: over.jobs,
+    webhooks: over.webhooks,
   });
   const token = (c: { sub?: string; tier?: string } = {}) =>
     mintDevToken({ sub: c.sub ?? "alice", tier: c.tier ?? "pro", secret: SECRET, now: clock.t });
