@@ -47,7 +47,9 @@ export const GenerationRequestSchema = z.strictObject({
   preview_every: z.number().int().min(1).max(1000).optional(),
   user: z.string().max(256).optional(), // OpenAI's end-user id: accepted, not stored
   /** POST /v1/jobs only: where this job's terminal event is also sent, signed (the synchronous route refuses it). */
-  webhook_url: WebhookUrlSchema.optional(),
+  webhook_url: WebhookUrlSchema.describe(
+    "POST /v1/jobs only: also send this job's terminal event here, signed with GET /v1/webhook_secret's secret",
+  ).optional(),
   quality: OPENAI_IGNORED_FIELDS.quality.optional(),
   background: OPENAI_IGNORED_FIELDS.background.optional(),
   moderation: OPENAI_IGNORED_FIELDS.moderation.optional(),

@@ -8,6 +8,8 @@ import { createMemoryIdempotencyStore, createMemoryLedger } from "../../edge/src
 import { NoCapacityError, type WorkerPool } from "../../edge/src/pool/types.ts";
 import { createMemoryRateLimiter } from "../../edge/src/ratelimit/memory.ts";
 import { systemClock } from "../../edge/src/clock.ts";
+import { Webhook } from "standardwebhooks";
+import { newSecret, signedHeaders } from "../../edge/src/webhooks/sign.ts";
 import { SHAPES_32 } from "../support/models.ts";
 
 const SECRET = "deno-smoke-secret-0123456789abcdef0123456789";
@@ -63,3 +65,17 @@ check(
 
 const openapi = await app.request("/openapi.json");
 check(openapi.status === 200 && (await openapi.json()).openapi === "3.1.0", "GET /openapi.json");
+
+// Webhooks: the standardwebhooks signer (pure JS) and ipaddr.js load and work under Deno too.
+const endpoint = await app.request("/v1/webhook_endpoints", {
+  method: "POST",
+  headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  body: JSON.stringify({ url: "http://10.0.0.1/hook" }),
+});
+check(endpoint.status === 400 && (await endpoint.json()).error?.param === "url", "a private webhook URL is refused");
+const secret = newSecret();
+const signed = signedHeaders([secret], "msg_deno", Date.now(), '{"type":"job.completed"}');
+check(
+  (new Webhook(secret).verify('{"type":"job.completed"}', signed) as { type: string }).type === "job.completed",
+  "a webhook signature verifies with standardwebhooks",
+);

@@ -10,6 +10,7 @@ import {
   UsageSchema,
 } from "@guidegate/shared";
 import type { EdgeConfig } from "../config.ts";
+import { webhookOpenApi } from "./webhooks.ts";
 
 const PriceUsage = z.object({ nfe: z.number().int(), cost_micro_usd: z.number() });
 
@@ -130,6 +131,7 @@ const common = {
 };
 
 export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
+  const hooks = webhookOpenApi({ schema, json, err, idParam, common });
   return {
     openapi: "3.1.0",
     info: {
@@ -240,11 +242,13 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
           responses: { "200": { description: "Policies", content: json("PoliciesResponse") }, "401": common["401"] },
         },
       },
+      ...hooks.paths,
       "/healthz": { get: { summary: "Liveness", security: [], responses: { "200": { description: "OK" } } } },
       "/openapi.json": {
         get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
       },
     },
+    webhooks: hooks.webhooks,
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
       schemas: {
@@ -260,6 +264,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         PoliciesResponse: schema(PoliciesResponse),
         ModelsResponse: schema(ModelsResponse),
         ErrorEnvelope: schema(ErrorEnvelopeSchema),
+        ...hooks.schemas,
       },
     },
   };

@@ -175,3 +175,20 @@ describe("webhook secret and delivery log", () => {
     expect((await t.get("/v1/jobs/job_nope/webhook_deliveries")).status).toBe(404);
   });
 });
+
+describe("webhooks in /openapi.json", () => {
+  it("lists the routes, the three events and webhook_url", async () => {
+    const { t } = appWith();
+    const doc = (await (await t.app.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+      webhooks: Record<string, unknown>;
+      components: { schemas: { GenerationRequest: { properties: Record<string, unknown> } } };
+    };
+    expect(Object.keys(doc.paths["/v1/webhook_endpoints"]!)).toEqual(["post", "get"]);
+    expect(doc.paths["/v1/webhook_endpoints/{id}"]).toHaveProperty("delete");
+    expect(doc.paths["/v1/webhook_endpoints/{id}/rotate_secret"]).toHaveProperty("post");
+    expect(doc.paths["/v1/jobs/{id}/webhook_deliveries"]).toHaveProperty("get");
+    expect(Object.keys(doc.webhooks)).toEqual(["job.completed", "job.failed", "job.cancelled"]);
+    expect(doc.components.schemas.GenerationRequest.properties).toHaveProperty("webhook_url");
+  });
+});
