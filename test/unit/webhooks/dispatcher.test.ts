@@ -163,6 +163,7 @@ describe("webhook dispatcher", () => {
     t.clock.t += 5000;
     await t.webhooks.dispatcher.pass();
     expect(t.sent).toHaveLength(1);
+    t.webhooks.stop(); // only the production loop below may touch the shared store
 
     const prod = createWebhooks({ store: t.store, clock: t.clock, send: async () => new Response(null) });
     current = prod;
