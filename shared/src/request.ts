@@ -46,7 +46,6 @@ export const GenerationRequestSchema = z.strictObject({
   max_nfe: z.number().int().min(1).max(1_000_000).optional(),
   preview_every: z.number().int().min(1).max(1000).optional(),
   user: z.string().max(256).optional(), // OpenAI's end-user id: accepted, not stored
-  /** POST /v1/jobs only: where this job's terminal event is also sent, signed (the synchronous route refuses it). */
   webhook_url: WebhookUrlSchema.describe(
     "POST /v1/jobs only: also send this job's terminal event here, signed with GET /v1/webhook_secret's secret",
   ).optional(),
