@@ -9,7 +9,7 @@
 // statistics are compared at equal cost; writes docs/ag-statistic.md.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { agreement } from "../gpu-worker/src/guidance/ag.ts";
+import { agreement } from "../gpu-worker/src/guidance/schedules/ag_latch.ts";
 import { fromEps, x0Of } from "../gpu-worker/src/guidance/convert.ts";
 import { BranchStandIn } from "../gpu-worker/src/guidance/stand_in.ts";
 import type { GuidancePolicy } from "../gpu-worker/src/guidance/types.ts";

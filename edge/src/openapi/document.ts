@@ -7,6 +7,8 @@ import {
   JobEventSchema,
   JobStatusSchema,
   PolicyNameSchema,
+  RuleNameSchema,
+  ScheduleNameSchema,
   UsageSchema,
 } from "@guidegate/shared";
 import type { EdgeConfig } from "../config.ts";
@@ -92,6 +94,8 @@ const PoliciesResponse = z.object({
       models: z.array(z.string()),
     }),
   ),
+  rules: z.array(z.object({ rule: RuleNameSchema, extra_branches: z.number().int() })),
+  schedules: z.array(ScheduleNameSchema),
 });
 const ModelsResponse = z.object({
   object: z.literal("list"),

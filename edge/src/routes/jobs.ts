@@ -2,7 +2,7 @@
 // Last-Event-ID replay), POST /v1/jobs/{id}/cancel. Jobs outlive the connections watching them.
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { isFinished, isTerminal, type JobEvent } from "@guidegate/shared";
+import { guidanceName, isFinished, isTerminal, type JobEvent } from "@guidegate/shared";
 import { invalidRequest, notFound, readJson } from "../errors.ts";
 import { finishQuietly, IDEMPOTENCY_HEADER } from "../idempotency/claim.ts";
 import type { JobRecord } from "../jobs/types.ts";
@@ -96,7 +96,7 @@ export function jobRoutes(deps: RouteDeps) {
       size: resolved.size,
       n: resolved.n,
       steps: resolved.steps,
-      policy: resolved.guidance.policy,
+      policy: guidanceName(resolved.guidance),
       seed: a.job.seed,
       max_nfe: a.job.max_nfe,
       price_micro_usd_per_nfe: caller.tier.price_micro_usd_per_nfe,

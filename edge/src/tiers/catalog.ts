@@ -1,5 +1,5 @@
 // What a tier may use, for GET /v1/policies and GET /v1/models.
-import { nfePerStepBound, type PolicyName, type Tier } from "@guidegate/shared";
+import { nfePerStepBound, type PolicyName, RULE_EXTRAS, rulesOf, schedulesOf, type Tier } from "@guidegate/shared";
 import { defaultPolicy, withDefaults } from "./resolve.ts";
 import { type ModelInfo, supportsPolicy } from "./models.ts";
 
@@ -33,6 +33,9 @@ export function listPolicies(tierName: string, tier: Tier, models: readonly Mode
     limits: { max_steps: tier.max_steps, max_n: tier.max_n },
     price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
     data,
+    // What a {rule, schedule} request may name in this tier (docs/guidance.md has their bounds).
+    rules: rulesOf(tier.allowed).map((rule) => ({ rule, extra_branches: RULE_EXTRAS[rule].length })),
+    schedules: schedulesOf(tier.allowed),
   };
 }
 

@@ -4,9 +4,13 @@ import {
   type GenerationRequest,
   type Guidance,
   nfeBound,
+  type PairGuidance,
   parseGuidance,
   parseSize,
   type PolicyName,
+  RULE_EXTRAS,
+  rulesOf,
+  schedulesOf,
   type Tier,
 } from "@guidegate/shared";
 import { forbidden, invalidRequest, serverError } from "../errors.ts";
@@ -39,8 +43,34 @@ export function withDefaults(policy: PolicyName): Guidance {
   return parseGuidance({ policy });
 }
 
+/**
+ * A rule × schedule pair is allowed where the tier allows a preset with its rule and one with its
+ * schedule (schedules without a preset go with their family: shared's schedulesOf), and runs on
+ * models that run a preset with its rule.
+ */
+function checkPair(tierName: string, tier: Tier, model: ModelInfo, asked: PairGuidance): PairGuidance {
+  const { rule, schedule } = asked;
+  if (!rulesOf(tier.allowed).includes(rule.name))
+    throw forbidden("policy_not_allowed", `Guidance rule "${rule.name}" is not available in the ${tierName} tier.`, "guidance.rule.name");
+  // A rule without extra branches has nothing to schedule.
+  if (RULE_EXTRAS[rule.name].length > 0 && !schedulesOf(tier.allowed).includes(schedule.name))
+    throw forbidden(
+      "policy_not_allowed",
+      `Guidance schedule "${schedule.name}" is not available in the ${tierName} tier.`,
+      "guidance.schedule.name",
+    );
+  if (!rulesOf(model.policies).includes(rule.name))
+    throw invalidRequest(
+      "policy_not_supported",
+      `Model "${model.id}" does not support guidance rule "${rule.name}".`,
+      "guidance.rule.name",
+    );
+  return asked;
+}
+
 function chooseGuidance(tierName: string, tier: Tier, model: ModelInfo, req: GenerationRequest): Guidance {
   const asked = req.guidance;
+  if (asked && asked.policy === undefined) return checkPair(tierName, tier, model, asked);
   if (asked) {
     if (!tier.allowed.includes(asked.policy))
       throw forbidden(

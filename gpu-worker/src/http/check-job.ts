@@ -1,5 +1,5 @@
 // Refuses jobs the loaded models cannot run, before any NFE is spent.
-import type { WorkerJob } from "@guidegate/shared";
+import { needsPerturbed, type WorkerJob } from "@guidegate/shared";
 import type { LoadedModel } from "../jobs/runner.ts";
 
 export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { message: string; param: string } | null {
@@ -9,7 +9,10 @@ export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { me
   if (job.width !== m.width || job.height !== m.height) {
     return { message: `Model ${m.name} generates ${m.width}x${m.height} images.`, param: "size" };
   }
-  if (job.guidance.policy === "pag" && !m.supportsPag) return { message: `Model ${m.name} cannot do pag.`, param: "guidance.policy" };
+  if (needsPerturbed(job.guidance) && !m.supportsPag) {
+    const param = job.guidance.policy === undefined ? "guidance.rule.name" : "guidance.policy";
+    return { message: `Model ${m.name} cannot do pag.`, param };
+  }
   if (job.max_nfe < job.n * job.steps) return { message: "max_nfe must allow at least one NFE per image and step.", param: "max_nfe" };
   return null;
 }

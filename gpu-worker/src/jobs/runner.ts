@@ -4,6 +4,7 @@ import {
   type ErrorBody,
   type ImageRef,
   type ModelInfo,
+  guidanceName,
   POLICY_NAMES,
   type WorkerHealth,
   WorkerHealthSchema,
@@ -138,7 +139,7 @@ export class JobRunner {
         job.emit({ event: "cancelled", usage: { nfe: 0 } });
         return;
       }
-      job.emit({ event: "started", policy: s.guidance.policy, steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
+      job.emit({ event: "started", policy: guidanceName(s.guidance), steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
       job.generating = true;
       const result = await loaded.model.generate(
         s,

@@ -1,7 +1,7 @@
 // One generation: encode prompts, then step every image of the job together, asking each
 // image's policy which branches it needs, evaluating all of them in one batcher submission,
 // combining, stepping the scheduler; previews from x0; final decode. No ORT calls here.
-import type { GuidanceInput, SchedulerName } from "@guidegate/shared";
+import { type GuidanceInput, needsPerturbed, type SchedulerName } from "@guidegate/shared";
 import { createPolicy } from "../guidance/index.ts";
 import { withNfeCap } from "../guidance/capped.ts";
 import type { Branch, BranchOutputs, GuidancePolicy, StepContext } from "../guidance/types.ts";
@@ -55,7 +55,7 @@ export async function generate(
   signal?: AbortSignal,
 ): Promise<GenerateResult> {
   const schedulerName = p.scheduler ?? "ddim";
-  if (p.guidance.policy === "pag" && !model.supportsPag) throw new Error(`model ${model.name} cannot do pag`);
+  if (needsPerturbed(p.guidance) && !model.supportsPag) throw new Error(`model ${model.name} cannot do pag`);
   const { cond, uncond } = await model.encodeConditioning(p.prompt, p.negative_prompt);
   const budgetPerImage = p.max_nfe !== undefined ? Math.floor(p.max_nfe / p.n) : undefined;
 

@@ -1,27 +1,19 @@
 // CFG-Zero* (Fan et al., arXiv 2503.18886): per-sample optimized scale α* = ⟨c,u⟩/‖u‖² and
 // pred = α*·u + w·(c − α*·u); the first zero_init_steps steps output "zero" and cost no NFE.
-import { condOf, fromEps } from "./convert.ts";
-import { cfgScale } from "./params.ts";
-import { BranchStandIn } from "./stand_in.ts";
-import type { GuidancePolicy, PolicyFactory, StepContext } from "./types.ts";
-import type { Prediction } from "../schedulers/types.ts";
-import { dot } from "./vector.ts";
+import { RULE_EXTRAS, ruleIdleStep } from "@guidegate/shared";
+import type { Prediction } from "../../schedulers/types.ts";
+import { fromEps } from "../convert.ts";
+import { cfgScale } from "../params.ts";
+import type { RuleFactory, StepContext } from "../types.ts";
+import { dot } from "../vector.ts";
 
-export const createCfgZeroStar: PolicyFactory<"cfg_zero_star"> = (params, defaults): GuidancePolicy => {
+export const createCfgZeroStarRule: RuleFactory<"cfg_zero_star"> = (params, defaults) => {
   const w = cfgScale(params.scale, defaults);
-  const zeroSteps = params.zero_init_steps; // zero-inits steps i < K (diffusers' convention)
-  const uncond = new BranchStandIn();
   return {
-    name: "cfg_zero_star",
-    // Zero-init steps evaluate nothing (shared's nfeBound charges them 0), the one exception to
-    // "branches always include cond".
-    branches: (ctx) => (ctx.step < zeroSteps ? [] : ["cond", "uncond"]),
-    combine(ctx, out) {
-      if (ctx.step === 0) uncond.reset();
-      if (ctx.step < zeroSteps) return zeroPrediction(ctx);
-      const c = condOf(out, "cfg_zero_star");
-      // Missing uncond (NFE cap): reuse the last direction, else cond.
-      const u = uncond.resolve(c, out.uncond);
+    extras: RULE_EXTRAS.cfg_zero_star,
+    // Zero-init steps evaluate nothing (shared's bound charges them 0), whatever the schedule.
+    idle: { at: (step) => ruleIdleStep(params, step), predict: zeroPrediction },
+    combine(ctx, c, { uncond: u }) {
       if (!u) return fromEps(c, ctx);
       // α* on ε, the ε-model's counterpart of the velocity (ComfyUI also fits it on x − D ∝ σ·ε).
       const alphaStar = dot(c, u) / (dot(u, u) + 1e-8);
