@@ -61,7 +61,7 @@ export const PresetGuidanceSchema = z.discriminatedUnion("policy", PRESETS);
  * body that mixes the two shapes is refused by name. The schedule defaults to every step.
  */
 export const PairGuidanceSchema = z.strictObject({
-  policy: z.undefined().optional().meta({ description: "absent: a pair names a rule and a schedule, not a policy" }),
+  policy: z.undefined().optional().meta({ description: "absent: a pair names a rule and a schedule", not: {} }),
   rule: RuleSchema,
   schedule: ScheduleSchema.default({ name: "every" }),
 });

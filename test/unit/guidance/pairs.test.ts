@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import {
   GuidanceSchema,
   type GuidanceInput,
+  guidanceName,
+  needsPerturbed,
   nfeBound,
   PRESET_PARTS,
   pairNfeBound,
@@ -335,5 +337,21 @@ describe("the pair's wire shape", () => {
     expect(issue({ schedule: { name: "every" } })?.path).toEqual(["rule"]);
     // The two shapes do not mix: a preset refuses "rule" by name.
     expect(issue({ policy: "cfg", rule: { name: "cfg" } })).toMatchObject({ code: "unrecognized_keys", keys: ["rule"] });
+  });
+});
+
+describe("names and capabilities", () => {
+  it("names a preset by its policy and a pair rule/schedule", () => {
+    expect(guidanceName(GuidanceSchema.parse({ policy: "ag" }))).toBe("ag");
+    expect(guidanceName(GuidanceSchema.parse({ rule: { name: "cfgpp" }, schedule: { name: "ag_latch" } }))).toBe("cfgpp/ag_latch");
+    expect(guidanceName(GuidanceSchema.parse({ rule: { name: "cfg" } }))).toBe("cfg/every");
+  });
+
+  it("knows which guidance needs PAG's perturbed branch", () => {
+    expect(needsPerturbed({ policy: "pag" })).toBe(true);
+    expect(needsPerturbed({ policy: "pag", scale: 3 })).toBe(true);
+    expect(needsPerturbed({ rule: { name: "pag_cfg" }, schedule: { name: "first_k", k: 2 } })).toBe(true);
+    expect(needsPerturbed({ rule: { name: "cfg" } })).toBe(false);
+    expect(needsPerturbed({ policy: "ag" })).toBe(false);
   });
 });
