@@ -1,6 +1,6 @@
 // GET /v1/usage reports what was billed: each job at the price of the tier it was reserved under, whatever
 // the tier of the token that reads the usage (issue #14: one eco job among pro jobs).
-import type { JobEvent } from "@guidegate/shared";
+import { guidanceName, type JobEvent } from "@guidegate/shared";
 import type { Dispatch } from "../../../edge/src/pool/types.ts";
 import { describe, expect, it, vi } from "vitest";
 import { createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
@@ -15,7 +15,7 @@ const completingPool = () =>
       worker: "http://w1",
       close() {},
       events: (async function* (): AsyncGenerator<JobEvent> {
-        yield { event: "started", policy: job.guidance.policy, steps: job.steps, seed: job.seed, max_nfe: job.max_nfe };
+        yield { event: "started", policy: guidanceName(job.guidance), steps: job.steps, seed: job.seed, max_nfe: job.max_nfe };
         yield {
           event: "completed",
           images: [{ url: "https://s3/x.png", width: 32, height: 32 }],
