@@ -1,6 +1,6 @@
 // What calibration measured for one model (calibration.json beside it), parsed when the model
 // loads so a hand-edited file fails there, naming the field, not as a NaN mid-trajectory.
-// Every field is optional: an uncalibrated model falls back per policy (params.ts and the factories).
+// Every field is optional: an uncalibrated model falls back per parameter (params.ts).
 import { AG_AFTER_LATCH } from "@guidegate/shared";
 import { z } from "zod";
 
