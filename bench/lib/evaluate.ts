@@ -5,11 +5,11 @@
 import { resolve } from "node:path";
 import type { GuidanceInput, SchedulerName } from "@guidegate/shared";
 import type { EvalItem } from "../../gpu-worker/src/models/manifest.ts";
-import { DiffusionModel } from "../../gpu-worker/src/models/loader.ts";
+import { DiffusionModel } from "../../gpu-worker/src/models/diffusion-model.ts";
 import { checkPrompt, paletteDistance, shapeGeometry } from "../../gpu-worker/src/models/shapes/checker.ts";
 import type { ShapesVocabulary } from "../../gpu-worker/src/models/shapes/vocabulary.ts";
 import { generate } from "../../gpu-worker/src/pipeline/generate.ts";
-import { UnetBatcher } from "../../gpu-worker/src/runtime/batcher.ts";
+import { UnetBatcher } from "../../gpu-worker/src/pipeline/batcher.ts";
 import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
 
 export interface Recipe {

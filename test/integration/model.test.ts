@@ -2,7 +2,8 @@
 // exactly, the PAG input touches only flagged samples, inference is deterministic.
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DiffusionModel, type UnetRow } from "../../gpu-worker/src/models/loader.ts";
+import { DiffusionModel } from "../../gpu-worker/src/models/diffusion-model.ts";
+import type { UnetRow } from "../../gpu-worker/src/models/unet-feeds.ts";
 import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
 
 let rt: OnnxRuntime;

@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DiffusionModel, type UnetRow } from "../../gpu-worker/src/models/loader.ts";
+import { DiffusionModel } from "../../gpu-worker/src/models/diffusion-model.ts";
+import type { UnetRow } from "../../gpu-worker/src/models/unet-feeds.ts";
 import { loadTokenizer } from "../../gpu-worker/src/models/tokenizer.ts";
 import { generate, type GenerateEvent, type GenerateParams } from "../../gpu-worker/src/pipeline/generate.ts";
-import { UnetBatcher } from "../../gpu-worker/src/runtime/batcher.ts";
-import type { SessionRunner, TensorData } from "../../gpu-worker/src/runtime/protocol.ts";
+import { UnetBatcher } from "../../gpu-worker/src/pipeline/batcher.ts";
+import type { SessionRunner, TensorData } from "../../gpu-worker/src/onnx/tensors.ts";
 import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
 
 const fixture = (name: string) => resolve(import.meta.dirname, "../fixtures", name);

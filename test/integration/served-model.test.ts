@@ -2,9 +2,9 @@
 // same images as the main-thread loop, events in order, cancellation at a step boundary.
 import { resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { DiffusionModel } from "../../gpu-worker/src/models/loader.ts";
+import { DiffusionModel } from "../../gpu-worker/src/models/diffusion-model.ts";
 import { generate, type GenerateEvent } from "../../gpu-worker/src/pipeline/generate.ts";
-import { UnetBatcher } from "../../gpu-worker/src/runtime/batcher.ts";
+import { UnetBatcher } from "../../gpu-worker/src/pipeline/batcher.ts";
 import { OnnxRuntime, type ServedModel } from "../../gpu-worker/src/runtime/runtime.ts";
 
 const dir = resolve(import.meta.dirname, "../../models/shapes-32");

@@ -5,8 +5,9 @@ import { type GuidanceInput, needsPerturbed, type SchedulerName } from "@guidega
 import { createPolicy } from "../guidance/index.ts";
 import { withNfeCap } from "../guidance/capped.ts";
 import type { Branch, BranchOutputs, GuidancePolicy, StepContext } from "../guidance/types.ts";
-import type { DiffusionModel, UnetRow } from "../models/loader.ts";
-import type { UnetBatcher } from "../runtime/batcher.ts";
+import type { DiffusionModel } from "../models/diffusion-model.ts";
+import type { UnetRow } from "../models/unet-feeds.ts";
+import type { UnetBatcher } from "./batcher.ts";
 import { createScheduler, gaussianNoise } from "../schedulers/index.ts";
 import { toEpsAndX0 } from "../schedulers/prediction.ts";
 import type { Prediction, Scheduler } from "../schedulers/types.ts";

@@ -1,43 +1,6 @@
 // Messages between the main thread and the runtime thread that owns the ONNX sessions.
+import type { RuntimeOptions, SessionInfo, TensorData } from "../onnx/tensors.ts";
 import type { GenerateEvent, GenerateParams, GenerateResult } from "../pipeline/generate.ts";
-
-export type TensorType = "float32" | "float16" | "int32" | "int64";
-export type TensorArray = Float32Array | Uint16Array | Int32Array | BigInt64Array;
-
-/** A tensor as it crosses the thread boundary (float16 travels as raw half bits). */
-export interface TensorData {
-  type: TensorType;
-  data: TensorArray;
-  dims: number[];
-}
-
-export interface ValueInfo {
-  name: string;
-  type: string;
-  shape: Array<number | string>;
-}
-
-export interface SessionInfo {
-  inputs: ValueInfo[];
-  outputs: ValueInfo[];
-}
-
-export interface RuntimeOptions {
-  provider: "cpu" | "cuda";
-  deviceId: number;
-  intraOpThreads: number;
-}
-
-export interface RunResult {
-  outputs: Record<string, TensorData>;
-  ms: number; // time inside ORT's run(), for overhead accounting
-}
-
-/** What a model needs from a runtime: the runtime thread's own sessions or the main-thread handle on them. */
-export interface SessionRunner {
-  load(key: string, path: string): Promise<SessionInfo>;
-  run(key: string, feeds: Record<string, TensorData>): Promise<RunResult>;
-}
 
 /** A model loaded inside the runtime thread, as the main thread sees it. */
 export interface ModelSummary {

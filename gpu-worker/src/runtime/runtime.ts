@@ -1,21 +1,9 @@
 // Main-thread handle on the runtime thread: async load/run with transferred buffers, and
 // models served entirely inside the thread (ServedModel) for production generations.
 import { Worker } from "node:worker_threads";
+import type { RunResult, RuntimeOptions, SessionInfo, SessionRunner, TensorData } from "../onnx/tensors.ts";
 import type { GenerateEvent, GenerateResult } from "../pipeline/generate.ts";
-import type {
-  EventMessage,
-  ModelSummary,
-  PipelineParams,
-  Progress,
-  Request,
-  Response,
-  RunResult,
-  RuntimeOptions,
-  RuntimeStats,
-  SessionInfo,
-  SessionRunner,
-  TensorData,
-} from "./protocol.ts";
+import type { EventMessage, ModelSummary, PipelineParams, Progress, Request, Response, RuntimeStats } from "./protocol.ts";
 
 type Ok = Response & { ok: true };
 type Pending = { resolve: (r: Ok) => void; reject: (e: Error) => void; onEvent?: (e: GenerateEvent) => void };

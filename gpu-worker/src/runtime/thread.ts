@@ -2,11 +2,11 @@
 // the whole denoising loop, so a step's UNet run, guidance and scheduler follow each other
 // without a hop between threads. The main thread only receives progress events and results.
 import { parentPort } from "node:worker_threads";
-import { DiffusionModel } from "../models/loader.ts";
+import { DiffusionModel } from "../models/diffusion-model.ts";
+import { SessionHost } from "../onnx/session-host.ts";
+import { UnetBatcher } from "../pipeline/batcher.ts";
 import { generate } from "../pipeline/generate.ts";
-import { UnetBatcher } from "./batcher.ts";
 import type { EventMessage, Request, Response } from "./protocol.ts";
-import { SessionHost } from "./session-host.ts";
 
 const port = parentPort;
 if (!port) throw new Error("runtime/thread.ts must run in a worker thread");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sdxlTimeIds } from "../../../gpu-worker/src/models/loader.ts";
+import { sdxlTimeIds } from "../../../gpu-worker/src/models/unet-feeds.ts";
 
 describe("sdxlTimeIds", () => {
   it("is [orig_h, orig_w, crop_top, crop_left, target_h, target_w] in pixels, height first", () => {

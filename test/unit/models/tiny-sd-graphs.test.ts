@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadTokenizer } from "../../../gpu-worker/src/models/tokenizer.ts";
-import { f16ToF32, f32ToF16 } from "../../../gpu-worker/src/runtime/fp16.ts";
+import { f16ToF32, f32ToF16 } from "../../../gpu-worker/src/onnx/fp16.ts";
 
 // Fixtures written by infra/model/tiny_sd.py: random weights, real Stable Diffusion names and layout.
 const folder = (variant: string, path = "") =>

@@ -1,10 +1,10 @@
-// The one module that imports onnxruntime-node. It is only ever loaded inside the runtime
+// The one module that imports onnxruntime-node. The worker loads it only inside the runtime
 // thread: run() is synchronous native work and must not stall the main event loop.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
-import type { RunResult, RuntimeOptions, SessionInfo, SessionRunner, TensorData } from "./protocol.ts";
+import type { RunResult, RuntimeOptions, SessionInfo, SessionRunner, TensorData } from "./tensors.ts";
 
 /** The CUDA EP is a separate shared library that the npm package does not bundle. */
 function cudaProviderInstalled(): boolean {

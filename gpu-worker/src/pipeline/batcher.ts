@@ -2,7 +2,8 @@
 // flight, new rows wait; when it returns, everything waiting goes in the next run (up to
 // maxBatch). A run starts as soon as every active job has submitted its step, or after
 // `windowMs` when some are still busy between steps.
-import type { DiffusionModel, UnetRow } from "../models/loader.ts";
+import type { DiffusionModel } from "../models/diffusion-model.ts";
+import type { UnetRow } from "../models/unet-feeds.ts";
 
 interface Waiting {
   rows: UnetRow[];
