@@ -44,7 +44,12 @@ export class DiffusionModel {
       sampleShape: this.sampleShape,
       contextShape: this.contextShape,
     } = spec);
-    this.text = new TextConditioner(rt, { encoders: spec.encoders, contextShape: spec.contextShape, pooledSize: this.pooledSize, zeroEmptyNegative: spec.zeroEmptyNegative });
+    this.text = new TextConditioner(rt, {
+      encoders: spec.encoders,
+      contextShape: spec.contextShape,
+      pooledSize: this.pooledSize,
+      zeroEmptyNegative: spec.zeroEmptyNegative,
+    });
     this.decoder = new ImageDecoder(rt, spec.vae, spec.sampleShape);
   }
 
@@ -96,7 +101,11 @@ export class DiffusionModel {
   /** One UNet run over rows (rows of a scalar-timestep model must share their timestep). */
   async runUnet(rows: UnetRow[]): Promise<{ outputs: Float32Array[]; ms: number }> {
     const u = this.spec.unet;
-    const feeds = unetFeeds(u, { sampleShape: this.sampleShape, contextShape: this.contextShape, timeIds: this.timeIds }, rows);
+    const feeds = unetFeeds(
+      u,
+      { sampleShape: this.sampleShape, contextShape: this.contextShape, timeIds: this.timeIds },
+      rows,
+    );
     const { outputs, ms } = await this.rt.run(u.key, feeds);
     return { outputs: unetOutputs(u, outputs, rows.length, this.sampleSize), ms };
   }

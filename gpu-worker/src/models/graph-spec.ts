@@ -119,7 +119,9 @@ export async function inspectModel(
     const key = `${name}/vae_decoder`;
     const vi = await rt.load(key, vaePath);
     const cfgPath = join(dir, "vae_decoder", "config.json");
-    const scale = existsSync(cfgPath) ? ((readJson(cfgPath) as { scaling_factor?: number }).scaling_factor ?? 0.18215) : 0.18215;
+    const scale = existsSync(cfgPath)
+      ? ((readJson(cfgPath) as { scaling_factor?: number }).scaling_factor ?? 0.18215)
+      : 0.18215;
     const input = find(vi.inputs, "latent_sample", "vae_decoder");
     vae = { key, input: input.name, output: vi.outputs[0]!.name, scale, half: input.type === "float16" };
   }
@@ -148,7 +150,14 @@ export async function inspectModel(
   };
 }
 
-async function textEncoderSpec(rt: SessionRunner, name: string, dir: string, suffix: "" | "_2", xl: boolean, pooled: boolean): Promise<TextEncoderSpec> {
+async function textEncoderSpec(
+  rt: SessionRunner,
+  name: string,
+  dir: string,
+  suffix: "" | "_2",
+  xl: boolean,
+  pooled: boolean,
+): Promise<TextEncoderSpec> {
   const what = `text_encoder${suffix}`;
   const tokenizer = loadTokenizer(join(dir, `tokenizer${suffix}`));
   const key = `${name}/${what}`;
@@ -169,9 +178,15 @@ async function textEncoderSpec(rt: SessionRunner, name: string, dir: string, suf
 
 /** hidden_states.{N-1} of an encoder exported with hidden_states.0..N (0 = embeddings). */
 function penultimateHidden(outputs: ValueInfo[], what: string): ValueInfo {
-  const layers = outputs.map((o) => /^hidden_states\.(\d+)$/.exec(o.name)?.[1]).filter((n) => n !== undefined).map(Number);
+  const layers = outputs
+    .map((o) => /^hidden_states\.(\d+)$/.exec(o.name)?.[1])
+    .filter((n) => n !== undefined)
+    .map(Number);
   const last = Math.max(-1, ...layers);
-  if (last < 1) throw new Error(`${what}: no hidden_states.N outputs (SDXL needs the penultimate layer; export with output_hidden_states)`);
+  if (last < 1)
+    throw new Error(
+      `${what}: no hidden_states.N outputs (SDXL needs the penultimate layer; export with output_hidden_states)`,
+    );
   return find(outputs, `hidden_states.${last - 1}`, what);
 }
 
@@ -186,7 +201,8 @@ function addedSpec(info: SessionInfo, encoder2: TextEncoderSpec | null): AddedSp
     if (v.type !== "float32" && v.type !== "float16") throw new Error(`unet ${v.name} has dtype ${v.type}`);
   }
   const idCount = dimOf(timeIds, 1);
-  if (idCount !== null && idCount !== 6) throw new Error(`unet time_ids takes ${idCount} values; only SDXL's 6 (sizes and crop) are supported`);
+  if (idCount !== null && idCount !== 6)
+    throw new Error(`unet time_ids takes ${idCount} values; only SDXL's 6 (sizes and crop) are supported`);
   const pooledSize = dimOf(textEmbeds, 1);
   if (!pooledSize) throw new Error("unet text_embeds has no fixed width");
   return {
@@ -198,13 +214,19 @@ function addedSpec(info: SessionInfo, encoder2: TextEncoderSpec | null): AddedSp
   };
 }
 
-function unetSpec(key: string, info: SessionInfo, manifest: Manifest | null, encoder2: TextEncoderSpec | null): UnetSpec {
+function unetSpec(
+  key: string,
+  info: SessionInfo,
+  manifest: Manifest | null,
+  encoder2: TextEncoderSpec | null,
+): UnetSpec {
   const sample = find(info.inputs, "sample", "unet");
   const ts = find(info.inputs, "timestep", "unet");
   const ctx = find(info.inputs, "encoder_hidden_states", "unet");
   const perturbName = manifest?.capabilities.pag?.input ?? null;
   if (perturbName) find(info.inputs, perturbName, "unet");
-  if (!["float32", "float16", "int64", "int32"].includes(ts.type)) throw new Error(`unet timestep has dtype ${ts.type}`);
+  if (!["float32", "float16", "int64", "int32"].includes(ts.type))
+    throw new Error(`unet timestep has dtype ${ts.type}`);
   return {
     key,
     sample: sample.name,

@@ -70,10 +70,17 @@ export class TextConditioner {
     const flat = new Int32Array(prompts.length * L);
     for (const [i, p] of prompts.entries()) flat.set(e.tokenizer.encode(p), i * L);
     const data = e.ids.type === "int64" ? BigInt64Array.from(flat, (v) => BigInt(v)) : flat;
-    const { outputs } = await this.rt.run(e.key, { [e.ids.name]: { type: e.ids.type, data, dims: [prompts.length, L] } });
+    const { outputs } = await this.rt.run(e.key, {
+      [e.ids.name]: { type: e.ids.type, data, dims: [prompts.length, L] },
+    });
     const hidden = toFloat32(outputs[e.hidden]!);
     const pooled = e.pooled ? toFloat32(outputs[e.pooled]!) : null;
-    return { hidden, width: hidden.length / (prompts.length * L), pooled, pooledSize: pooled ? pooled.length / prompts.length : 0 };
+    return {
+      hidden,
+      width: hidden.length / (prompts.length * L),
+      pooled,
+      pooledSize: pooled ? pooled.length / prompts.length : 0,
+    };
   }
 
   /** Prompt i's per-token features of every encoder side by side (SDXL concatenates its two encoders'). */
@@ -84,7 +91,8 @@ export class TextConditioner {
     const context = new Float32Array(seq * dim);
     let offset = 0;
     for (const r of runs) {
-      for (let s = 0; s < seq; s++) context.set(r.hidden.subarray((i * seq + s) * r.width, (i * seq + s + 1) * r.width), s * dim + offset);
+      for (let s = 0; s < seq; s++)
+        context.set(r.hidden.subarray((i * seq + s) * r.width, (i * seq + s + 1) * r.width), s * dim + offset);
       offset += r.width;
     }
     const p = runs.find((r) => r.pooled);

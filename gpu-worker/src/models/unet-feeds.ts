@@ -24,7 +24,8 @@ export interface UnetShapes {
 }
 
 /** SDXL's time_ids [orig_h, orig_w, crop_top, crop_left, target_h, target_w]: generated at its own size, uncropped. */
-export const sdxlTimeIds = (height: number, width: number): Float32Array => Float32Array.of(height, width, 0, 0, height, width);
+export const sdxlTimeIds = (height: number, width: number): Float32Array =>
+  Float32Array.of(height, width, 0, 0, height, width);
 
 /** The feeds of one UNet run over rows (rows of a scalar-timestep model must share their timestep). */
 export function unetFeeds(u: UnetSpec, shapes: UnetShapes, rows: UnetRow[]): Record<string, TensorData> {
@@ -48,13 +49,19 @@ export function unetFeeds(u: UnetSpec, shapes: UnetShapes, rows: UnetRow[]): Rec
     [u.context]: floatTensor(u.half, context, [B, ...shapes.contextShape]),
   };
   if (u.added) Object.assign(feeds, addedFeeds(u.added, shapes.timeIds, rows));
-  if (u.perturb) feeds[u.perturb] = { type: "float32", data: Float32Array.from(rows, (r) => (r.perturb ? 1 : 0)), dims: [B] };
+  if (u.perturb)
+    feeds[u.perturb] = { type: "float32", data: Float32Array.from(rows, (r) => (r.perturb ? 1 : 0)), dims: [B] };
   else if (rows.some((r) => r.perturb)) throw new Error("this model has no perturbed-attention input");
   return feeds;
 }
 
 /** The UNet's output split into one float32 sample of `size` values per row. */
-export function unetOutputs(u: UnetSpec, outputs: Record<string, TensorData>, rows: number, size: number): Float32Array[] {
+export function unetOutputs(
+  u: UnetSpec,
+  outputs: Record<string, TensorData>,
+  rows: number,
+  size: number,
+): Float32Array[] {
   const out = toFloat32(outputs[u.output]!);
   return Array.from({ length: rows }, (_, i) => out.slice(i * size, (i + 1) * size));
 }
@@ -65,7 +72,8 @@ function addedFeeds(a: AddedSpec, ids: Float32Array, rows: UnetRow[]): Record<st
   const textEmbeds = new Float32Array(B * a.pooledSize);
   const timeIds = new Float32Array(B * 6);
   rows.forEach((r, i) => {
-    if (r.pooled?.length !== a.pooledSize) throw new Error(`unet input ${a.textEmbeds} needs ${a.pooledSize} pooled values per row`);
+    if (r.pooled?.length !== a.pooledSize)
+      throw new Error(`unet input ${a.textEmbeds} needs ${a.pooledSize} pooled values per row`);
     textEmbeds.set(r.pooled, i * a.pooledSize);
     timeIds.set(ids, i * 6);
   });

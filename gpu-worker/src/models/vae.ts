@@ -23,13 +23,17 @@ export class ImageDecoder {
     if (!this.vae) return chwToRgb(x0, h, w);
     const vae = this.vae;
     const scaled = Float32Array.from(x0, (v) => v / vae.scale);
-    const { outputs } = await this.rt.run(vae.key, { [vae.input]: floatTensor(vae.half, scaled, [1, ...this.sampleShape]) });
+    const { outputs } = await this.rt.run(vae.key, {
+      [vae.input]: floatTensor(vae.half, scaled, [1, ...this.sampleShape]),
+    });
     return chwToRgb(toFloat32(outputs[vae.output]!), h * this.upscale, w * this.upscale);
   }
 
   /** Cheap preview of an x0 prediction (no VAE run). */
   preview(x0: Float32Array): { rgb: Uint8Array; width: number; height: number } {
     const [, h, w] = this.sampleShape;
-    return this.vae ? { rgb: latentToRgb(x0, h, w), width: w, height: h } : { rgb: chwToRgb(x0, h, w), width: w, height: h };
+    return this.vae
+      ? { rgb: latentToRgb(x0, h, w), width: w, height: h }
+      : { rgb: chwToRgb(x0, h, w), width: w, height: h };
   }
 }
