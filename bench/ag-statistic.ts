@@ -6,23 +6,20 @@
 //  2. the same prompts with CFG on the first g steps only, g = 0..steps, then each post-latch rule
 //     (conditional alone; the last guidance direction reused): the outcome per prompt.
 // A latch step comes from (1), its outcome from (2). Thresholds are matched on NFE/image, so
-// statistics are compared at equal cost; writes docs/ag-statistic.md.
+// statistics are compared at equal cost; writes docs/ag-statistic.md. Both passes run the
+// production loop in the runtime thread: (1) asks it to record the statistics per step, (2) to
+// truncate guidance at step g.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { agreement } from "../gpu-worker/src/guidance/schedules/ag_latch.ts";
-import { fromEps, x0Of } from "../gpu-worker/src/guidance/convert.ts";
-import { BranchStandIn } from "../gpu-worker/src/guidance/stand_in.ts";
-import type { GuidancePolicy } from "../gpu-worker/src/guidance/types.ts";
-import { cosine, guide } from "../gpu-worker/src/guidance/vector.ts";
+import type { GenerateParams, StepAgreement } from "@guidegate/gpu-worker";
 import { AG_AFTER_LATCH, type AgAfterLatch } from "@guidegate/shared";
 import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
-import { generate } from "../gpu-worker/src/pipeline/generate.ts";
 import { agCalibration } from "./lib/calibration.ts";
 import { mapConcurrent, openBench, pct } from "./lib/evaluate.ts";
 
 const steps = 20;
 const b = await openBench();
-const w = b.model.defaults.scale ?? 2;
+const w = b.defaults.scale ?? 2;
 const items = process.env.PROMPTS ? b.items.slice(0, Number(process.env.PROMPTS)) : b.items;
 
 const STATISTICS = {
@@ -32,27 +29,26 @@ const STATISTICS = {
   "centred cos(x0_cfg, x0_c)": "the same with each channel's mean removed (guidegate now)",
 } as const;
 type Statistic = keyof typeof STATISTICS;
+/** Where each statistic is in the worker's per-step recording. */
+const RECORDED: Record<Statistic, keyof StepAgreement> = {
+  "cos(ε_c, ε_u)": "eps",
+  "cos(x0_c, x0_u)": "x0",
+  "cos(x0_cfg, x0_c)": "guided",
+  "centred cos(x0_cfg, x0_c)": "centred",
+};
 const stats = Object.fromEntries(Object.keys(STATISTICS).map((k) => [k, items.map(() => new Array<number>(steps).fill(1))])) as Record<Statistic, number[][]>;
 
-const run = (i: number, wrap: (p: GuidancePolicy) => GuidancePolicy) =>
-  generate(b.model, b.batcher, { prompt: items[i]!.prompt, n: 1, steps, scheduler: "ddim", seed: items[i]!.seed, guidance: { policy: "cfg", scale: w }, wrapPolicy: wrap }, () => {});
+const run = (i: number, extra: Pick<GenerateParams, "record" | "truncate">) =>
+  b.model.generate({ prompt: items[i]!.prompt, n: 1, steps, scheduler: "ddim", seed: items[i]!.seed, guidance: { policy: "cfg", scale: w }, ...extra }, () => {});
 
 console.log(`bench:ag-statistic on ${b.model.name}: ${items.length} held-out prompts, DDIM ${steps}, CFG ${w}`);
-await mapConcurrent(items, 32, (_, i) =>
-  run(i, (policy) => ({
-    name: policy.name,
-    branches: (ctx) => policy.branches(ctx),
-    combine(ctx, out) {
-      const guided = policy.combine(ctx, out);
-      const xc = x0Of(out.cond!, ctx);
-      stats["cos(ε_c, ε_u)"][i]![ctx.step] = cosine(out.cond!, out.uncond!);
-      stats["cos(x0_c, x0_u)"][i]![ctx.step] = cosine(xc, x0Of(out.uncond!, ctx));
-      stats["cos(x0_cfg, x0_c)"][i]![ctx.step] = cosine(guided.x0, xc);
-      stats["centred cos(x0_cfg, x0_c)"][i]![ctx.step] = agreement(guided.x0, xc, ctx);
-      return guided;
-    },
-  })),
-);
+await mapConcurrent(items, 32, async (_, i) => {
+  const res = await run(i, { record: { agreement: true } });
+  for (const [step, a] of res.recordings![0]!.agreement!.entries()) {
+    if (!a) continue;
+    for (const name of Object.keys(STATISTICS) as Statistic[]) stats[name][i]![step] = a[RECORDED[name]];
+  }
+});
 
 // outcome[rule][i][g]: all attributes right with CFG on steps < g, then the post-latch rule.
 // g = 0 (never guided) and g = steps (full CFG) are the same run under either rule.
@@ -67,19 +63,8 @@ const jobs = AG_AFTER_LATCH.flatMap((rule) =>
   items.flatMap((_, i) => Array.from({ length: steps + 1 }, (_, g) => ({ rule, i, g }))).filter((j) => j.rule === "conditional" || (j.g > 0 && j.g < steps)),
 );
 await mapConcurrent(jobs, 32, async ({ rule, i, g }) => {
-  const direction = new BranchStandIn(); // AG's own stand-in: c − (last c − u)
-  const res = await run(i, (policy) => ({
-    name: policy.name,
-    branches: (ctx) => (ctx.step < g ? policy.branches(ctx) : ["cond"]),
-    combine(ctx, out) {
-      if (ctx.step < g) {
-        direction.resolve(out.cond!, out.uncond);
-        return policy.combine(ctx, out);
-      }
-      const u = rule === "reuse" ? direction.resolve(out.cond!, undefined) : undefined;
-      return fromEps(u ? guide(u, out.cond!, w) : out.cond!, ctx);
-    },
-  }));
+  // CFG on steps < g, then the rule; "reuse" guides along AG's own stand-in c − (last c − u).
+  const res = await run(i, { truncate: { step: g, after: rule, scale: w } });
   const check = checkPrompt(res.images[0]!, items[i]!, b.vocabulary);
   outcome[rule][i]![g] = check.all;
   if (g === steps / 2 || g === steps) halfway[rule][i]![g === steps ? 1 : 0] = check;
@@ -177,12 +162,12 @@ const losses = AG_AFTER_LATCH.map((rule) => {
 
 // The deployed values (calibration.json, picked by `npm run calibrate` on other prompts), scored here.
 const CENTRED: Statistic = "centred cos(x0_cfg, x0_c)";
-const calibrated = agCalibration(b.model.defaults, "ddim", steps);
+const calibrated = agCalibration(b.defaults, "ddim", steps);
 const deployed = AG_AFTER_LATCH.flatMap((rule) => {
   const threshold = calibrated.byRule[rule]?.threshold;
   if (threshold === undefined) return [];
   const p = evaluate(stats[CENTRED], threshold, rule);
-  const chosen = b.model.defaults.ag_after_latch === rule && b.model.defaults.ag_threshold === threshold;
+  const chosen = b.defaults.ag_after_latch === rule && b.defaults.ag_threshold === threshold;
   return [`| ${RULE_LABEL[rule]}${chosen ? " (deployed)" : ""} | ${threshold} | ${p.nfe.toFixed(2)} | ${pct(p.adherence)} |`];
 });
 

@@ -11,7 +11,7 @@ import { diversity, openBench, pct, type Recipe, score } from "./lib/evaluate.ts
 
 const b = await openBench();
 const steps = 20;
-const cal = b.model.defaults;
+const cal = b.defaults;
 const w = cal.scale ?? 2;
 const limit = process.env.PROMPTS ? b.items.slice(0, Number(process.env.PROMPTS)) : b.items;
 // The paper's post-latch rule (conditional alone) at its own calibrated threshold, for comparison.

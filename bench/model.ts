@@ -25,12 +25,10 @@ for (const s of scales) {
   rows.push(`| ${r.label} | ${r.nfePerImage.toFixed(0)} | ${pct(r.adherence)} | ${pct(r.unseenAdherence)} | ${pct(r.perAttribute.background)} | ${pct(r.perAttribute.color)} | ${pct(r.perAttribute.shape)} | ${pct(r.perAttribute.size)} | ${r.paletteDistance.toFixed(1)} |`);
 }
 
-// One unguided NFE at batch 1, raw ORT time inside the runtime thread.
-const zeros = () => new Float32Array(b.model.sampleSize);
-const [ctx] = await b.model.encodeText(["a large red circle on a blue background"]);
-for (let i = 0; i < 10; i++) await b.model.runUnet([{ sample: zeros(), timestep: 500, context: ctx!, perturb: false }]);
-const times: number[] = [];
-for (let i = 0; i < 100; i++) times.push((await b.model.runUnet([{ sample: zeros(), timestep: 500, context: ctx!, perturb: false }])).ms);
+// One unguided NFE at batch 1 (a zero sample), raw ORT time inside the runtime thread.
+const timing = { batch: 1, prompt: "a large red circle on a blue background" };
+await b.model.unetTimes({ ...timing, runs: 10 });
+const times = await b.model.unetTimes({ ...timing, runs: 100 });
 times.sort((x, y) => x - y);
 const median = times[50]!;
 console.log(`one unguided NFE at batch 1: median ${median.toFixed(2)} ms, p90 ${times[90]!.toFixed(2)} ms (ORT run time, CPU)`);
@@ -38,7 +36,7 @@ console.log(`one unguided NFE at batch 1: median ${median.toFixed(2)} ms, p90 ${
 const best = scores.filter((x) => x.s !== 1).sort((x, y) => y.r.adherence - x.r.adherence)[0]!;
 const unguided = scores.find((x) => x.s === 1);
 // The loader's schema keeps only what the worker needs; the training record is read raw.
-const training = (JSON.parse(readFileSync(resolve(b.model.dir, "guidegate.json"), "utf8")) as { training?: { steps?: number } }).training;
+const training = (JSON.parse(readFileSync(resolve(b.dir, "guidegate.json"), "utf8")) as { training?: { steps?: number } }).training;
 console.log(`best CFG ${best.s}: ${pct(best.r.adherence)}; unguided ${unguided ? pct(unguided.r.adherence) : "n/a"}`);
 if (!probe) writeFileSync(
   resolve(import.meta.dirname, "../docs/model-quality.md"),

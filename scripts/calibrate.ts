@@ -8,15 +8,14 @@
 //  - CFG++'s λ: the best of a sweep over [0, 1];
 //  - APG's norm threshold r at twice the best CFG scale: the best of no clamp and quantiles of the
 //    guidance difference ‖D_c − D_u‖ (x0 space) seen on full-CFG trajectories.
+// Every run is the worker's production loop in its runtime thread; the trajectories' branch outputs
+// and guidance norms come back as the loop's per-step recording.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AG_AFTER_LATCH, type AgAfterLatch, type GuidanceInput, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
-import type { GuidancePolicy, LinearAgCoefficients, ModelGuidanceDefaults } from "../gpu-worker/src/guidance/types.ts";
-import { x0Of } from "../gpu-worker/src/guidance/convert.ts";
-import { clipX0 } from "../gpu-worker/src/schedulers/prediction.ts";
+import type { LinearAgCoefficients, ModelGuidanceDefaults, RecordOptions, Recording } from "@guidegate/gpu-worker";
 import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
-import { generate } from "../gpu-worker/src/pipeline/generate.ts";
 import { mapConcurrent, openBench, pct } from "../bench/lib/evaluate.ts";
 import { calibrationPrompts } from "./lib/calibration-prompts.ts";
 import { solveLeastSquares } from "./lib/least-squares.ts";
@@ -43,25 +42,27 @@ const path = join(dir, "calibration.json");
 const previous = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as ModelGuidanceDefaults & {
   measured?: Record<string, Record<string, unknown>>;
 };
-const b = await openBench(dir);
 // Calibrate against the defaults as they are now, and never let a stale file steer the measurement.
-b.model.defaults.ag_threshold = undefined;
-b.model.defaults.ag_after_latch = undefined;
-b.model.defaults.apg_norm_threshold = undefined;
-b.model.defaults.cfgpp_scale = undefined;
-const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.model.manifest?.eval ?? []);
-const agItems = calibrationPrompts(b.vocabulary, Number(values["ag-prompts"]), b.model.manifest?.eval ?? []);
+const b = await openBench(dir, undefined, {
+  defaults: { ...previous, ag_threshold: undefined, ag_after_latch: undefined, apg_norm_threshold: undefined, cfgpp_scale: undefined },
+});
+const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.manifest.eval ?? []);
+const agItems = calibrationPrompts(b.vocabulary, Number(values["ag-prompts"]), b.manifest.eval ?? []);
 console.log(`calibrating ${[...parts].join(", ")} of ${b.model.name}: ${scheduler} ${steps} steps on ${items.length} calibration prompts (${agItems.length} for AG)`);
 
 interface Run {
   adherence: number;
   nfe: number;
 }
-async function run(guidance: GuidanceInput, wrap?: (p: GuidancePolicy, k: number, item: number) => GuidancePolicy, on = items): Promise<Run> {
-  const res = await mapConcurrent(on, 16, async (it, idx) => {
-    const out = await generate(b.model, b.batcher, { prompt: it.prompt, n: 1, steps, scheduler, seed: it.seed, guidance, wrapPolicy: wrap ? (p, k) => wrap(p, k, idx) : undefined }, () => {});
-    return { ok: checkPrompt(out.images[0]!, it, b.vocabulary).all, nfe: out.nfe };
+/** Each prompt of `on` under `guidance`: all attributes right, NFEs, and what `record` asked the loop to record. */
+function generateAll(guidance: GuidanceInput, on: typeof items, record?: RecordOptions): Promise<Array<{ ok: boolean; nfe: number; recording: Recording }>> {
+  return mapConcurrent(on, 16, async (it) => {
+    const out = await b.model.generate({ prompt: it.prompt, n: 1, steps, scheduler, seed: it.seed, guidance, ...(record ? { record } : {}) }, () => {});
+    return { ok: checkPrompt(out.images[0]!, it, b.vocabulary).all, nfe: out.nfe, recording: out.recordings?.[0] ?? {} };
   });
+}
+async function run(guidance: GuidanceInput, on = items): Promise<Run> {
+  const res = await generateAll(guidance, on);
   return { adherence: res.filter((r) => r.ok).length / res.length, nfe: res.reduce((s, r) => s + r.nfe, 0) / res.length };
 }
 
@@ -78,19 +79,13 @@ console.log(`${parts.has("scale") ? "best" : "stored"} CFG scale ${best.scale}${
 // 2. LinearAG: record full-CFG trajectories, fit u_i ≈ a·c_i + b·c_{i-1} + d·u_{i-1} per step.
 const traces: Array<Array<{ c: Float32Array; u: Float32Array }>> = items.map(() => []);
 const diffNorms: number[] = []; // ‖D_c − D_u‖ per step in x0 space, clipped like the sampler (for APG)
-if (parts.has("linear_ag") || parts.has("apg")) await run({ policy: "cfg", scale: best.scale }, (policy, _k, item) => ({
-  name: policy.name,
-  branches: (ctx) => policy.branches(ctx),
-  combine(ctx, out) {
-    traces[item]![ctx.step] = { c: out.cond!, u: out.uncond! };
-    const dc = clipX0(x0Of(out.cond!, ctx), ctx.clip !== undefined, ctx.clip ?? 1);
-    const du = clipX0(x0Of(out.uncond!, ctx), ctx.clip !== undefined, ctx.clip ?? 1);
-    let sq = 0;
-    for (let k = 0; k < dc.length; k++) sq += (dc[k]! - du[k]!) ** 2;
-    diffNorms.push(Math.sqrt(sq));
-    return policy.combine(ctx, out);
-  },
-}));
+if (parts.has("linear_ag") || parts.has("apg")) {
+  const runs = await generateAll({ policy: "cfg", scale: best.scale }, items, { branches: parts.has("linear_ag"), guidanceNorm: parts.has("apg") });
+  for (const [item, { recording: r }] of runs.entries()) {
+    for (const [step, br] of (r.branches ?? []).entries()) if (br) traces[item]![step] = { c: br.cond, u: br.uncond };
+    for (const norm of r.guidanceNorm ?? []) if (norm !== null) diffNorms.push(norm);
+  }
+}
 const coefficients: LinearAgCoefficients = { scale: best.scale, steps: [] };
 for (let i = 0; parts.has("linear_ag") && i < steps; i++) {
   if (i === 0 || linearAgUncondStep(i, steps)) {
@@ -119,12 +114,12 @@ interface AgChoice extends Run {
   afterLatch: AgAfterLatch;
 }
 const agBest: Partial<Record<AgAfterLatch, AgChoice>> = {};
-const agCfg = parts.has("ag") ? await run({ policy: "cfg", scale: best.scale }, undefined, agItems) : null;
+const agCfg = parts.has("ag") ? await run({ policy: "cfg", scale: best.scale }, agItems) : null;
 if (agCfg) console.log(`  CFG ${best.scale} on the AG prompts: ${pct(agCfg.adherence)}`);
 for (const afterLatch of agCfg ? AG_AFTER_LATCH : []) {
   // AG's statistic is a centred cosine (see ag.ts); on shapes-32 it spans 0.95..0.9999 over steps 4..19.
   for (const threshold of [0.9999, 0.9995, 0.999, 0.998, 0.997, 0.996, 0.995, 0.994, 0.993, 0.992, 0.991, 0.99, 0.985, 0.98, 0.97, 0.95]) {
-    const r = await run({ policy: "ag", scale: best.scale, threshold, after_latch: afterLatch }, undefined, agItems);
+    const r = await run({ policy: "ag", scale: best.scale, threshold, after_latch: afterLatch }, agItems);
     console.log(`  AG ${afterLatch} threshold ${threshold}: ${pct(r.adherence)} at ${r.nfe.toFixed(1)} NFE/image`);
     const kept = agBest[afterLatch];
     if (r.adherence >= agCfg!.adherence - 0.01 && (!kept || r.nfe <= kept.nfe)) agBest[afterLatch] = { threshold, afterLatch, ...r };

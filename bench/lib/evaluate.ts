@@ -1,16 +1,20 @@
 // Quality of a sampling recipe on the shapes model's held-out prompts, measured with the
 // attribute checker: all-attributes adherence, NFE per image, palette distance (artifacts /
-// oversaturation) and diversity across seeds. Real ONNX inference through the worker's own
-// runtime thread, batcher and pipeline.
+// oversaturation) and diversity across seeds. Real ONNX inference on the production path: the
+// worker's runtime thread runs each generation's whole loop, with its batcher.
 import { resolve } from "node:path";
+import {
+  type EvalItem,
+  type Manifest,
+  type ModelGuidanceDefaults,
+  OnnxRuntime,
+  readGuidanceDefaults,
+  readManifest,
+  type ServedModel,
+} from "@guidegate/gpu-worker";
 import type { GuidanceInput, SchedulerName } from "@guidegate/shared";
-import type { EvalItem } from "../../gpu-worker/src/models/manifest.ts";
-import { DiffusionModel } from "../../gpu-worker/src/models/diffusion-model.ts";
 import { checkPrompt, paletteDistance, shapeGeometry } from "../../gpu-worker/src/models/shapes/checker.ts";
 import type { ShapesVocabulary } from "../../gpu-worker/src/models/shapes/vocabulary.ts";
-import { generate } from "../../gpu-worker/src/pipeline/generate.ts";
-import { UnetBatcher } from "../../gpu-worker/src/pipeline/batcher.ts";
-import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
 
 export interface Recipe {
   label: string;
@@ -32,21 +36,30 @@ export interface Score {
 
 export interface Bench {
   rt: OnnxRuntime;
-  model: DiffusionModel;
-  batcher: UnetBatcher;
+  /** Served by the runtime thread, with its own batcher. */
+  model: ServedModel;
+  dir: string;
+  manifest: Manifest;
+  /** The guidance defaults the model generates with (calibration.json unless replaced). */
+  defaults: ModelGuidanceDefaults;
   vocabulary: ShapesVocabulary;
   items: EvalItem[];
   close(): Promise<void>;
 }
 
-export async function openBench(modelDir = resolve(import.meta.dirname, "../../models/shapes-32"), maxBatch = 32): Promise<Bench> {
-  const rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
-  const model = await DiffusionModel.load(modelDir, rt);
-  const m = model.manifest;
+export interface BenchOptions {
+  /** Guidance defaults to generate with instead of the folder's calibration.json. */
+  defaults?: ModelGuidanceDefaults;
+}
+
+export async function openBench(modelDir = resolve(import.meta.dirname, "../../models/shapes-32"), maxBatch = 32, opts: BenchOptions = {}): Promise<Bench> {
+  const m = readManifest(modelDir);
   if (!m?.palette || !m.shapes || !m.sizes || !m.eval) throw new Error(`${modelDir} has no shapes manifest with an eval set`);
   const vocabulary: ShapesVocabulary = { palette: m.palette, shapes: m.shapes, sizes: m.sizes, resolution: m.resolution };
-  const batcher = new UnetBatcher(model, maxBatch, 1);
-  return { rt, model, batcher, vocabulary, items: m.eval, close: () => rt.close() };
+  const defaults = opts.defaults ?? readGuidanceDefaults(modelDir);
+  const rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
+  const model = await rt.serve(modelDir, { maxBatch, windowMs: 1, ...(opts.defaults ? { defaults: opts.defaults } : {}) });
+  return { rt, model, dir: modelDir, manifest: m, defaults, vocabulary, items: m.eval, close: () => rt.close() };
 }
 
 /** Runs `fn` over items with `concurrency` generations in flight (their NFEs share batches). */
@@ -65,7 +78,7 @@ export async function mapConcurrent<T, R>(items: T[], concurrency: number, fn: (
 }
 
 export async function render(b: Bench, recipe: Recipe, prompt: string, seed: number): Promise<{ rgb: Uint8Array; nfe: number }> {
-  const res = await generate(b.model, b.batcher, { prompt, n: 1, steps: recipe.steps, scheduler: recipe.scheduler, seed, guidance: recipe.guidance, max_nfe: recipe.max_nfe }, () => {});
+  const res = await b.model.generate({ prompt, n: 1, steps: recipe.steps, scheduler: recipe.scheduler, seed, guidance: recipe.guidance, max_nfe: recipe.max_nfe }, () => {});
   return { rgb: res.images[0]!, nfe: res.nfe };
 }
 

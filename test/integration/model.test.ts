@@ -4,13 +4,13 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DiffusionModel } from "../../gpu-worker/src/models/diffusion-model.ts";
 import type { UnetRow } from "../../gpu-worker/src/models/unet-feeds.ts";
-import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
+import { SessionHost } from "../../gpu-worker/src/onnx/session-host.ts";
 
-let rt: OnnxRuntime;
+let rt: SessionHost;
 let model: DiffusionModel;
 
 beforeAll(async () => {
-  rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
+  rt = new SessionHost({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
   model = await DiffusionModel.load(resolve(import.meta.dirname, "../../models/shapes-32"), rt);
 });
 afterAll(() => rt?.close());

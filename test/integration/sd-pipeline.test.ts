@@ -12,15 +12,16 @@ import type { UnetRow } from "../../gpu-worker/src/models/unet-feeds.ts";
 import { loadTokenizer } from "../../gpu-worker/src/models/tokenizer.ts";
 import { generate, type GenerateEvent, type GenerateParams } from "../../gpu-worker/src/pipeline/generate.ts";
 import { UnetBatcher } from "../../gpu-worker/src/pipeline/batcher.ts";
+import { SessionHost } from "../../gpu-worker/src/onnx/session-host.ts";
 import type { SessionRunner, TensorData } from "../../gpu-worker/src/onnx/tensors.ts";
 import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
 
 const fixture = (name: string) => resolve(import.meta.dirname, "../fixtures", name);
-let rt: OnnxRuntime;
+let rt: SessionHost;
 const scratch: string[] = [];
 
 beforeAll(async () => {
-  rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 1 });
+  rt = new SessionHost({ provider: "cpu", deviceId: 0, intraOpThreads: 1 });
 });
 afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
@@ -82,7 +83,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 const noise = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.8);
 
-/** The real runtime, keeping a copy of every UNet feed (run() transfers the buffers away). */
+/** The real sessions, keeping a copy of every UNet feed. */
 function recording(inner: SessionRunner, fed: Record<string, TensorData>[]): SessionRunner {
   return {
     load: (key, path) => inner.load(key, path),

@@ -11,6 +11,8 @@ import type { UnetBatcher } from "./batcher.ts";
 import { createScheduler, gaussianNoise } from "../schedulers/index.ts";
 import { toEpsAndX0 } from "../schedulers/prediction.ts";
 import type { Prediction, Scheduler } from "../schedulers/types.ts";
+import { type RecordOptions, type Recording, StepRecorder } from "./record.ts";
+import { type Truncation, truncated } from "./truncate.ts";
 
 export interface GenerateParams {
   prompt: string;
@@ -22,8 +24,10 @@ export interface GenerateParams {
   guidance: GuidanceInput;
   max_nfe?: number; // whole request
   preview_every?: number;
-  /** Observes or replaces image k's policy (calibration records branch outputs through it). */
-  wrapPolicy?: (policy: GuidancePolicy, image: number) => GuidancePolicy;
+  /** Per-step values to return with the result (benches and calibration; record.ts). */
+  record?: RecordOptions;
+  /** Guidance for the first steps only (bench:ag-statistic; truncate.ts). */
+  truncate?: Truncation;
 }
 
 /** Progress of one generation, a tagged union like transformers.js' progress events. */
@@ -38,6 +42,8 @@ export interface GenerateResult {
   nfe: number; // NFEs actually evaluated, all images
   cancelled: boolean;
   steps: number; // steps completed
+  /** One per image, when the request asked to `record`. */
+  recordings?: Recording[];
 }
 
 interface Trajectory {
@@ -46,6 +52,7 @@ interface Trajectory {
   policy: GuidancePolicy;
   noise: (length: number) => Float32Array;
   last: Prediction | null;
+  recorder: StepRecorder | null;
 }
 
 export async function generate(
@@ -66,8 +73,9 @@ export async function generate(
     const noise = gaussianNoise((p.seed + k) >>> 0);
     const base = createPolicy(p.guidance, model.defaults, p.steps, schedulerName);
     const capped = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, p.steps) : base;
-    const policy = p.wrapPolicy ? p.wrapPolicy(capped, k) : capped;
-    return { x: scheduler.initNoise(noise(model.sampleSize)), scheduler, policy, noise, last: null };
+    const policy = p.truncate ? truncated(capped, p.truncate) : capped;
+    const recorder = p.record ? new StepRecorder(p.record, p.steps) : null;
+    return { x: scheduler.initNoise(noise(model.sampleSize)), scheduler, policy, noise, last: null, recorder };
   });
 
   const sc = model.schedulerConfig;
@@ -99,6 +107,7 @@ export async function generate(
       const out: BranchOutputs = {};
       for (const b of branches) out[b] = toEpsAndX0(outputs[at++]!, ctx.x, ctx.alpha, ctx.sigma, model.schedulerConfig.prediction_type).eps;
       tr.last = tr.policy.combine(ctx, out);
+      tr.recorder?.step(ctx, out, tr.last);
       tr.x = tr.scheduler.step(tr.x, tr.last, i, tr.noise);
     });
     done = i + 1;
@@ -115,5 +124,6 @@ export async function generate(
   }
   const cancelled = done < p.steps;
   const images = cancelled ? [] : await Promise.all(trajectories.map((tr) => model.decode(tr.x)));
-  return { images, width: model.width, height: model.height, nfe, cancelled, steps: done };
+  const recorded = p.record ? { recordings: trajectories.map((tr) => tr.recorder!.recording) } : {};
+  return { images, width: model.width, height: model.height, nfe, cancelled, steps: done, ...recorded };
 }

@@ -1,6 +1,9 @@
-// Messages between the main thread and the runtime thread that owns the ONNX sessions.
-import type { RuntimeOptions, SessionInfo, TensorData } from "../onnx/tensors.ts";
+// Messages between the main thread and the runtime thread that owns the ONNX sessions and runs
+// every generation's denoising loop; only data crosses (parameters, events, results).
+import type { ModelGuidanceDefaults } from "../guidance/types.ts";
+import type { RuntimeOptions } from "../onnx/tensors.ts";
 import type { GenerateEvent, GenerateParams, GenerateResult } from "../pipeline/generate.ts";
+import type { UnetTimingRequest } from "../pipeline/unet-timing.ts";
 
 /** A model loaded inside the runtime thread, as the main thread sees it. */
 export interface ModelSummary {
@@ -11,8 +14,15 @@ export interface ModelSummary {
   space: "pixel" | "latent";
 }
 
-/** Generation parameters that can cross threads (no policy hooks). */
-export type PipelineParams = Omit<GenerateParams, "wrapPolicy">;
+/** Generation parameters, all data: they cross to the thread as they are. */
+export type PipelineParams = GenerateParams;
+
+export interface ServeOptions {
+  maxBatch: number;
+  windowMs: number;
+  /** Guidance defaults to use instead of the folder's calibration.json (calibrate measures without them). */
+  defaults?: ModelGuidanceDefaults;
+}
 
 /** Where a generation in the thread stood: steps finished and NFEs evaluated. */
 export interface Progress {
@@ -27,10 +37,9 @@ export interface RuntimeStats {
 
 export type Request =
   | { id: number; op: "init"; options: RuntimeOptions }
-  | { id: number; op: "load"; key: string; path: string }
-  | { id: number; op: "run"; key: string; feeds: Record<string, TensorData> }
-  | { id: number; op: "openModel"; dir: string; maxBatch: number; windowMs: number }
+  | ({ id: number; op: "openModel"; dir: string } & ServeOptions)
   | { id: number; op: "generate"; model: string; params: PipelineParams }
+  | ({ id: number; op: "unetTimes"; model: string } & UnetTimingRequest)
   | { id: number; op: "cancel"; target: number }
   | { id: number; op: "stats" }
   | { id: number; op: "close" };
@@ -39,12 +48,10 @@ export type Response =
   | {
       id: number;
       ok: true;
-      info?: SessionInfo;
-      outputs?: Record<string, TensorData>;
-      ms?: number;
       model?: ModelSummary;
       result?: GenerateResult;
       stats?: RuntimeStats;
+      times?: number[];
       at?: Progress;
     }
   | { id: number; ok: false; error: string };

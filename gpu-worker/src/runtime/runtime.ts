@@ -1,15 +1,16 @@
-// Main-thread handle on the runtime thread: async load/run with transferred buffers, and
-// models served entirely inside the thread (ServedModel) for production generations.
+// Main-thread handle on the runtime thread: models served entirely inside the thread
+// (ServedModel), whose generations run their whole denoising loop there.
 import { Worker } from "node:worker_threads";
-import type { RunResult, RuntimeOptions, SessionInfo, SessionRunner, TensorData } from "../onnx/tensors.ts";
+import type { RuntimeOptions } from "../onnx/tensors.ts";
 import type { GenerateEvent, GenerateResult } from "../pipeline/generate.ts";
-import type { EventMessage, ModelSummary, PipelineParams, Progress, Request, Response, RuntimeStats } from "./protocol.ts";
+import type { UnetTimingRequest } from "../pipeline/unet-timing.ts";
+import type { EventMessage, ModelSummary, PipelineParams, Progress, Request, Response, RuntimeStats, ServeOptions } from "./protocol.ts";
 
 type Ok = Response & { ok: true };
 type Pending = { resolve: (r: Ok) => void; reject: (e: Error) => void; onEvent?: (e: GenerateEvent) => void };
 type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
-export class OnnxRuntime implements SessionRunner {
+export class OnnxRuntime {
   private next = 1;
   private pending = new Map<number, Pending>();
   private failure: Error | null = null;
@@ -47,36 +48,30 @@ export class OnnxRuntime implements SessionRunner {
     return rt;
   }
 
-  private send(body: RequestBody, transfer: ArrayBuffer[] = [], onEvent?: (e: GenerateEvent) => void): { id: number; done: Promise<Ok> } {
+  private send(body: RequestBody, onEvent?: (e: GenerateEvent) => void): { id: number; done: Promise<Ok> } {
     const id = this.next++;
     if (this.failure) return { id, done: Promise.reject(this.failure) };
     const done = new Promise<Ok>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onEvent });
-      this.worker.postMessage({ ...body, id } as Request, transfer);
+      this.worker.postMessage({ ...body, id } as Request);
     });
     return { id, done };
   }
 
-  private call(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<Ok> {
-    return this.send(body, transfer).done;
-  }
-
-  async load(key: string, path: string): Promise<SessionInfo> {
-    const res = await this.call({ op: "load", key, path });
-    return res.info!;
-  }
-
-  /** Runs a session; the feeds' buffers are transferred (callers must not reuse them). */
-  async run(key: string, feeds: Record<string, TensorData>): Promise<RunResult> {
-    const transfer = [...new Set(Object.values(feeds).map((t) => t.data.buffer as ArrayBuffer))];
-    const res = await this.call({ op: "run", key, feeds }, transfer);
-    return { outputs: res.outputs!, ms: res.ms ?? 0 };
+  private call(body: RequestBody): Promise<Ok> {
+    return this.send(body).done;
   }
 
   /** Loads a model inside the runtime thread with its own cross-request batcher. */
-  async serve(dir: string, opts: { maxBatch: number; windowMs: number }): Promise<ServedModel> {
-    const res = await this.call({ op: "openModel", dir, maxBatch: opts.maxBatch, windowMs: opts.windowMs });
-    return new ServedModel(res.model!, (params, onEvent, signal, onCancelled) => this.generate(res.model!.name, params, onEvent, signal, onCancelled));
+  async serve(dir: string, opts: ServeOptions): Promise<ServedModel> {
+    const { maxBatch, windowMs, defaults } = opts;
+    const res = await this.call({ op: "openModel", dir, maxBatch, windowMs, ...(defaults ? { defaults } : {}) });
+    const name = res.model!.name;
+    return new ServedModel(
+      res.model!,
+      (params, onEvent, signal, onCancelled) => this.generate(name, params, onEvent, signal, onCancelled),
+      async (timing) => (await this.call({ op: "unetTimes", model: name, ...timing })).times!,
+    );
   }
 
   private async generate(
@@ -89,7 +84,7 @@ export class OnnxRuntime implements SessionRunner {
     // Events arrive while the thread keeps stepping; handle them one at a time, in order.
     let chain: Promise<void> = Promise.resolve();
     let handlerError: unknown = null;
-    const { id, done } = this.send({ op: "generate", model, params }, [], (e) => {
+    const { id, done } = this.send({ op: "generate", model, params }, (e) => {
       chain = chain.then(() => onEvent(e)).catch((err: unknown) => {
         handlerError ??= err;
         cancel();
@@ -113,7 +108,7 @@ export class OnnxRuntime implements SessionRunner {
     }
   }
 
-  /** ORT time and runs inside the thread, from every path (served models and `run`). */
+  /** ORT time and runs inside the thread, over every model it serves. */
   async stats(): Promise<RuntimeStats> {
     return (await this.call({ op: "stats" })).stats!;
   }
@@ -144,6 +139,8 @@ export class ServedModel implements ModelSummary {
       signal?: AbortSignal,
       onCancelled?: (at: Progress) => void,
     ) => Promise<GenerateResult>,
+    /** ORT milliseconds of raw UNet runs at a batch size, outside the batcher (bench:worker, bench:model). */
+    readonly unetTimes: (timing: UnetTimingRequest) => Promise<number[]>,
   ) {
     ({ name: this.name, width: this.width, height: this.height, supportsPag: this.supportsPag, space: this.space } = summary);
   }

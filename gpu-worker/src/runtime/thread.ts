@@ -1,11 +1,13 @@
-// The runtime thread: owns the ONNX sessions (through SessionHost) and, for served models,
-// the whole denoising loop, so a step's UNet run, guidance and scheduler follow each other
-// without a hop between threads. The main thread only receives progress events and results.
+// The runtime thread: owns the ONNX sessions (through SessionHost) and every generation's whole
+// denoising loop, so a step's UNet run, guidance and scheduler follow each other without a hop
+// between threads. The main thread only receives progress events and results.
 import { parentPort } from "node:worker_threads";
 import { DiffusionModel } from "../models/diffusion-model.ts";
 import { SessionHost } from "../onnx/session-host.ts";
 import { UnetBatcher } from "../pipeline/batcher.ts";
 import { generate } from "../pipeline/generate.ts";
+import { StepRecorder } from "../pipeline/record.ts";
+import { unetTimes } from "../pipeline/unet-timing.ts";
 import type { EventMessage, Request, Response } from "./protocol.ts";
 
 const port = parentPort;
@@ -25,14 +27,8 @@ async function handle(req: Request): Promise<Response> {
     case "init":
       host = new SessionHost(req.options);
       return { id: req.id, ok: true };
-    case "load":
-      return { id: req.id, ok: true, info: await ready().load(req.key, req.path) };
-    case "run": {
-      const { outputs, ms } = await ready().run(req.key, req.feeds);
-      return { id: req.id, ok: true, outputs, ms };
-    }
     case "openModel": {
-      const model = await DiffusionModel.load(req.dir, ready());
+      const model = await DiffusionModel.load(req.dir, ready(), req.defaults ? { defaults: req.defaults } : {});
       served.set(model.name, { model, batcher: new UnetBatcher(model, req.maxBatch, req.windowMs) });
       const summary = { name: model.name, width: model.width, height: model.height, supportsPag: model.supportsPag, space: model.space };
       return { id: req.id, ok: true, model: summary };
@@ -54,6 +50,11 @@ async function handle(req: Request): Promise<Response> {
       } finally {
         running.delete(req.id);
       }
+    }
+    case "unetTimes": {
+      const m = served.get(req.model);
+      if (!m) throw new Error(`model ${req.model} is not open`);
+      return { id: req.id, ok: true, times: await unetTimes(m.model, req) };
     }
     case "cancel": {
       // The main thread's view lags by the events in flight: answer with where the loop really is.
@@ -78,7 +79,7 @@ function owned(arrays: ArrayBufferView[]): ArrayBuffer[] {
 
 function transferables(res: Response): ArrayBuffer[] {
   if (!res.ok) return [];
-  return owned([...Object.values(res.outputs ?? {}).map((t) => t.data), ...(res.result?.images ?? [])]);
+  return owned([...(res.result?.images ?? []), ...StepRecorder.buffers(res.result?.recordings)]);
 }
 
 port.on("message", (req: Request) => {
