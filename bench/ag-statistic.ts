@@ -11,11 +11,10 @@
 // truncate guidance at step g.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { checkPrompt, mapConcurrent, openBench, pct } from "@guidegate/eval";
 import type { GenerateParams, StepAgreement } from "@guidegate/gpu-worker";
 import { AG_AFTER_LATCH, type AgAfterLatch } from "@guidegate/shared";
-import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
 import { agCalibration } from "./lib/calibration.ts";
-import { mapConcurrent, openBench, pct } from "./lib/evaluate.ts";
 
 const steps = 20;
 const b = await openBench();

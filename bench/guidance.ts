@@ -4,10 +4,10 @@
 // chart of adherence against NFE (docs/guidance-chart.png).
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { diversity, openBench, pct, type Recipe, score } from "@guidegate/eval";
 import type { GuidanceInput } from "@guidegate/shared";
 import { agCalibration } from "./lib/calibration.ts";
 import { adherenceChart } from "./lib/chart.ts";
-import { diversity, openBench, pct, type Recipe, score } from "./lib/evaluate.ts";
 
 const b = await openBench();
 const steps = 20;

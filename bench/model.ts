@@ -3,7 +3,7 @@
 // MODEL=<dir> PROMPTS=<n> probe another export (a training snapshot) without touching the docs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { openBench, pct, type Recipe, score } from "./lib/evaluate.ts";
+import { openBench, pct, type Recipe, score } from "@guidegate/eval";
 
 const b = await openBench(process.env.MODEL ? resolve(process.env.MODEL) : undefined);
 const probe = Boolean(process.env.MODEL || process.env.PROMPTS);
@@ -44,7 +44,7 @@ if (!probe) writeFileSync(
 
 Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}: ${b.items.length} held-out prompts
 (a quarter from attribute triples never seen in training), one fixed seed each, DDIM ${steps} steps (trailing spacing),
-scored by the attribute checker (\`gpu-worker/src/models/shapes/checker.ts\`). With ${b.items.length} prompts a difference
+scored by the attribute checker (\`eval/src/shapes/checker.ts\`). With ${b.items.length} prompts a difference
 under about 5 points is noise. Training: ${training?.steps ?? "?"} steps ([training.md](training.md)).
 The training captions name one attribute wrongly 30% of the time, like web alt-text, so the unguided model
 reproduces that noise and guidance has real work to do (why: [training.md](training.md#why-the-captions-are-noisy)).

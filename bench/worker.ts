@@ -5,9 +5,9 @@
 //  3. the UNet's physical batching gain: raw ORT ms per NFE at batch 2 / at batch 16.
 // For comparison it also prints the overhead of the same images when the loop records per-step
 // values (agreement statistics, branch outputs, guidance norms), as calibrate and bench:ag-statistic ask.
+import { openBench } from "@guidegate/eval";
 import { encodeImage, type RecordOptions } from "@guidegate/gpu-worker";
 import type { GuidanceInput } from "@guidegate/shared";
-import { openBench } from "./lib/evaluate.ts";
 
 const b = await openBench(undefined, 16);
 const served = b.model;

@@ -13,11 +13,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { AG_AFTER_LATCH, type AgAfterLatch, type GuidanceInput, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
+import { calibrationPrompts, checkPrompt, mapConcurrent, openBench, pct } from "@guidegate/eval";
 import type { LinearAgCoefficients, ModelGuidanceDefaults, RecordOptions, Recording } from "@guidegate/gpu-worker";
-import { checkPrompt } from "../gpu-worker/src/models/shapes/checker.ts";
-import { mapConcurrent, openBench, pct } from "../bench/lib/evaluate.ts";
-import { calibrationPrompts } from "./lib/calibration-prompts.ts";
+import { AG_AFTER_LATCH, type AgAfterLatch, type GuidanceInput, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
 import { solveLeastSquares } from "./lib/least-squares.ts";
 
 const PARTS = ["scale", "linear_ag", "ag", "apg", "cfgpp"] as const;
@@ -46,8 +44,8 @@ const previous = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}
 const b = await openBench(dir, undefined, {
   defaults: { ...previous, ag_threshold: undefined, ag_after_latch: undefined, apg_norm_threshold: undefined, cfgpp_scale: undefined },
 });
-const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.manifest.eval ?? []);
-const agItems = calibrationPrompts(b.vocabulary, Number(values["ag-prompts"]), b.manifest.eval ?? []);
+const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.items);
+const agItems = calibrationPrompts(b.vocabulary, Number(values["ag-prompts"]), b.items);
 console.log(`calibrating ${[...parts].join(", ")} of ${b.model.name}: ${scheduler} ${steps} steps on ${items.length} calibration prompts (${agItems.length} for AG)`);
 
 interface Run {

@@ -3,7 +3,7 @@
 // MODEL=<dir> OUT=<png> draws another export (a training snapshot) instead.
 import { resolve } from "node:path";
 import sharp from "sharp";
-import { openBench, render } from "../bench/lib/evaluate.ts";
+import { openBench, render } from "@guidegate/eval";
 
 const b = await openBench(process.env.MODEL ? resolve(process.env.MODEL) : undefined);
 const out = resolve(process.env.OUT ?? resolve(import.meta.dirname, "../docs/sample-grid.png"));

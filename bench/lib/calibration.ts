@@ -1,7 +1,7 @@
 // What `npm run calibrate` measured for AG (calibration.json's `measured`), for benches that score
 // the calibrated choices on held-out prompts. The worker reads only the chosen defaults, never this.
 import type { AgAfterLatch } from "@guidegate/shared";
-import type { ModelGuidanceDefaults } from "../../gpu-worker/src/guidance/types.ts";
+import type { ModelGuidanceDefaults } from "@guidegate/gpu-worker";
 
 export interface AgCalibration {
   prompts?: number; // calibration prompts AG was calibrated on

@@ -5,7 +5,7 @@
 export { loadWorkerConfig, type WorkerConfig } from "./config.ts";
 export type { LinearAgCoefficients, ModelGuidanceDefaults } from "./guidance/types.ts";
 export { readGuidanceDefaults, readManifest } from "./models/graph-spec.ts";
-export { type EvalItem, EvalItemSchema, type Manifest, ManifestSchema } from "./models/manifest.ts";
+export { type Manifest, ManifestSchema } from "./models/manifest.ts";
 export type { RuntimeOptions } from "./onnx/tensors.ts";
 export type { GenerateEvent, GenerateParams, GenerateResult } from "./pipeline/generate.ts";
 export type { RecordOptions, Recording, StepAgreement } from "./pipeline/record.ts";

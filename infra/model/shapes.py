@@ -2,7 +2,7 @@
 
 The renderer is deterministic from its parameters; `sample_scene` draws parameters from a
 numpy Generator so a seed fixes a batch. The TypeScript renderer in
-gpu-worker/src/models/shapes/render.ts follows the same geometry (tests compare them).
+eval/src/shapes/render.ts follows the same geometry (tests compare them).
 """
 import numpy as np
 

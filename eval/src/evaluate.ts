@@ -3,18 +3,11 @@
 // oversaturation) and diversity across seeds. Real ONNX inference on the production path: the
 // worker's runtime thread runs each generation's whole loop, with its batcher.
 import { resolve } from "node:path";
-import {
-  type EvalItem,
-  type Manifest,
-  type ModelGuidanceDefaults,
-  OnnxRuntime,
-  readGuidanceDefaults,
-  readManifest,
-  type ServedModel,
-} from "@guidegate/gpu-worker";
+import { type ModelGuidanceDefaults, OnnxRuntime, readGuidanceDefaults, type ServedModel } from "@guidegate/gpu-worker";
 import type { GuidanceInput, SchedulerName } from "@guidegate/shared";
-import { checkPrompt, paletteDistance, shapeGeometry } from "../../gpu-worker/src/models/shapes/checker.ts";
-import type { ShapesVocabulary } from "../../gpu-worker/src/models/shapes/vocabulary.ts";
+import { type EvalItem, readEvalSet } from "./eval-set.ts";
+import { checkPrompt, paletteDistance, shapeGeometry } from "./shapes/checker.ts";
+import type { ShapesVocabulary } from "./shapes/vocabulary.ts";
 
 export interface Recipe {
   label: string;
@@ -39,10 +32,10 @@ export interface Bench {
   /** Served by the runtime thread, with its own batcher. */
   model: ServedModel;
   dir: string;
-  manifest: Manifest;
   /** The guidance defaults the model generates with (calibration.json unless replaced). */
   defaults: ModelGuidanceDefaults;
   vocabulary: ShapesVocabulary;
+  /** The model's held-out evaluation set. */
   items: EvalItem[];
   close(): Promise<void>;
 }
@@ -53,13 +46,11 @@ export interface BenchOptions {
 }
 
 export async function openBench(modelDir = resolve(import.meta.dirname, "../../models/shapes-32"), maxBatch = 32, opts: BenchOptions = {}): Promise<Bench> {
-  const m = readManifest(modelDir);
-  if (!m?.palette || !m.shapes || !m.sizes || !m.eval) throw new Error(`${modelDir} has no shapes manifest with an eval set`);
-  const vocabulary: ShapesVocabulary = { palette: m.palette, shapes: m.shapes, sizes: m.sizes, resolution: m.resolution };
+  const { vocabulary, items } = readEvalSet(modelDir);
   const defaults = opts.defaults ?? readGuidanceDefaults(modelDir);
   const rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
   const model = await rt.serve(modelDir, { maxBatch, windowMs: 1, ...(opts.defaults ? { defaults: opts.defaults } : {}) });
-  return { rt, model, dir: modelDir, manifest: m, defaults, vocabulary, items: m.eval, close: () => rt.close() };
+  return { rt, model, dir: modelDir, defaults, vocabulary, items, close: () => rt.close() };
 }
 
 /** Runs `fn` over items with `concurrency` generations in flight (their NFEs share batches). */

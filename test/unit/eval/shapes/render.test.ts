@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { renderScene } from "../../../../gpu-worker/src/models/shapes/render.ts";
+import { renderScene } from "../../../../eval/src/shapes/render.ts";
 import {
   DEFAULT_SHAPES_VOCABULARY,
   SHAPE_KINDS,
@@ -8,7 +8,7 @@ import {
   SHAPES_PALETTE,
   SHAPES_RESOLUTION,
   type ShapesVocabulary,
-} from "../../../../gpu-worker/src/models/shapes/vocabulary.ts";
+} from "../../../../eval/src/shapes/vocabulary.ts";
 
 // Written by test/fixtures/generators/shapes_renders.py from infra/model/shapes.py.
 interface RenderFixture {

@@ -6,10 +6,10 @@ import {
   promptOf,
   readAttributes,
   shapeGeometry,
-} from "../../../../gpu-worker/src/models/shapes/checker.ts";
-import { renderScene } from "../../../../gpu-worker/src/models/shapes/render.ts";
-import { sampleScene, seededRandom } from "../../../../gpu-worker/src/models/shapes/scene-sampler.ts";
-import { DEFAULT_SHAPES_VOCABULARY, type ShapeScene } from "../../../../gpu-worker/src/models/shapes/vocabulary.ts";
+} from "../../../../eval/src/shapes/checker.ts";
+import { renderScene } from "../../../../eval/src/shapes/render.ts";
+import { sampleScene, seededRandom } from "../../../../eval/src/shapes/scene-sampler.ts";
+import { DEFAULT_SHAPES_VOCABULARY, type ShapeScene } from "../../../../eval/src/shapes/vocabulary.ts";
 import { addNoise } from "./noise.ts";
 
 const V = DEFAULT_SHAPES_VOCABULARY;

@@ -1,8 +1,8 @@
 // Calibration prompts: drawn from the vocabulary with their own seed, excluding every
 // (prompt, seed) of the held-out evaluation set, so calibration never sees the test.
-import type { EvalItem } from "../../gpu-worker/src/models/manifest.ts";
-import { promptOf } from "../../gpu-worker/src/models/shapes/checker.ts";
-import type { ShapeAttributes, ShapesVocabulary } from "../../gpu-worker/src/models/shapes/vocabulary.ts";
+import type { EvalItem } from "./eval-set.ts";
+import { promptOf } from "./shapes/checker.ts";
+import type { ShapeAttributes, ShapesVocabulary } from "./shapes/vocabulary.ts";
 
 export function calibrationPrompts(v: ShapesVocabulary, count: number, evalSet: EvalItem[]): Array<ShapeAttributes & { prompt: string; seed: number }> {
   const evalPrompts = new Set(evalSet.map((e) => e.prompt));

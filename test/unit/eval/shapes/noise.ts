@@ -1,5 +1,5 @@
 // Test helper: perturbs clean renders the way a decent model output might differ from them.
-import type { UniformRandom } from "../../../../gpu-worker/src/models/shapes/scene-sampler.ts";
+import type { UniformRandom } from "../../../../eval/src/shapes/scene-sampler.ts";
 
 function gaussian(random: UniformRandom): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
