@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startStack } from "../scripts/lib/stack.ts";
+import { startStack } from "@guidegate/stack";
 import { type CannonResult, cannon } from "./lib/reliability/cannon.ts";
 import { tenant } from "./lib/reliability/client.ts";
 import {

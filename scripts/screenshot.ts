@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { launchChromium } from "./lib/chromium.ts";
-import { ROOT, type Stack, startStack } from "./lib/stack.ts";
+import { ROOT, type Stack, startStack } from "@guidegate/stack";
 
 const { values } = parseArgs({
   options: {

@@ -13,7 +13,7 @@ import {
   s3Port,
 } from "./lib/local-env.ts";
 import { watchParent } from "./lib/parent-watch.ts";
-import { type EdgeRuntime, PortInUseError, portIsFree, ROOT, type Stack, startStack } from "./lib/stack.ts";
+import { type EdgeRuntime, PortInUseError, portIsFree, ROOT, type Stack, startStack } from "@guidegate/stack";
 
 function fail(message: string): never {
   console.error(message);

@@ -29,6 +29,7 @@ COPY edge/package.json edge/package.json
 COPY gpu-worker/package.json gpu-worker/package.json
 # npm ci needs the package.json of every workspace in the lockfile, even one the image never runs.
 COPY eval/package.json eval/package.json
+COPY stack/package.json stack/package.json
 # node:20's npm 10 ignores package.json's allowScripts denial, so onnxruntime-node's own download is
 # skipped through the variable its install script reads (and .npmrc's npm >= 11.16 requirement waived);
 # the next step installs the CUDA 12 EP on purpose.

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasChromium, launchChromium } from "../../scripts/lib/chromium.ts";
-import { type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type Stack, startStack } from "@guidegate/stack";
 
 // CI installs the Debian chromium package (.ci/run); without it this suite is skipped, not failed.
 const skip = !hasChromium();

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { ROOT } from "@guidegate/stack";
 import { copySources, envPairs, instructions, stages } from "./dockerfile.ts";
 import { WORKER_DEFAULTS, workerReads } from "./manifests.ts";
 

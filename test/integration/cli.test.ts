@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
-import { ROOT, type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { ROOT, type Stack, startStack } from "@guidegate/stack";
 
 const run = promisify(execFile);
 let dir: string;

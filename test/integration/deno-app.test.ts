@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { ROOT } from "@guidegate/stack";
 
 it("passes the Deno smoke script", () => {
   const res = spawnSync(join(ROOT, "node_modules", ".bin", "deno"), ["run", "-A", join(ROOT, "test", "deno", "smoke.ts")], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });

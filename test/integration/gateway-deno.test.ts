@@ -5,7 +5,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
-import { type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type Stack, startStack } from "@guidegate/stack";
 import { readSse } from "../support/sse.ts";
 
 let dir: string;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
-import { freePort, ROOT } from "../../scripts/lib/stack.ts";
+import { freePort, ROOT } from "@guidegate/stack";
 
 interface Launched {
   proc: ChildProcess;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../../scripts/lib/stack.ts";
+import { ROOT } from "@guidegate/stack";
 
 const run = promisify(execFile);
 type Result = { code?: number; stdout: string; stderr: string };

@@ -18,7 +18,7 @@ import {
   type Stack,
   spawnTs,
   startStack,
-} from "../../scripts/lib/stack.ts";
+} from "@guidegate/stack";
 
 interface Received {
   path: string;

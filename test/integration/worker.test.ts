@@ -6,7 +6,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POLICY_NAMES } from "@guidegate/shared";
-import { DEFAULT_MODEL, type S3Handle, type Service, spawnTs, startS3, freePort, DEV_INTERNAL_SECRET } from "../../scripts/lib/stack.ts";
+import { DEFAULT_MODEL, type S3Handle, type Service, spawnTs, startS3, freePort, DEV_INTERNAL_SECRET } from "@guidegate/stack";
 import { internalToken } from "../support/internal-token.ts";
 import { readSse } from "../support/sse.ts";
 

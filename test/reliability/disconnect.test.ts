@@ -12,7 +12,7 @@ import {
 } from "../../bench/lib/reliability/disconnect.ts";
 import { readEvents } from "../../bench/lib/reliability/events.ts";
 import { stopService, stopStack } from "../../bench/lib/reliability/restart.ts";
-import { type Service, type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type Service, type Stack, startStack } from "@guidegate/stack";
 import { internalToken } from "../support/internal-token.ts";
 
 let dir: string;

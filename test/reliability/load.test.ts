@@ -8,7 +8,7 @@ import { cannon } from "../../bench/lib/reliability/cannon.ts";
 import { tenant } from "../../bench/lib/reliability/client.ts";
 import { holdStreams } from "../../bench/lib/reliability/load.ts";
 import { stopStack } from "../../bench/lib/reliability/restart.ts";
-import { type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type Stack, startStack } from "@guidegate/stack";
 
 let dir: string;
 let stack: Stack;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorEnvelopeSchema } from "@guidegate/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Service, type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type Service, type Stack, startStack } from "@guidegate/stack";
 import { openEvents, postJob, tenant } from "../../bench/lib/reliability/client.ts";
 import { readEvents } from "../../bench/lib/reliability/events.ts";
 import { failoverScenario } from "../../bench/lib/reliability/failover.ts";

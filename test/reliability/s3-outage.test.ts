@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { stopStack } from "../../bench/lib/reliability/restart.ts";
 import { s3OutageScenario } from "../../bench/lib/reliability/s3-outage.ts";
-import { type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type Stack, startStack } from "@guidegate/stack";
 
 let dir: string;
 let stack: Stack;

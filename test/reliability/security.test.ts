@@ -14,7 +14,7 @@ import { readEvents } from "../../bench/lib/reliability/events.ts";
 import { fuzzOverHttp } from "../../bench/lib/reliability/fuzz/http.ts";
 import { idle, until } from "../../bench/lib/reliability/probes.ts";
 import { stopStack } from "../../bench/lib/reliability/restart.ts";
-import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, type Service, type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, type Service, type Stack, startStack } from "@guidegate/stack";
 import { internalToken } from "../support/internal-token.ts";
 
 let dir: string;

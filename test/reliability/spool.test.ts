@@ -8,7 +8,7 @@ import { imageKey, tenantPrefix } from "../../gpu-worker/src/storage/keys.ts";
 import { createS3Store } from "../../gpu-worker/src/storage/s3.ts";
 import { Spool } from "../../gpu-worker/src/storage/spool.ts";
 import { spoolingStore } from "../../gpu-worker/src/storage/spooling-store.ts";
-import { type S3Handle, startS3 } from "../../scripts/lib/stack.ts";
+import { type S3Handle, startS3 } from "@guidegate/stack";
 
 let dir: string;
 let s3: S3Handle;

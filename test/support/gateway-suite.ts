@@ -7,7 +7,7 @@ import OpenAI from "openai";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
-import { type EdgeRuntime, type Stack, startStack } from "../../scripts/lib/stack.ts";
+import { type EdgeRuntime, type Stack, startStack } from "@guidegate/stack";
 import { readSse, type SseEvent } from "./sse.ts";
 
 export function gatewaySuite(runtime: EdgeRuntime): void {

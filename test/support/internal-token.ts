@@ -1,7 +1,7 @@
 // Mints the edge's internal token for tests that talk to a worker directly.
 import { INTERNAL_AUDIENCE, INTERNAL_ISSUER } from "@guidegate/shared";
 import { SignJWT } from "jose";
-import { DEV_INTERNAL_SECRET } from "../../scripts/lib/stack.ts";
+import { DEV_INTERNAL_SECRET } from "@guidegate/stack";
 
 export function internalToken(jobId: string, opts: { secret?: string; audience?: string; ttlSec?: number } = {}): Promise<string> {
   return new SignJWT({ job_id: jobId })

@@ -2,9 +2,9 @@
 // a jobs-API client that leaves, and the edge process dying mid-job. In each case the worker counts
 // the NFEs; billing must equal what ran (or nothing, when no image came of it and it was our fault).
 import { createParser } from "eventsource-parser";
-import type { Service, Stack } from "../../../scripts/lib/stack.ts";
+import type { Service, Stack } from "@guidegate/stack";
 import { internalSigner } from "../../../edge/src/pool/internal-token.ts";
-import { DEV_INTERNAL_SECRET } from "../../../scripts/lib/stack.ts";
+import { DEV_INTERNAL_SECRET } from "@guidegate/stack";
 import { openEvents, postJob, tenant } from "./client.ts";
 import { readEvents } from "./events.ts";
 import { idle, nfeTotal, until, usage } from "./probes.ts";

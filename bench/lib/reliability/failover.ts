@@ -1,6 +1,6 @@
 // Fault: SIGKILL the worker running a job mid-generation. The gateway must rerun it elsewhere with
 // the same seed, keep the client's stream going, and bill only the attempt that finished.
-import type { Stack } from "../../../scripts/lib/stack.ts";
+import type { Stack } from "@guidegate/stack";
 import { completedOf, download, followJob, tenant } from "./client.ts";
 import { checkStream, type StreamCheck, type StreamEvent } from "./events.ts";
 import { compareImages, type ImageDiff } from "./images.ts";

@@ -1,7 +1,7 @@
 // Load: N clients at once, each creating a job and holding its native event stream to the end.
 // Checks that no event is lost or reordered, each stream ends with exactly one terminal event, the
 // bill equals what the workers ran, and the edge's memory stays bounded.
-import type { Stack } from "../../../scripts/lib/stack.ts";
+import type { Stack } from "@guidegate/stack";
 import { openEvents, postJob, type Tenant, tenant } from "./client.ts";
 import { checkStream, readEvents } from "./events.ts";
 import { idle, nfeTotal, rssKiB, usage } from "./probes.ts";

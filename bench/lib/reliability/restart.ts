@@ -1,6 +1,6 @@
 // Restart a killed service on its own port (the edge's pool knows workers by URL). stack.startWorker()
 // cannot: it waits on a fresh port even when GG_WORKER_PORT is overridden. The caller stops what it starts.
-import { type Service, type Stack, spawnTs } from "../../../scripts/lib/stack.ts";
+import { type Service, type Stack, spawnTs } from "@guidegate/stack";
 import { until } from "./probes.ts";
 
 export async function restartService(

@@ -1,7 +1,7 @@
 // Fault: the object store goes down mid-job (s3rver stopped) and comes back. Finished images must wait
 // in the worker's spool, the jobs complete only once uploaded, and every presigned URL must work.
 import { readdirSync } from "node:fs";
-import type { Stack } from "../../../scripts/lib/stack.ts";
+import type { Stack } from "@guidegate/stack";
 import { completedOf, download, openEvents, postJob, tenant } from "./client.ts";
 import { isTerminalEvent, readEvents, type StreamEvent } from "./events.ts";
 import { health, until, usage } from "./probes.ts";

@@ -1,6 +1,6 @@
 // The same hostile requests over real HTTP against the edge process, invalid ones only (a valid one
 // would run a real generation). Afterwards no tenant used or reserved anything and no worker ran an NFE.
-import { DEV_JWT_SECRET } from "../../../../scripts/lib/stack.ts";
+import { DEV_JWT_SECRET } from "@guidegate/stack";
 import { mintDevToken } from "../../../../edge/src/auth/dev-token.ts";
 import { nfeTotal, usage } from "../probes.ts";
 import { type FuzzStats, runFuzz } from "./run.ts";

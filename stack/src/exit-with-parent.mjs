@@ -1,5 +1,5 @@
 // Preloaded (`node --import tsx --import this`) into every Node service the local stack spawns
-// (scripts/lib/stack.ts): once the process that spawned it is gone, however it went (SIGKILL too),
+// (stack/src/index.ts): once the process that spawned it is gone, however it went (SIGKILL too),
 // the service gets SIGTERM, shuts down as under Ctrl-C, and is made to exit if that takes over 5 s.
 // A process whose parent dies is re-parented, so polling process.ppid notices it. Plain JavaScript:
 // preloads after tsx's are not compiled by it.

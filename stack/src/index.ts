@@ -1,7 +1,7 @@
-// Starts the local stack as real processes: s3rver (in this process), N gpu-workers and the
-// edge on Node, each on a free loopback port unless given one. Used by `npm start` and the integration
-// tests. Every service it spawns stops when this process is gone, however it went (exit-with-parent.mjs,
-// exit-with-parent.deno.ts for the Deno edge).
+// @guidegate/stack starts the local stack as real processes: s3rver (in this process), N gpu-workers
+// and the edge on Node, each on a free loopback port unless given one. Used by `npm start`, the
+// reliability bench and the integration tests. Every service it spawns stops when this process is
+// gone, however it went (exit-with-parent.mjs, exit-with-parent.deno.ts for the Deno edge).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
@@ -79,7 +79,7 @@ export interface Service {
   output: string[];
 }
 
-const EXIT_WITH_PARENT = pathToFileURL(join(ROOT, "scripts", "lib", "exit-with-parent.mjs")).href;
+const EXIT_WITH_PARENT = pathToFileURL(join(import.meta.dirname, "exit-with-parent.mjs")).href;
 
 /** A TypeScript entry under Node (no tsx wrapper process in between), stopping when this process is gone. */
 export function spawnTs(entry: string, env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
@@ -257,7 +257,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         : opts.edgeRuntime === "deno"
           ? spawnCommand(
               join(ROOT, "node_modules", ".bin", "deno"),
-              ["run", "-A", "--preload", join(ROOT, "scripts", "lib", "exit-with-parent.deno.ts"), join(ROOT, "edge", "src", "deno.ts")],
+              ["run", "-A", "--preload", join(import.meta.dirname, "exit-with-parent.deno.ts"), join(ROOT, "edge", "src", "deno.ts")],
               { ...edgeEnv, GG_STACK_PARENT_PID: String(process.pid) },
               "edge:deno",
               quiet,
