@@ -49,6 +49,44 @@ module.exports = {
       to: { path: "(^|/)node_modules/onnxruntime-(node|common)/" },
     },
     {
+      name: "worker-through-its-entry",
+      comment: "bench/, scripts/ and eval/ import @guidegate/gpu-worker (gpu-worker/src/index.ts), not its internals or relative paths.",
+      severity: "error",
+      from: { path: "^(bench|scripts|eval)/" },
+      // A relative path is "local" and never "aliased"; the package name is "aliased" from bench/ and
+      // scripts/ (the root's workspaces) and "undetermined" from inside eval/ (its package.json does
+      // not list the workspaces it imports, as edge's and gpu-worker's do not list shared).
+      to: { path: "^gpu-worker/", dependencyTypes: ["local"], dependencyTypesNot: ["aliased"] },
+    },
+    {
+      name: "worker-entry-only",
+      comment: "The worker package's one public entry is gpu-worker/src/index.ts.",
+      severity: "error",
+      from: { path: "^(bench|scripts|eval)/" },
+      to: { path: "^gpu-worker/", pathNot: "^gpu-worker/src/index\\.ts$" },
+    },
+    {
+      name: "scripts-not-bench",
+      comment: "scripts/ may not import bench/: shared code belongs in a package (eval/, stack/).",
+      severity: "error",
+      from: { path: "^scripts/" },
+      to: { path: "^bench/" },
+    },
+    {
+      name: "bench-not-scripts",
+      comment: "bench/ may not import scripts/: shared code belongs in a package (eval/, stack/).",
+      severity: "error",
+      from: { path: "^bench/" },
+      to: { path: "^scripts/" },
+    },
+    {
+      name: "packages-not-tools",
+      comment: "Workspace packages never import the benches, scripts or tests that use them.",
+      severity: "error",
+      from: { path: "^(shared|edge|gpu-worker|eval|stack)/" },
+      to: { path: "^(bench|scripts|test)/" },
+    },
+    {
       name: "not-to-unresolvable",
       comment: "An import that resolves to nothing is a typo or a missing dependency (workerd's cloudflare: modules aside).",
       severity: "error",
