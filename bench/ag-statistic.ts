@@ -161,7 +161,7 @@ const losses = AG_AFTER_LATCH.map((rule) => {
 
 // The deployed values (calibration.json, picked by `npm run calibrate` on other prompts), scored here.
 const CENTRED: Statistic = "centred cos(x0_cfg, x0_c)";
-const calibrated = agCalibration(b.defaults, "ddim", steps);
+const calibrated = agCalibration(b.dir, "ddim", steps);
 const deployed = AG_AFTER_LATCH.flatMap((rule) => {
   const threshold = calibrated.byRule[rule]?.threshold;
   if (threshold === undefined) return [];

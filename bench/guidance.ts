@@ -15,7 +15,7 @@ const cal = b.defaults;
 const w = cal.scale ?? 2;
 const limit = process.env.PROMPTS ? b.items.slice(0, Number(process.env.PROMPTS)) : b.items;
 // The paper's post-latch rule (conditional alone) at its own calibrated threshold, for comparison.
-const paperThreshold = agCalibration(cal, "ddim", steps).byRule.conditional?.threshold;
+const paperThreshold = agCalibration(b.dir, "ddim", steps).byRule.conditional?.threshold;
 const r = (label: string, guidance: GuidanceInput, extra: Partial<Recipe> = {}): Recipe => ({ label, guidance, steps, ...extra });
 const recipes: Recipe[] = [
   r("none", { policy: "none" }),

@@ -100,7 +100,7 @@ export async function inspectModel(
   const manifest = readManifest(dir);
   const name = manifest?.name ?? basename(dir);
   const schedulerConfig = parseSchedulerConfig(readJson(join(dir, "scheduler", "scheduler_config.json")));
-  const defaults = opts.defaults ?? readGuidanceDefaults(dir);
+  const defaults = opts.defaults ? ModelGuidanceDefaultsSchema.parse(opts.defaults) : readGuidanceDefaults(dir);
   const xl = existsSync(join(dir, "text_encoder_2", "model.onnx"));
   const encoders = [await textEncoderSpec(rt, name, dir, "", xl, false)];
   if (xl) encoders.push(await textEncoderSpec(rt, name, dir, "_2", xl, true));
