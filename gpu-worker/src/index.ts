@@ -1,11 +1,10 @@
 // @guidegate/gpu-worker's public entry, for the benches, scripts, the eval package and tests:
 // the runtime thread and the models it serves, the generation contract (parameters, events,
-// results, recordings), a model folder's manifest and calibrated defaults, image encoding and
+// results, recordings), a model folder's calibrated guidance defaults, image encoding and
 // the worker's configuration. The worker process itself starts from main.ts.
 export { loadWorkerConfig, type WorkerConfig } from "./config.ts";
 export type { LinearAgCoefficients, ModelGuidanceDefaults } from "./guidance/types.ts";
-export { readGuidanceDefaults, readManifest } from "./models/graph-spec.ts";
-export { type Manifest, ManifestSchema } from "./models/manifest.ts";
+export { readGuidanceDefaults } from "./models/graph-spec.ts";
 export type { RuntimeOptions } from "./onnx/tensors.ts";
 export type { GenerateEvent, GenerateParams, GenerateResult } from "./pipeline/generate.ts";
 export type { RecordOptions, Recording, StepAgreement } from "./pipeline/record.ts";

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { loadWorkerConfig } from "../../gpu-worker/src/config.ts";
+import { loadWorkerConfig } from "@guidegate/gpu-worker";
 import { ROOT } from "@guidegate/stack";
 
 export const K8S_DIR = join(ROOT, "infra", "k8s");

@@ -3,7 +3,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { expect, it } from "vitest";
-import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
+import { OnnxRuntime } from "@guidegate/gpu-worker";
 
 it("never blocks the main event loop more than 20 ms during generations", async () => {
   // One intra-op thread leaves the main thread a core on a 2-core machine, as a deployment would.

@@ -14,7 +14,7 @@ import { generate, type GenerateEvent, type GenerateParams } from "../../gpu-wor
 import { UnetBatcher } from "../../gpu-worker/src/pipeline/batcher.ts";
 import { SessionHost } from "../../gpu-worker/src/onnx/session-host.ts";
 import type { SessionRunner, TensorData } from "../../gpu-worker/src/onnx/tensors.ts";
-import { OnnxRuntime } from "../../gpu-worker/src/runtime/runtime.ts";
+import { OnnxRuntime } from "@guidegate/gpu-worker";
 
 const fixture = (name: string) => resolve(import.meta.dirname, "../fixtures", name);
 let rt: SessionHost;
