@@ -222,7 +222,7 @@ Reading it (measured): with the paper's rule, the uncentred x0 cosines gain ${ra
 the fixed row at equal NFE, and the ε cosine ${range(gains["cos(ε_c, ε_u)|conditional"]!)}: it is highest at step 0, where both branches
 mostly predict the noise itself, and falls afterwards, so a threshold mostly latches a prompt at once
 or never. The centred cosine gains ${range(centred)} points (${budgets.map((n, k) => `${centred[k]!.toFixed(1)} at ${n}`).join(", ")}), which is
-why AG uses it (\`gpu-worker/src/guidance/ag.ts\`, \`agreement\`). A hypothesis, not measured: most of x0's
+why AG uses it (\`gpu-worker/src/guidance/schedules/ag_latch.ts\`, \`agreement\`). A hypothesis, not measured: most of x0's
 energy is the background colour, which both branches agree on within a few steps; removing each
 channel's mean leaves the spatial structure, where the shape is still being decided. Even so, with
 the paper's rule the best threshold at ≤ 30 NFE stays ${(100 * (full - at30("conditional"))).toFixed(1)} points under full CFG: on this model the
