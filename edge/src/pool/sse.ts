@@ -6,8 +6,8 @@ import { WorkerProtocolError } from "./types.ts";
 // Completed events may inline every image as base64; bound the buffer anyway.
 const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
-export async function* jobEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<JobEvent> {
-  const reader = (body as unknown as ReadableStream<BufferSource>)
+export async function* jobEvents(body: ReadableStream<BufferSource>): AsyncGenerator<JobEvent> {
+  const reader = body
     .pipeThrough(new TextDecoderStream())
     .pipeThrough(new EventSourceParserStream({ maxBufferSize: MAX_EVENT_CHARS }))
     .getReader();

@@ -14,7 +14,13 @@ import {
   type WebhookStore,
 } from "./types.ts";
 
-export type SendFn = (url: string, init: RequestInit) => Promise<Response>;
+/** What a delivery reads of the receiver's answer: met by the global fetch's Response and by undici's. */
+export interface SendResult {
+  status: number;
+  ok: boolean;
+  body: { cancel(): Promise<void> } | null;
+}
+export type SendFn = (url: string, init: RequestInit) => Promise<SendResult>;
 
 export interface DispatcherDeps {
   store: WebhookStore;

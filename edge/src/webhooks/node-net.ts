@@ -41,5 +41,5 @@ export function nodeSend(allowPrivateUrls: boolean): SendFn | undefined {
   if (allowPrivateUrls) return undefined;
   const dispatcher = new Agent({ connect: publicOnlyConnector() });
   return (url, init) =>
-    undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+    undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]);
 }
