@@ -79,7 +79,8 @@ writeFileSync(
   `# Guidance policies on shapes-32: quality per NFE
 
 Measured by \`npm run bench:guidance\` on ${new Date().toISOString().slice(0, 10)}: ${limit.length} held-out prompts, one fixed seed each,
-DDIM ${steps} steps, real ONNX inference on CPU. Calibration (\`npm run calibrate\`, stored in \`models/shapes-32/calibration.json\`):
+DDIM ${steps} steps, real ONNX inference on CPU, through the production path (the whole loop in the worker's runtime
+thread, as customers' jobs run). Each policy is a preset rule × schedule ([guidance-rules.md](guidance-rules.md)). Calibration (\`npm run calibrate\`, stored in \`models/shapes-32/calibration.json\`):
 best CFG scale ${w}, AG threshold ${cal.ag_threshold ?? "none"} on the centred x0 cosine, then ${cal.ag_after_latch === "reuse" ? "the last guidance direction reused" : "the conditional branch alone"} ([why](ag-statistic.md)), CFG++ λ ${cal.cfgpp_scale ?? "uncalibrated"},
 APG norm threshold ${cal.apg_norm_threshold ?? "none"}, LinearAG coefficients for ddim:${steps}.
 
