@@ -1,174 +1,60 @@
-// `npm run calibrate -- --model models/shapes-32 [--scheduler ddim] [--steps 20] [--only ag,apg]`
-// Measures, for one model / scheduler / step count, what the guidance policies should use
-// and stores it beside the model in calibration.json (the worker loads it as defaults):
-//  - the best CFG scale (adherence on calibration prompts, never the held-out eval set);
-//  - LinearAG's per-step coefficients: OLS of u_i on (c_i, c_{i-1}, u_{i-1}) over full-CFG trajectories;
-//  - AG's truncation threshold and post-latch rule: the cheapest pair within 1 point of CFG (on
-//    --ag-prompts prompts, 512 by default);
-//  - CFG++'s λ: the best of a sweep over [0, 1];
-//  - APG's norm threshold r at twice the best CFG scale: the best of no clamp and quantiles of the
-//    guidance difference ‖D_c − D_u‖ (x0 space) seen on full-CFG trajectories.
-// Every run is the worker's production loop in its runtime thread; the trajectories' branch outputs
-// and guidance norms come back as the loop's per-step recording.
+// `npm run calibrate -- --model <dir> [--only parts] [--rule cfg] [--schedulers ddim,euler]
+// [--step-counts 10,20] [--schedules ag_latch,first_k] [--frontier-prompts 32] [--ssim-floor 0.95]`
+// Calibrates a model folder in place: the shapes parts (calibrate-shapes.ts: CFG scale, LinearAG,
+// AG, APG, CFG++ by adherence) where its manifest names the shapes evaluator, then the label-free
+// frontier any Optimum-layout model gets (frontier.json, and LinearAG fits into calibration.json).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { calibrationPrompts, checkPrompt, mapConcurrent, openBench, pct } from "@guidegate/eval";
-import type { LinearAgCoefficients, ModelGuidanceDefaults, RecordOptions, Recording } from "@guidegate/gpu-worker";
-import { AG_AFTER_LATCH, type AgAfterLatch, type GuidanceInput, linearAgUncondStep, type SchedulerName } from "@guidegate/shared";
-import { solveLeastSquares } from "./lib/least-squares.ts";
+import { join } from "node:path";
+import { checkedPrompts } from "@guidegate/eval";
+import { readGuidanceDefaults } from "@guidegate/gpu-worker";
+import { type FrontierFile, FrontierFileSchema, RuleNameSchema, type ScheduleName, SchedulerSchema } from "@guidegate/shared";
+import { calibrateArgs, SHAPES_PARTS } from "./lib/calibrate-args.ts";
+import { calibrateFrontier } from "./lib/frontier-calibration.ts";
+import { promptSet } from "./lib/prompt-set.ts";
 
-const PARTS = ["scale", "linear_ag", "ag", "apg", "cfgpp"] as const;
-const { values } = parseArgs({
-  options: {
-    model: { type: "string", default: "models/shapes-32" },
-    scheduler: { type: "string", default: "ddim" },
-    steps: { type: "string", default: "20" },
-    prompts: { type: "string", default: "192" },
-    // AG's criterion is a 1-point tolerance: 192 prompts resolve only 0.52 points, 512 resolve 0.2.
-    "ag-prompts": { type: "string", default: "512" },
-    only: { type: "string", default: PARTS.join(",") },
-    scales: { type: "string", default: "1.5,2,2.5,3,3.5,4,5" },
-  },
-});
-const dir = resolve(values.model!);
-const scheduler = values.scheduler as SchedulerName;
-const steps = Number(values.steps);
-const parts = new Set(values.only!.split(","));
-for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part ${p}; parts are ${PARTS.join(", ")}`);
-const path = join(dir, "calibration.json");
-const previous = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as ModelGuidanceDefaults & {
-  measured?: Record<string, Record<string, unknown>>;
-};
-// Calibrate against the defaults as they are now, and never let a stale file steer the measurement.
-const b = await openBench(dir, undefined, {
-  defaults: { ...previous, ag_threshold: undefined, ag_after_latch: undefined, apg_norm_threshold: undefined, cfgpp_scale: undefined },
-});
-const items = calibrationPrompts(b.vocabulary, Number(values.prompts), b.items);
-const agItems = calibrationPrompts(b.vocabulary, Number(values["ag-prompts"]), b.items);
-console.log(`calibrating ${[...parts].join(", ")} of ${b.model.name}: ${scheduler} ${steps} steps on ${items.length} calibration prompts (${agItems.length} for AG)`);
+const { values, dir, parts } = calibrateArgs;
+if (SHAPES_PARTS.some((p) => parts.has(p))) await import("./lib/calibrate-shapes.ts");
+if (parts.has("frontier")) await frontier();
 
-interface Run {
-  adherence: number;
-  nfe: number;
-}
-/** Each prompt of `on` under `guidance`: all attributes right, NFEs, and what `record` asked the loop to record. */
-function generateAll(guidance: GuidanceInput, on: typeof items, record?: RecordOptions): Promise<Array<{ ok: boolean; nfe: number; recording: Recording }>> {
-  return mapConcurrent(on, 16, async (it) => {
-    const out = await b.model.generate({ prompt: it.prompt, n: 1, steps, scheduler, seed: it.seed, guidance, ...(record ? { record } : {}) }, () => {});
-    return { ok: checkPrompt(out.images[0]!, it, b.vocabulary).all, nfe: out.nfe, recording: out.recordings?.[0] ?? {} };
-  });
-}
-async function run(guidance: GuidanceInput, on = items): Promise<Run> {
-  const res = await generateAll(guidance, on);
-  return { adherence: res.filter((r) => r.ok).length / res.length, nfe: res.reduce((s, r) => s + r.nfe, 0) / res.length };
+async function frontier(): Promise<void> {
+  const count = Number(values["frontier-prompts"]);
+  const opts = {
+    dir,
+    rule: RuleNameSchema.parse(values.rule),
+    ...(values["frontier-scale"] ? { scale: Number(values["frontier-scale"]) } : {}),
+    schedulers: values.schedulers!.split(",").map((s) => SchedulerSchema.parse(s)),
+    stepCounts: values["step-counts"]!.split(",").map(Number),
+    ...(values.schedules ? { schedules: values.schedules.split(",") as ScheduleName[] } : {}),
+    prompts: checkedPrompts(dir, count) ?? promptSet(dir, count),
+    ssimFloor: Number(values["ssim-floor"]),
+    defaults: readGuidanceDefaults(dir),
+  };
+  console.log(`frontier of ${dir} for ${opts.rule}: ${opts.schedulers.join(",")} × ${opts.stepCounts.join(",")} steps on ${opts.prompts.length} prompts`);
+  const { reports, linearAg } = await calibrateFrontier(opts);
+  writeFrontier(reports, opts.ssimFloor);
+  writeLinearAg(linearAg);
 }
 
-// 1. Best CFG scale (or the stored one when not recalibrated).
-let best = { scale: previous.scale ?? 0, adherence: -1, nfe: 0 };
-for (const scale of parts.has("scale") ? values.scales!.split(",").map(Number) : []) {
-  const r = await run({ policy: "cfg", scale });
-  console.log(`  CFG ${scale}: ${pct(r.adherence)}`);
-  if (r.adherence > best.adherence) best = { scale, ...r };
-}
-if (!best.scale) throw new Error("no CFG scale: calibrate with --only including scale first");
-console.log(`${parts.has("scale") ? "best" : "stored"} CFG scale ${best.scale}${parts.has("scale") ? ` (${pct(best.adherence)})` : ""}`);
-
-// 2. LinearAG: record full-CFG trajectories, fit u_i ≈ a·c_i + b·c_{i-1} + d·u_{i-1} per step.
-const traces: Array<Array<{ c: Float32Array; u: Float32Array }>> = items.map(() => []);
-const diffNorms: number[] = []; // ‖D_c − D_u‖ per step in x0 space, clipped like the sampler (for APG)
-if (parts.has("linear_ag") || parts.has("apg")) {
-  const runs = await generateAll({ policy: "cfg", scale: best.scale }, items, { branches: parts.has("linear_ag"), guidanceNorm: parts.has("apg") });
-  for (const [item, { recording: r }] of runs.entries()) {
-    for (const [step, br] of (r.branches ?? []).entries()) if (br) traces[item]![step] = { c: br.cond, u: br.uncond };
-    for (const norm of r.guidanceNorm ?? []) if (norm !== null) diffNorms.push(norm);
+/** frontier.json: this run's entries replace theirs, other scheduler × steps entries stay. */
+function writeFrontier(entries: FrontierFile["entries"], ssimFloor: number): void {
+  const path = join(dir, "frontier.json");
+  const previous = existsSync(path) ? FrontierFileSchema.parse(JSON.parse(readFileSync(path, "utf8"))).entries : {};
+  const file = FrontierFileSchema.parse({ model: dir.split("/").pop(), date: new Date().toISOString().slice(0, 10), ssim_floor: ssimFloor, entries: { ...previous, ...entries } });
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  for (const e of Object.values(entries)) {
+    const rho = e.correlation ? `; Spearman(SSIM, adherence) ${e.correlation.ssim.toFixed(3)}, Spearman(PSNR, adherence) ${e.correlation.psnr.toFixed(3)} over ${e.correlation.candidates} candidates` : "";
+    console.log(`${e.scheduler}:${e.steps}: ${e.points.length} frontier points of ${e.candidates.length}${rho}`);
   }
+  console.log(`wrote ${path}`);
 }
-const coefficients: LinearAgCoefficients = { scale: best.scale, steps: [] };
-for (let i = 0; parts.has("linear_ag") && i < steps; i++) {
-  if (i === 0 || linearAgUncondStep(i, steps)) {
-    coefficients.steps.push(null);
-    continue;
-  }
-  const rows: number[][] = [];
-  const target: number[] = [];
-  for (const tr of traces) {
-    const now = tr[i]!;
-    const prev = tr[i - 1]!;
-    for (let k = 0; k < now.c.length; k++) {
-      rows.push([now.c[k]!, prev.c[k]!, prev.u[k]!]);
-      target.push(now.u[k]!);
-    }
-  }
-  const [a, bb, d] = solveLeastSquares(rows, target);
-  coefficients.steps.push([a!, bb!, d!]);
-}
-if (parts.has("linear_ag")) console.log(`LinearAG coefficients: ${coefficients.steps.map((s) => (s ? s.map((v) => v.toFixed(3)).join("/") : "-")).join(" ")}`);
 
-// 3. AG: for each post-latch rule, sweep the threshold from late truncation to early; keep the
-// cheapest (rule, threshold) within 1 point of CFG, the paper's rule on a tie.
-interface AgChoice extends Run {
-  threshold: number;
-  afterLatch: AgAfterLatch;
+/** Adds fitted LinearAG coefficients for scheduler × steps the model has none for; stored fits stay. */
+function writeLinearAg(fits: Record<string, unknown>): void {
+  const path = join(dir, "calibration.json");
+  const raw = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as Record<string, unknown> & { linear_ag?: Record<string, unknown> };
+  const added = Object.keys(fits).filter((k) => !raw.linear_ag?.[k]);
+  if (added.length === 0) return;
+  raw.linear_ag = { ...fits, ...(raw.linear_ag ?? {}) };
+  writeFileSync(path, `${JSON.stringify(raw, null, 2)}\n`);
+  console.log(`wrote LinearAG coefficients for ${added.join(", ")} into ${path}`);
 }
-const agBest: Partial<Record<AgAfterLatch, AgChoice>> = {};
-const agCfg = parts.has("ag") ? await run({ policy: "cfg", scale: best.scale }, agItems) : null;
-if (agCfg) console.log(`  CFG ${best.scale} on the AG prompts: ${pct(agCfg.adherence)}`);
-for (const afterLatch of agCfg ? AG_AFTER_LATCH : []) {
-  // AG's statistic is a centred cosine (see ag.ts); on shapes-32 it spans 0.95..0.9999 over steps 4..19.
-  for (const threshold of [0.9999, 0.9995, 0.999, 0.998, 0.997, 0.996, 0.995, 0.994, 0.993, 0.992, 0.991, 0.99, 0.985, 0.98, 0.97, 0.95]) {
-    const r = await run({ policy: "ag", scale: best.scale, threshold, after_latch: afterLatch }, agItems);
-    console.log(`  AG ${afterLatch} threshold ${threshold}: ${pct(r.adherence)} at ${r.nfe.toFixed(1)} NFE/image`);
-    const kept = agBest[afterLatch];
-    if (r.adherence >= agCfg!.adherence - 0.01 && (!kept || r.nfe <= kept.nfe)) agBest[afterLatch] = { threshold, afterLatch, ...r };
-  }
-}
-const agRun = AG_AFTER_LATCH.map((k) => agBest[k]).reduce<AgChoice | undefined>((a, c) => (c && (!a || c.nfe < a.nfe) ? c : a), undefined);
-if (agCfg) console.log(
-  `AG ${agRun ? `${agRun.afterLatch} threshold ${agRun.threshold} (${pct(agRun.adherence)} at ${agRun.nfe.toFixed(1)} NFE/image)` : "none within 1 point of CFG: 0.9999 conditional"}`,
-);
-
-// 4. APG at twice the best scale: r from no clamp and the quantiles of the observed difference norms.
-const sorted = [...diffNorms].sort((x, y) => x - y);
-const quantile = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const apgScale = 2 * best.scale;
-let apg = { r: 0, adherence: -1 };
-for (const r of parts.has("apg") ? [0, ...[0.9, 0.75, 0.5, 0.25, 0.1].map(quantile)] : []) {
-  const res = await run({ policy: "apg", scale: apgScale, norm_threshold: r });
-  console.log(`  APG ${apgScale} r ${r.toFixed(3)}: ${pct(res.adherence)}`);
-  if (res.adherence > apg.adherence) apg = { r, adherence: res.adherence }; // ties keep the weaker clamp
-}
-if (parts.has("apg")) console.log(`APG norm threshold ${apg.r.toFixed(3)} (${pct(apg.adherence)} at scale ${apgScale})`);
-
-// 5. CFG++'s λ ∈ [0, 1]: the best on the calibration prompts (the CFG-scale/12.5 rule is for SD's w ≈ 7.5).
-let cfgpp = { lambda: 0, adherence: -1, nfe: 0 };
-for (const lambda of parts.has("cfgpp") ? [0.2, 0.4, 0.6, 0.8, 1] : []) {
-  const res = await run({ policy: "cfgpp", scale: lambda });
-  console.log(`  CFG++ λ ${lambda}: ${pct(res.adherence)}`);
-  if (res.adherence > cfgpp.adherence) cfgpp = { lambda, ...res };
-}
-if (parts.has("cfgpp")) console.log(`CFG++ λ ${cfgpp.lambda} (${pct(cfgpp.adherence)})`);
-
-const key = `${scheduler}:${steps}`;
-const date = new Date().toISOString().slice(0, 10);
-const measured = { ...(previous.measured?.[key] ?? {}) };
-const next: typeof previous = { ...previous, scale: best.scale };
-if (parts.has("scale")) Object.assign(measured, { prompts: items.length, cfg: { scale: best.scale, adherence: best.adherence }, date });
-if (parts.has("linear_ag")) next.linear_ag = { ...(previous.linear_ag ?? {}), [key]: coefficients };
-if (parts.has("ag")) {
-  next.ag_threshold = agRun?.threshold ?? 0.9999;
-  next.ag_after_latch = agRun?.afterLatch ?? "conditional";
-  Object.assign(measured, { ag: { prompts: agItems.length, cfg: agCfg, ...agRun }, ag_by_rule: agBest, ag_date: date });
-}
-if (parts.has("apg")) {
-  next.apg_norm_threshold = Number(apg.r.toFixed(4));
-  Object.assign(measured, { apg: { scale: apgScale, ...apg } });
-}
-if (parts.has("cfgpp")) {
-  next.cfgpp_scale = cfgpp.lambda;
-  Object.assign(measured, { cfgpp });
-}
-next.measured = { ...(previous.measured ?? {}), [key]: measured };
-writeFileSync(path, `${JSON.stringify(next, null, 2)}\n`);
-console.log(`wrote ${path}`);
-await b.close();

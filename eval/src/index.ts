@@ -3,6 +3,7 @@
 // held-out evaluation set, calibration prompts disjoint from it, and the evaluation loop that scores
 // a sampling recipe on the worker's production path.
 export { calibrationPrompts } from "./calibration-prompts.ts";
+export { type CheckedPrompt, checkedPrompts, EVALUATORS, evaluatorOf } from "./evaluator.ts";
 export { type EvalItem, EvalItemSchema, EvalManifestSchema, type EvalSet, readEvalSet } from "./eval-set.ts";
 export {
   type Bench,

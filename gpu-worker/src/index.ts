@@ -4,6 +4,7 @@
 // the worker's configuration. The worker process itself starts from main.ts.
 export { loadWorkerConfig, type WorkerConfig } from "./config.ts";
 export type { LinearAgCoefficients, ModelGuidanceDefaults } from "./guidance/types.ts";
+export { readFrontier } from "./models/frontier.ts";
 export { readGuidanceDefaults } from "./models/graph-spec.ts";
 export type { RuntimeOptions } from "./onnx/tensors.ts";
 export type { GenerateEvent, GenerateParams, GenerateResult } from "./pipeline/generate.ts";

@@ -5,6 +5,7 @@ import { loadWorkerConfig } from "./config.ts";
 import { createWorkerApp } from "./http/app.ts";
 import { checkJob } from "./http/check-job.ts";
 import { JobRunner, type LoadedModel } from "./jobs/runner.ts";
+import { readFrontier } from "./models/frontier.ts";
 import { OnnxRuntime } from "./runtime/runtime.ts";
 import { createS3Store } from "./storage/s3.ts";
 import { Spool } from "./storage/spool.ts";
@@ -15,7 +16,7 @@ const rt = await OnnxRuntime.start({ provider: cfg.GG_PROVIDER, deviceId: cfg.GG
 const models = new Map<string, LoadedModel>();
 for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {
   const model = await rt.serve(resolve(dir), { maxBatch: cfg.GG_MAX_BATCH, windowMs: cfg.GG_BATCH_WINDOW_MS });
-  models.set(model.name, { model });
+  models.set(model.name, { model, frontier: readFrontier(resolve(dir)) });
 }
 const s3 = createS3Store({
   endpoint: cfg.GG_S3_ENDPOINT,

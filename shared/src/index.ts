@@ -1,5 +1,6 @@
 export * from "./errors.ts";
 export * from "./events.ts";
+export * from "./frontier.ts";
 export * from "./policies.ts";
 export * from "./request.ts";
 export * from "./rules.ts";

@@ -4,6 +4,7 @@
 // with the models it serves, from which the edge learns what exists. Both sides validate.
 import { z } from "zod";
 import { JobStatusSchema, TerminalEventSchema } from "./events.ts";
+import { FrontierEntrySchema } from "./frontier.ts";
 import { GuidanceSchema, PolicyNameSchema } from "./policies.ts";
 import { OutputFormatSchema, SchedulerSchema } from "./request.ts";
 
@@ -34,6 +35,8 @@ export const ModelInfoSchema = z.object({
   policies: z.array(PolicyNameSchema).min(1),
   negative_prompt: z.boolean().default(true),
   description: z.string().optional(),
+  /** The model's measured quality-per-NFE frontier (frontier.json), where it was calibrated. */
+  frontier: z.array(FrontierEntrySchema).optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 export const ModelsSchema = z.array(ModelInfoSchema).min(1);

@@ -2,6 +2,7 @@
 // (their NFEs meet in the batcher), events numbered per job, images stored or inlined.
 import {
   type ErrorBody,
+  type FrontierEntry,
   type ImageRef,
   type ModelInfo,
   guidanceName,
@@ -26,6 +27,8 @@ export interface RunnerOptions {
 
 export interface LoadedModel {
   model: ServedModel; // its denoising loop and batcher live in the runtime thread
+  /** Its measured frontier (frontier.json), advertised in health; absent where never calibrated. */
+  frontier?: FrontierEntry[];
 }
 
 const GENERIC_FAILURE: ErrorBody = {
@@ -35,13 +38,14 @@ const GENERIC_FAILURE: ErrorBody = {
   param: null,
 };
 
-/** What the edge learns of a loaded model from health: its one size and the policies it can run. */
-export function modelInfo(m: ServedModel): ModelInfo {
+/** What the edge learns of a loaded model from health: its one size, the policies it can run, its frontier. */
+export function modelInfo(m: ServedModel, frontier?: FrontierEntry[]): ModelInfo {
   return {
     id: m.name,
     sizes: [`${m.width}x${m.height}`],
     policies: POLICY_NAMES.filter((p) => p !== "pag" || m.supportsPag),
     negative_prompt: true,
+    ...(frontier ? { frontier } : {}),
   };
 }
 
@@ -64,7 +68,7 @@ export class JobRunner {
     const health: WorkerHealth = {
       ok: true,
       worker: this.opts.workerId,
-      models: [...this.models.values()].map((m) => modelInfo(m.model)),
+      models: [...this.models.values()].map((m) => modelInfo(m.model, m.frontier)),
       capacity: this.opts.capacity,
       running: this.running,
       queued: this.waiting.length,
