@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkedPrompts } from "@guidegate/eval";
 import { readGuidanceDefaults } from "@guidegate/gpu-worker";
-import { type FrontierFile, FrontierFileSchema, RuleNameSchema, type ScheduleName, SchedulerSchema } from "@guidegate/shared";
+import { type FrontierFile, FrontierFileSchema, RuleNameSchema, SCHEDULE_NAMES, type ScheduleName, SchedulerSchema } from "@guidegate/shared";
 import { calibrateArgs, SHAPES_PARTS } from "./lib/calibrate-args.ts";
 import { calibrateFrontier } from "./lib/frontier-calibration.ts";
 import { promptSet } from "./lib/prompt-set.ts";
@@ -24,7 +24,7 @@ async function frontier(): Promise<void> {
     ...(values["frontier-scale"] ? { scale: Number(values["frontier-scale"]) } : {}),
     schedulers: values.schedulers!.split(",").map((s) => SchedulerSchema.parse(s)),
     stepCounts: values["step-counts"]!.split(",").map(Number),
-    ...(values.schedules ? { schedules: values.schedules.split(",") as ScheduleName[] } : {}),
+    ...(values.schedules ? { schedules: values.schedules.split(",").map(scheduleName) } : {}),
     prompts: checkedPrompts(dir, count) ?? promptSet(dir, count),
     ssimFloor: Number(values["ssim-floor"]),
     defaults: readGuidanceDefaults(dir),
@@ -33,6 +33,12 @@ async function frontier(): Promise<void> {
   const { reports, linearAg } = await calibrateFrontier(opts);
   writeFrontier(reports, opts.ssimFloor);
   writeLinearAg(linearAg);
+}
+
+function scheduleName(s: string): ScheduleName {
+  const name = SCHEDULE_NAMES.find((n) => n === s);
+  if (!name) throw new Error(`--schedules: unknown schedule ${s}; schedules are ${SCHEDULE_NAMES.join(", ")}`);
+  return name;
 }
 
 /** frontier.json: this run's entries replace theirs, other scheduler × steps entries stay. */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFrontier } from "@guidegate/gpu-worker";
 import { POLICY_NAMES } from "@guidegate/shared";
 import { DEFAULT_MODEL, type S3Handle, type Service, spawnTs, startS3, freePort, DEV_INTERNAL_SECRET } from "@guidegate/stack";
 import { internalToken } from "../support/internal-token.ts";
@@ -67,8 +68,10 @@ describe("gpu-worker internal API", () => {
   it("reports health with capacity and queue depth", async () => {
     const h = (await (await fetch(`${worker.url}/internal/health`)).json()) as Record<string, unknown>;
     expect(h).toMatchObject({ ok: true, running: 0, queued: 0 });
-    // The edge learns what exists from this: shapes-32 at its one size, every policy (it has PAG's hook).
-    expect(h.models).toEqual([{ id: "shapes-32", sizes: ["32x32"], policies: [...POLICY_NAMES], negative_prompt: true }]);
+    // The edge learns what exists from this: shapes-32 at its one size, every policy (it has PAG's hook),
+    // and its calibrated frontier's points.
+    const frontier = readFrontier(DEFAULT_MODEL);
+    expect(h.models).toEqual([{ id: "shapes-32", sizes: ["32x32"], policies: [...POLICY_NAMES], negative_prompt: true, ...(frontier ? { frontier } : {}) }]);
     expect(h.capacity).toBeGreaterThan(0);
   });
 
