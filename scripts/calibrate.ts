@@ -4,7 +4,7 @@
 // AG, APG, CFG++ by adherence) where its manifest names the shapes evaluator, then the label-free
 // frontier any Optimum-layout model gets (frontier.json, and LinearAG fits into calibration.json).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { checkedPrompts } from "@guidegate/eval";
 import { readGuidanceDefaults } from "@guidegate/gpu-worker";
 import { type FrontierFile, FrontierFileSchema, RuleNameSchema, SCHEDULE_NAMES, type ScheduleName, SchedulerSchema } from "@guidegate/shared";
@@ -45,7 +45,7 @@ function scheduleName(s: string): ScheduleName {
 function writeFrontier(entries: FrontierFile["entries"], ssimFloor: number): void {
   const path = join(dir, "frontier.json");
   const previous = existsSync(path) ? FrontierFileSchema.parse(JSON.parse(readFileSync(path, "utf8"))).entries : {};
-  const file = FrontierFileSchema.parse({ model: dir.split("/").pop(), date: new Date().toISOString().slice(0, 10), ssim_floor: ssimFloor, entries: { ...previous, ...entries } });
+  const file = FrontierFileSchema.parse({ model: basename(dir), date: new Date().toISOString().slice(0, 10), ssim_floor: ssimFloor, entries: { ...previous, ...entries } });
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
   for (const e of Object.values(entries)) {
     const rho = e.correlation ? `; Spearman(SSIM, adherence) ${e.correlation.ssim.toFixed(3)}, Spearman(PSNR, adherence) ${e.correlation.psnr.toFixed(3)} over ${e.correlation.candidates} candidates` : "";

@@ -83,6 +83,7 @@ dump({"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": MAX_LEN,
 
 dump({
     "name": os.path.basename(os.path.normpath(args.out)),
+    "evaluator": "shapes",  # calibrate measures adherence with eval/'s shapes checker
     "description": "32x32 procedural shapes, pixel-space text-to-image diffusion (guidegate embedded model)",
     "resolution": RES, "space": "pixel", "channels": 3, "value_range": [-1, 1],
     "palette": PALETTE, "colors": COLORS, "shapes": SHAPES, "sizes": SIZES,
