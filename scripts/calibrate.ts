@@ -7,7 +7,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { checkedPrompts } from "@guidegate/eval";
 import { readGuidanceDefaults } from "@guidegate/gpu-worker";
-import { type FrontierFile, FrontierFileSchema, RuleNameSchema, SCHEDULE_NAMES, type ScheduleName, SchedulerSchema } from "@guidegate/shared";
+import {
+  type FrontierFile,
+  FrontierFileSchema,
+  RuleNameSchema,
+  SCHEDULE_NAMES,
+  type ScheduleName,
+  SchedulerSchema,
+} from "@guidegate/shared";
 import { calibrateArgs, SHAPES_PARTS } from "./lib/calibrate-args.ts";
 import { calibrateFrontier } from "./lib/frontier-calibration.ts";
 import { promptSet } from "./lib/prompt-set.ts";
@@ -29,7 +36,9 @@ async function frontier(): Promise<void> {
     ssimFloor: Number(values["ssim-floor"]),
     defaults: readGuidanceDefaults(dir),
   };
-  console.log(`frontier of ${dir} for ${opts.rule}: ${opts.schedulers.join(",")} × ${opts.stepCounts.join(",")} steps on ${opts.prompts.length} prompts`);
+  console.log(
+    `frontier of ${dir} for ${opts.rule}: ${opts.schedulers.join(",")} × ${opts.stepCounts.join(",")} steps on ${opts.prompts.length} prompts`,
+  );
   const { reports, linearAg } = await calibrateFrontier(opts);
   writeFrontier(reports, opts.ssimFloor);
   writeLinearAg(linearAg);
@@ -45,10 +54,17 @@ function scheduleName(s: string): ScheduleName {
 function writeFrontier(entries: FrontierFile["entries"], ssimFloor: number): void {
   const path = join(dir, "frontier.json");
   const previous = existsSync(path) ? FrontierFileSchema.parse(JSON.parse(readFileSync(path, "utf8"))).entries : {};
-  const file = FrontierFileSchema.parse({ model: basename(dir), date: new Date().toISOString().slice(0, 10), ssim_floor: ssimFloor, entries: { ...previous, ...entries } });
+  const file = FrontierFileSchema.parse({
+    model: basename(dir),
+    date: new Date().toISOString().slice(0, 10),
+    ssim_floor: ssimFloor,
+    entries: { ...previous, ...entries },
+  });
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
   for (const e of Object.values(entries)) {
-    const rho = e.correlation ? `; Spearman(SSIM, adherence) ${e.correlation.ssim.toFixed(3)}, Spearman(PSNR, adherence) ${e.correlation.psnr.toFixed(3)} over ${e.correlation.candidates} candidates` : "";
+    const rho = e.correlation
+      ? `; Spearman(SSIM, adherence) ${e.correlation.ssim.toFixed(3)}, Spearman(PSNR, adherence) ${e.correlation.psnr.toFixed(3)} over ${e.correlation.candidates} candidates`
+      : "";
     console.log(`${e.scheduler}:${e.steps}: ${e.points.length} frontier points of ${e.candidates.length}${rho}`);
   }
   console.log(`wrote ${path}`);
@@ -57,7 +73,9 @@ function writeFrontier(entries: FrontierFile["entries"], ssimFloor: number): voi
 /** Adds fitted LinearAG coefficients for scheduler × steps the model has none for; stored fits stay. */
 function writeLinearAg(fits: Record<string, unknown>): void {
   const path = join(dir, "calibration.json");
-  const raw = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as Record<string, unknown> & { linear_ag?: Record<string, unknown> };
+  const raw = (existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {}) as Record<string, unknown> & {
+    linear_ag?: Record<string, unknown>;
+  };
   const added = Object.keys(fits).filter((k) => !raw.linear_ag?.[k]);
   if (added.length === 0) return;
   raw.linear_ag = { ...fits, ...(raw.linear_ag ?? {}) };

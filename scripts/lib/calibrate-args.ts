@@ -31,6 +31,8 @@ const { values } = parseArgs({
 const dir = resolve(values.model!);
 // Without an evaluator only the label-free part can run; with one, everything by default.
 const parts = new Set(values.only?.split(",") ?? (evaluatorOf(dir) ? PARTS : ["frontier"]));
-for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part ${p}; parts are ${PARTS.join(", ")}`);
+for (const p of parts)
+  if (!(PARTS as readonly string[]).includes(p))
+    throw new Error(`--only: unknown part ${p}; parts are ${PARTS.join(", ")}`);
 
 export const calibrateArgs = { values, dir, parts };

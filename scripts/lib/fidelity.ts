@@ -19,7 +19,8 @@ function rgba(rgb: Uint8Array, width: number, height: number) {
 export function ssim(a: Uint8Array, b: Uint8Array, width: number, height: number): number {
   // No downsampling: ssim.js's default shrinks images over 256 px, which would blur what we measure.
   const windowSize = Math.min(SSIM_WINDOW_PX, width, height);
-  return ssimOf(rgba(a, width, height), rgba(b, width, height), { windowSize, downsample: false, ssim: "original" }).mssim;
+  return ssimOf(rgba(a, width, height), rgba(b, width, height), { windowSize, downsample: false, ssim: "original" })
+    .mssim;
 }
 
 export function psnrDb(a: Uint8Array, b: Uint8Array): number {

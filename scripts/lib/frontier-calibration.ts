@@ -3,7 +3,12 @@
 // output and scored by how close its decoded images stay (SSIM, PSNR), by adherence where the
 // manifest names an evaluator, and by NFE per image. The Pareto points become the frontier.
 import { type CheckedPrompt, mapConcurrent } from "@guidegate/eval";
-import { type LinearAgCoefficients, OnnxRuntime, type ModelGuidanceDefaults, type ServedModel } from "@guidegate/gpu-worker";
+import {
+  type LinearAgCoefficients,
+  OnnxRuntime,
+  type ModelGuidanceDefaults,
+  type ServedModel,
+} from "@guidegate/gpu-worker";
 import {
   type FidelityCorrelation,
   type FrontierPoint,
@@ -57,10 +62,22 @@ function ruleOf(o: FrontierOptions): RuleParams {
   return RuleSchema.parse({ name: o.rule, ...(hasScale && scale !== undefined ? { scale } : {}) });
 }
 
-async function generateAll(model: ServedModel, o: FrontierOptions, run: { rule: RuleParams; schedule: ScheduleParams; scheduler: SchedulerName; steps: number; record?: boolean }): Promise<Images> {
+async function generateAll(
+  model: ServedModel,
+  o: FrontierOptions,
+  run: { rule: RuleParams; schedule: ScheduleParams; scheduler: SchedulerName; steps: number; record?: boolean },
+): Promise<Images> {
   const outs = await mapConcurrent(o.prompts, o.concurrency ?? 16, (p) =>
     model.generate(
-      { prompt: p.prompt, n: 1, steps: run.steps, scheduler: run.scheduler, seed: p.seed, guidance: { rule: run.rule, schedule: run.schedule }, ...(run.record ? { record: { branches: true } } : {}) },
+      {
+        prompt: p.prompt,
+        n: 1,
+        steps: run.steps,
+        scheduler: run.scheduler,
+        seed: p.seed,
+        guidance: { rule: run.rule, schedule: run.schedule },
+        ...(run.record ? { record: { branches: true } } : {}),
+      },
       () => {},
     ),
   );
@@ -73,7 +90,13 @@ async function generateAll(model: ServedModel, o: FrontierOptions, run: { rule: 
   };
 }
 
-function pointOf(rule: RuleParams, schedule: ScheduleParams, ref: Images, got: Images, o: FrontierOptions): FrontierPoint {
+function pointOf(
+  rule: RuleParams,
+  schedule: ScheduleParams,
+  ref: Images,
+  got: Images,
+  o: FrontierOptions,
+): FrontierPoint {
   const mean = (f: (k: number) => number) => got.images.reduce((s, _, k) => s + f(k), 0) / got.images.length;
   const checks = o.prompts.map((p, k) => p.accepts?.(got.images[k]!));
   const point: FrontierPoint = {
@@ -93,14 +116,17 @@ export function cheapestWithinFloor(points: FrontierPoint[], ssimFloor: number):
   for (const p of points) {
     const kept = out[p.schedule.name];
     if (p.ssim < ssimFloor) continue;
-    if (!kept || p.nfe_per_image < kept.nfe_per_image || (p.nfe_per_image === kept.nfe_per_image && p.ssim > kept.ssim)) out[p.schedule.name] = p;
+    if (!kept || p.nfe_per_image < kept.nfe_per_image || (p.nfe_per_image === kept.nfe_per_image && p.ssim > kept.ssim))
+      out[p.schedule.name] = p;
   }
   return out;
 }
 
 /** The Pareto frontier: fewer NFEs, higher SSIM, higher adherence where measured. */
 export function frontierOf(points: FrontierPoint[]): FrontierPoint[] {
-  return paretoFrontier(points, [(p) => -p.nfe_per_image, (p) => p.ssim, (p) => p.adherence]).sort((a, b) => a.nfe_per_image - b.nfe_per_image);
+  return paretoFrontier(points, [(p) => -p.nfe_per_image, (p) => p.ssim, (p) => p.adherence]).sort(
+    (a, b) => a.nfe_per_image - b.nfe_per_image,
+  );
 }
 
 /** How well each fidelity measure ranks the candidates as adherence does; undefined without an evaluator. */
@@ -108,10 +134,24 @@ export function fidelityCorrelation(points: FrontierPoint[]): FidelityCorrelatio
   const rated = points.filter((p) => p.adherence !== undefined);
   if (rated.length < points.length || rated.length < 2) return undefined;
   const adherence = rated.map((p) => p.adherence!);
-  return { ssim: spearman(rated.map((p) => p.ssim), adherence), psnr: spearman(rated.map((p) => p.psnr_db), adherence), candidates: rated.length };
+  return {
+    ssim: spearman(
+      rated.map((p) => p.ssim),
+      adherence,
+    ),
+    psnr: spearman(
+      rated.map((p) => p.psnr_db),
+      adherence,
+    ),
+    candidates: rated.length,
+  };
 }
 
-async function serve<T>(o: FrontierOptions, defaults: ModelGuidanceDefaults, fn: (m: ServedModel) => Promise<T>): Promise<T> {
+async function serve<T>(
+  o: FrontierOptions,
+  defaults: ModelGuidanceDefaults,
+  fn: (m: ServedModel) => Promise<T>,
+): Promise<T> {
   const rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
   try {
     return await fn(await rt.serve(o.dir, { maxBatch: 32, windowMs: 1, defaults }));
@@ -121,14 +161,23 @@ async function serve<T>(o: FrontierOptions, defaults: ModelGuidanceDefaults, fn:
 }
 
 /** Full-NFE references per scheduler × steps, and LinearAG fitted on them where the rule is CFG. */
-async function references(o: FrontierOptions, rule: RuleParams): Promise<{ refs: Map<string, Images>; linearAg: Record<string, LinearAgCoefficients> }> {
+async function references(
+  o: FrontierOptions,
+  rule: RuleParams,
+): Promise<{ refs: Map<string, Images>; linearAg: Record<string, LinearAgCoefficients> }> {
   const fitScale = rule.name === "cfg" ? rule.scale : undefined;
   return serve(o, o.defaults, async (model) => {
     const refs = new Map<string, Images>();
     const linearAg: Record<string, LinearAgCoefficients> = {};
     for (const scheduler of o.schedulers) {
       for (const steps of o.stepCounts) {
-        const ref = await generateAll(model, o, { rule, schedule: { name: "every" }, scheduler, steps, record: fitScale !== undefined });
+        const ref = await generateAll(model, o, {
+          rule,
+          schedule: { name: "every" },
+          scheduler,
+          steps,
+          record: fitScale !== undefined,
+        });
         refs.set(keyOf(scheduler, steps), ref);
         if (fitScale !== undefined) linearAg[keyOf(scheduler, steps)] = fitLinearAg(ref.traces, steps, fitScale);
       }
@@ -137,7 +186,10 @@ async function references(o: FrontierOptions, rule: RuleParams): Promise<{ refs:
   });
 }
 
-export async function calibrateFrontier(o: FrontierOptions, log: (line: string) => void = console.log): Promise<FrontierResult> {
+export async function calibrateFrontier(
+  o: FrontierOptions,
+  log: (line: string) => void = console.log,
+): Promise<FrontierResult> {
   const rule = ruleOf(o);
   const { refs, linearAg } = await references(o, rule);
   // A model's stored coefficients win (calibrate's shapes part fitted them on more prompts).
@@ -150,7 +202,9 @@ export async function calibrateFrontier(o: FrontierOptions, log: (line: string) 
         const candidates: FrontierPoint[] = [];
         for (const schedule of scheduleCandidates(steps, o.schedules)) {
           const p = pointOf(rule, schedule, ref, await generateAll(model, o, { rule, schedule, scheduler, steps }), o);
-          log(`  ${scheduler}:${steps} ${rule.name}/${JSON.stringify(schedule)}: ${p.nfe_per_image.toFixed(1)} NFE/image, SSIM ${p.ssim.toFixed(4)}, PSNR ${p.psnr_db.toFixed(1)} dB${p.adherence === undefined ? "" : `, adherence ${(100 * p.adherence).toFixed(1)}%`}`);
+          log(
+            `  ${scheduler}:${steps} ${rule.name}/${JSON.stringify(schedule)}: ${p.nfe_per_image.toFixed(1)} NFE/image, SSIM ${p.ssim.toFixed(4)}, PSNR ${p.psnr_db.toFixed(1)} dB${p.adherence === undefined ? "" : `, adherence ${(100 * p.adherence).toFixed(1)}%`}`,
+          );
           candidates.push(p);
         }
         const correlation = fidelityCorrelation(candidates);

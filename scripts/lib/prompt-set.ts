@@ -20,7 +20,12 @@ const DEFAULT_PROMPTS = [
 /** `count` prompts with seeds, cycling the set (with new seeds) when it is shorter. */
 export function promptSet(dir: string, count: number): Array<{ prompt: string; seed: number }> {
   const path = join(dir, PROMPTS_FILE);
-  const own = existsSync(path) ? readFileSync(path, "utf8").split("\n").map((l) => l.trim()).filter(Boolean) : [];
+  const own = existsSync(path)
+    ? readFileSync(path, "utf8")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : [];
   const prompts = own.length > 0 ? own : DEFAULT_PROMPTS;
   return Array.from({ length: count }, (_, i) => ({ prompt: prompts[i % prompts.length]!, seed: SEED_BASE + i }));
 }

@@ -17,19 +17,38 @@ const INTERVAL_WINDOWS: Array<[number, number]> = [
 const FIRST_K_FRACTIONS = [0, 0.2, 0.3, 0.5, 0.7];
 const REUSE_PERIODS = [2, 3, 4];
 
-export const CANDIDATE_SCHEDULES: readonly ScheduleName[] = ["every", "ag_latch", "interval", "first_k", "linear_ag", "reuse"];
+export const CANDIDATE_SCHEDULES: readonly ScheduleName[] = [
+  "every",
+  "ag_latch",
+  "interval",
+  "first_k",
+  "linear_ag",
+  "reuse",
+];
 
 function firstK(steps: number): ScheduleParams[] {
   const ks = [...new Set(FIRST_K_FRACTIONS.map((f) => Math.round(f * steps)))];
   // k = 0 never evaluates the extra branch, so there is no direction to reuse: conditional only.
-  return ks.flatMap((k) => AG_AFTER_LATCH.filter((after) => k > 0 || after === "conditional").map((after) => ({ name: "first_k" as const, k, after })));
+  return ks.flatMap((k) =>
+    AG_AFTER_LATCH.filter((after) => k > 0 || after === "conditional").map((after) => ({
+      name: "first_k" as const,
+      k,
+      after,
+    })),
+  );
 }
 
 /** Every candidate schedule of `names` for a run of `steps` steps. */
-export function scheduleCandidates(steps: number, names: readonly ScheduleName[] = CANDIDATE_SCHEDULES): ScheduleParams[] {
+export function scheduleCandidates(
+  steps: number,
+  names: readonly ScheduleName[] = CANDIDATE_SCHEDULES,
+): ScheduleParams[] {
   const grid: Partial<Record<ScheduleName, () => ScheduleParams[]>> = {
     every: () => [{ name: "every" }],
-    ag_latch: () => AG_THRESHOLDS.flatMap((threshold) => AG_AFTER_LATCH.map((after_latch) => ({ name: "ag_latch" as const, threshold, after_latch }))),
+    ag_latch: () =>
+      AG_THRESHOLDS.flatMap((threshold) =>
+        AG_AFTER_LATCH.map((after_latch) => ({ name: "ag_latch" as const, threshold, after_latch })),
+      ),
     interval: () => INTERVAL_WINDOWS.map(([start, end]) => ({ name: "interval" as const, start, end })),
     first_k: () => firstK(steps),
     linear_ag: () => [{ name: "linear_ag" }],
@@ -37,7 +56,10 @@ export function scheduleCandidates(steps: number, names: readonly ScheduleName[]
   };
   return names.flatMap((n) => {
     const make = grid[n];
-    if (!make) throw new Error(`calibrate: no candidate grid for schedule ${n}; grids exist for ${Object.keys(grid).join(", ")}`);
+    if (!make)
+      throw new Error(
+        `calibrate: no candidate grid for schedule ${n}; grids exist for ${Object.keys(grid).join(", ")}`,
+      );
     return make();
   });
 }

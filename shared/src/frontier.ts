@@ -29,7 +29,11 @@ export const FrontierEntrySchema = z.object({
 export type FrontierEntry = z.infer<typeof FrontierEntrySchema>;
 
 /** Spearman rank correlation between a fidelity measure and adherence over the candidates. */
-export const FidelityCorrelationSchema = z.object({ ssim: z.number().finite(), psnr: z.number().finite(), candidates: z.number().int() });
+export const FidelityCorrelationSchema = z.object({
+  ssim: z.number().finite(),
+  psnr: z.number().finite(),
+  candidates: z.number().int(),
+});
 export type FidelityCorrelation = z.infer<typeof FidelityCorrelationSchema>;
 
 /** One scheduler × step count in frontier.json: the frontier plus what the operator needs to judge it. */

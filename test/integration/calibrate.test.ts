@@ -18,7 +18,20 @@ let stdout: string;
 beforeAll(async () => {
   dir = join(mkdtempSync(join(tmpdir(), "gg-calibrate-")), "tiny-sd");
   cpSync(join(ROOT, "test/fixtures/tiny-sd"), dir, { recursive: true });
-  const args = ["--model", dir, "--schedulers", "ddim", "--step-counts", "4", "--frontier-prompts", "2", "--frontier-scale", "3", "--schedules", "every,first_k,linear_ag"];
+  const args = [
+    "--model",
+    dir,
+    "--schedulers",
+    "ddim",
+    "--step-counts",
+    "4",
+    "--frontier-prompts",
+    "2",
+    "--frontier-scale",
+    "3",
+    "--schedules",
+    "every,first_k,linear_ag",
+  ];
   ({ stdout } = await run(process.execPath, ["--import", "tsx", "scripts/calibrate.ts", ...args], { cwd: ROOT }));
 });
 afterAll(() => rmSync(resolve(dir, ".."), { recursive: true, force: true }));

@@ -40,7 +40,9 @@ describe("paretoFrontier", () => {
     expect(frontierOf(pts)).toEqual([pts[0], pts[1]]);
   });
   it("orders the frontier by NFE", () => {
-    expect(frontierOf([point(40, 1), point(10, 0.5), point(20, 0.9)]).map((p) => p.nfe_per_image)).toEqual([10, 20, 40]);
+    expect(frontierOf([point(40, 1), point(10, 0.5), point(20, 0.9)]).map((p) => p.nfe_per_image)).toEqual([
+      10, 20, 40,
+    ]);
   });
 });
 
@@ -59,13 +61,22 @@ describe("spearman", () => {
   });
   it("fidelityCorrelation needs adherence on every candidate", () => {
     expect(fidelityCorrelation([point(10, 0.5, 0.2), point(20, 0.9)])).toBeUndefined();
-    expect(fidelityCorrelation([point(10, 0.5, 0.2), point(20, 0.9, 0.6), point(30, 1, 0.7)])).toEqual({ ssim: 1, psnr: 1, candidates: 3 });
+    expect(fidelityCorrelation([point(10, 0.5, 0.2), point(20, 0.9, 0.6), point(30, 1, 0.7)])).toEqual({
+      ssim: 1,
+      psnr: 1,
+      candidates: 3,
+    });
   });
 });
 
 describe("cheapestWithinFloor", () => {
   it("picks per schedule the cheapest point at or above the floor, the closer one on equal NFE", () => {
-    const pts = [point(40, 1, undefined, 20), point(22, 0.96, undefined, 2), point(22, 0.97, undefined, 3), point(21, 0.9, undefined, 1)];
+    const pts = [
+      point(40, 1, undefined, 20),
+      point(22, 0.96, undefined, 2),
+      point(22, 0.97, undefined, 3),
+      point(21, 0.9, undefined, 1),
+    ];
     expect(cheapestWithinFloor(pts, 0.95)).toEqual({ first_k: pts[2] });
   });
 });
@@ -77,7 +88,12 @@ describe("fidelity", () => {
     expect(psnrDb(img, img)).toBe(PSNR_CAP_DB);
   });
   it("PSNR of a uniform error of 1 is 20·log10(255)", () => {
-    expect(psnrDb(img.map((v) => (v === 255 ? 254 : v + 1)), img)).toBeCloseTo(20 * Math.log10(255), 9);
+    expect(
+      psnrDb(
+        img.map((v) => (v === 255 ? 254 : v + 1)),
+        img,
+      ),
+    ).toBeCloseTo(20 * Math.log10(255), 9);
   });
   it("SSIM falls as the image is corrupted", () => {
     const noisy = img.map((v, k) => (k % 2 ? 255 - v : v));
