@@ -2,6 +2,9 @@
 // them, and how many steps of a schedule an edit runs: the edge reserves and the worker runs by it.
 import { z } from "zod";
 
+/** OpenAI's images.edit takes up to 16 images. */
+export const MAX_EDIT_IMAGES = 16;
+
 /** How much of the schedule an edit re-runs: 1 regenerates from noise, 0 returns the source. */
 export const StrengthSchema = z.number().min(0).max(1);
 /** OpenAI's images.edit has no strength; full regeneration (its behaviour) is ours too. */

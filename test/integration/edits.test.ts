@@ -26,16 +26,16 @@ const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + 
 describe("img2img by strength", () => {
   it("at strength 1 is text-to-image with the same seed", async () => {
     const t2i = await run(base);
-    const edit = await run({ ...base, source: { rgb: source, strength: 1 } });
+    const edit = await run({ ...base, sources: [{ rgb: source, strength: 1 }] });
     expect(edit.nfe).toBe(t2i.nfe);
     expect(Buffer.from(edit.images[0]!).equals(Buffer.from(t2i.images[0]!))).toBe(true);
   });
 
   it("at strength 0 returns the source without an NFE, and near 0 stays near it", async () => {
-    const zero = await run({ ...base, source: { rgb: source, strength: 0 } });
+    const zero = await run({ ...base, sources: [{ rgb: source, strength: 0 }] });
     expect(zero.nfe).toBe(0);
     expect(Buffer.from(zero.images[0]!).equals(Buffer.from(source))).toBe(true);
-    const low = await run({ ...base, steps: 50, source: { rgb: source, strength: 0.02 } });
+    const low = await run({ ...base, steps: 50, sources: [{ rgb: source, strength: 0.02 }] });
     expect(low.nfe).toBe(2 * 1 * 2); // n × ceil(0.02 × 50) × 2 branches
     expect(meanAbsDiff(low.images[0]!, source)).toBeLessThan(4);
     const t2i = await run(base);
@@ -43,11 +43,11 @@ describe("img2img by strength", () => {
   });
 
   it("bills ceil(strength × steps) per image and branch, the bound the edge reserves", async () => {
-    const half = await run({ ...base, source: { rgb: source, strength: 0.5 } });
+    const half = await run({ ...base, sources: [{ rgb: source, strength: 0.5 }] });
     expect(half.nfe).toBe(2 * 5 * 2);
     expect(half.steps).toBe(5);
     expect(2 * nfeBound(base.guidance, 10, 0.5)).toBe(half.nfe);
-    const odd = await run({ ...base, n: 1, source: { rgb: source, strength: 0.31 } });
+    const odd = await run({ ...base, n: 1, sources: [{ rgb: source, strength: 0.31 }] });
     expect(odd.nfe).toBe(4 * 2);
     expect(nfeBound(base.guidance, 10, 0.3)).toBe(3 * 2); // 0.3 × 10 is 3.0000000000000004 in floats
   });
@@ -55,13 +55,13 @@ describe("img2img by strength", () => {
   it("runs every preset and scheduler within the edit's bound", async () => {
     for (const policy of POLICY_NAMES) {
       const g = { policy } as GuidanceInput;
-      const r = await run({ ...base, n: 1, steps: 8, guidance: g, source: { rgb: source, strength: 0.5 } });
+      const r = await run({ ...base, n: 1, steps: 8, guidance: g, sources: [{ rgb: source, strength: 0.5 }] });
       expect(r.steps, policy).toBe(4);
       expect(r.nfe, policy).toBeLessThanOrEqual(nfeBound(g, 8, 0.5));
       expect(r.nfe, policy).toBeGreaterThanOrEqual(4);
     }
     for (const scheduler of SCHEDULERS) {
-      const r = await run({ ...base, n: 1, scheduler, source: { rgb: source, strength: 0.6 } });
+      const r = await run({ ...base, n: 1, scheduler, sources: [{ rgb: source, strength: 0.6 }] });
       expect(r.nfe, scheduler).toBe(6 * 2);
       expect(r.images[0], scheduler).toHaveLength(32 * 32 * 3);
     }
@@ -73,7 +73,7 @@ describe("inpainting by a keep mask", () => {
     const keep = Uint8Array.from({ length: 32 * 32 }, (_, p) => (p % 32 < 16 ? 1 : 0)); // paint the right half
     for (const scheduler of SCHEDULERS) {
       for (const strength of [1, 0.6]) {
-        const r = await run({ ...base, n: 1, scheduler, source: { rgb: source, strength, keep } });
+        const r = await run({ ...base, n: 1, scheduler, sources: [{ rgb: source, strength, keep }] });
         const out = r.images[0]!;
         for (let p = 0; p < 32 * 32; p++) {
           if (keep[p] !== 1) continue;
@@ -84,4 +84,11 @@ describe("inpainting by a keep mask", () => {
       }
     }
   });
+});
+
+it("edits each of several sources n / count times, in order", async () => {
+  const other = (await run({ ...base, n: 1, prompt: "a large green cross on a white background", seed: 9 })).images[0]!;
+  const r = await run({ ...base, n: 4, sources: [{ rgb: source, strength: 0 }, { rgb: other, strength: 0 }] });
+  expect(r.images.map((x) => Buffer.from(x).equals(Buffer.from(source)))).toEqual([true, true, false, false]);
+  expect(Buffer.from(r.images[3]!).equals(Buffer.from(other))).toBe(true);
 });

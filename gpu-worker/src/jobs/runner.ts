@@ -150,14 +150,14 @@ export class JobRunner {
         return;
       }
       job.emit({ event: "started", policy: guidanceName(s.guidance), steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
-      const source = await editSource(s, loaded.model).catch(() => null);
-      if (source === null) {
+      const sources = await editSources(s, loaded.model).catch(() => null);
+      if (sources === null) {
         job.emit({ event: "failed", error: BAD_IMAGE, usage: { nfe: 0 } });
         return;
       }
       job.generating = true;
       const result = await loaded.model.generate(
-        { ...s, source },
+        { ...s, sources },
         async (e) => {
           if (e.kind === "step") {
             this.nfeTotal += e.stepNfe;
@@ -203,10 +203,12 @@ export class JobRunner {
   }
 }
 
-/** A job's edit source at the model's resolution; undefined for text-to-image. Throws on bad images. */
-async function editSource(s: WorkerJob, m: ServedModel): Promise<EditSource | undefined> {
-  if (s.init_image === undefined) return undefined;
-  const rgb = await decodeSource(s.init_image, m.width, m.height);
+/** A job's edit sources at the model's resolution; undefined for text-to-image. Throws on bad images. */
+async function editSources(s: WorkerJob, m: ServedModel): Promise<EditSource[] | undefined> {
+  if (s.init_images === undefined) return undefined;
   const keep = s.mask === undefined ? undefined : await decodeKeepMask(s.mask, m.width, m.height);
-  return { rgb, strength: s.strength ?? DEFAULT_STRENGTH, ...(keep ? { keep } : {}) };
+  const strength = s.strength ?? DEFAULT_STRENGTH;
+  return Promise.all(
+    s.init_images.map(async (b64) => ({ rgb: await decodeSource(b64, m.width, m.height), strength, ...(keep ? { keep } : {}) })),
+  );
 }

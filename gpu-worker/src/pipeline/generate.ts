@@ -29,8 +29,11 @@ export interface GenerateParams {
   record?: RecordOptions;
   /** Guidance for the first steps only (bench:ag-statistic; truncate.ts). */
   truncate?: Truncation;
-  /** Edit this image (SDEdit by strength, inpainting by its keep mask) instead of starting from noise. */
-  source?: EditSource;
+  /**
+   * Edit these images (SDEdit by strength, inpainting by a keep mask) instead of starting from
+   * noise: image k edits sources[floor(k · count / n)]; one strength for all.
+   */
+  sources?: EditSource[];
 }
 
 /** Progress of one generation, a tagged union like transformers.js' progress events. */
@@ -56,6 +59,8 @@ interface Trajectory {
   noise: (length: number) => Float32Array;
   /** The image's starting noise, which also noises an edit's known region at every step. */
   eps: Float32Array;
+  /** What an edit starts from and keeps, in the sample space; null for text-to-image. */
+  source: { x0: Float32Array; keep: Uint8Array | undefined } | null;
   last: Prediction | null;
   recorder: StepRecorder | null;
 }
@@ -73,11 +78,11 @@ export async function generate(
   const budgetPerImage = p.max_nfe !== undefined ? Math.floor(p.max_nfe / p.n) : undefined;
 
   // An edit runs the last `run` steps of the schedule; policies and schedules see only those.
-  const run = runSteps(p.steps, p.source?.strength);
+  const run = runSteps(p.steps, p.sources?.[0]?.strength);
   const start = p.steps - run;
   // Strength 0 runs no step: its policy is never asked, but policies need a schedule of one.
   const policySteps = Math.max(1, run);
-  const source = p.source ? model.encodeImage(p.source.rgb) : null;
+  const sources = p.sources?.map((s) => ({ x0: model.encodeImage(s.rgb), keep: s.keep }));
   // Image k uses seed + k, so image k of a batch equals a single-image run with that seed.
   const trajectories: Trajectory[] = Array.from({ length: p.n }, (_, k) => {
     const scheduler = createScheduler(schedulerName, model.schedulerConfig, p.steps);
@@ -87,9 +92,10 @@ export async function generate(
     const policy = p.truncate ? truncated(capped, p.truncate) : capped;
     const recorder = p.record ? new StepRecorder(p.record, policySteps) : null;
     const eps = noise(model.sampleSize);
+    const source = sources?.[Math.floor((k * sources.length) / p.n)] ?? null;
     // The whole schedule starts from noise, as text-to-image does: strength 1 is text-to-image.
-    const x = source && start > 0 ? sourceAt(scheduler, source, eps, start) : scheduler.initNoise(eps);
-    return { x, scheduler, policy, noise, eps, last: null, recorder };
+    const x = source && start > 0 ? sourceAt(scheduler, source.x0, eps, start) : scheduler.initNoise(eps);
+    return { x, scheduler, policy, noise, eps, source, last: null, recorder };
   });
 
   const sc = model.schedulerConfig;
@@ -123,7 +129,8 @@ export async function generate(
       tr.last = tr.policy.combine(ctx, out);
       tr.recorder?.step(ctx, out, tr.last);
       tr.x = tr.scheduler.step(tr.x, tr.last, i, tr.noise);
-      if (source && p.source?.keep) tr.x = keepKnown(tr.x, sourceAt(tr.scheduler, source, tr.eps, i + 1), p.source.keep);
+      const src = tr.source;
+      if (src?.keep) tr.x = keepKnown(tr.x, sourceAt(tr.scheduler, src.x0, tr.eps, i + 1), src.keep);
     });
     done = i + 1 - start;
     await onEvent({ kind: "step", step: done, steps: run, nfe, stepNfe: rows.length });
