@@ -137,6 +137,9 @@ export function resolveGeneration(
   const guidance = chooseGuidance(tierName, tier, model, req);
   const strength = sources > 0 ? (req.strength ?? DEFAULT_STRENGTH) : undefined;
   const ran = runSteps(steps, strength);
+  // Nothing to run, bill or reserve: the caller already has the source.
+  if (ran === 0)
+    throw invalidRequest("invalid_value", "strength must be above 0: at 0 the edit returns the source unchanged.", "strength");
   const bound = n * nfeBound(guidance, steps, strength);
   // Every step that runs costs at least one NFE per image, so a cap below n·steps can never complete.
   if (req.max_nfe !== undefined && req.max_nfe < n * ran)

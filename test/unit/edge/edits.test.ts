@@ -105,6 +105,7 @@ describe("bad edit inputs: a 400 naming the field, nothing dispatched", () => {
     ["a mask of another size", async () => ({ image: file(source), mask: file(await png(32, 32, 4, 0)) }), "mask", "mask_mismatch"],
     ["a mask without alpha", async () => ({ image: file(source), mask: file(await png(64, 64, 3)) }), "mask", "invalid_mask"],
     ["strength above 1", async () => ({ image: file(source), strength: "1.5" }), "strength", "invalid_request"],
+    ["strength 0 (nothing would run)", async () => ({ image: file(source), strength: "0" }), "strength", "invalid_value"],
     ["strength not a number", async () => ({ image: file(source), strength: "lots" }), "strength", "invalid_request"],
     ["no image", async () => ({}), "image", "missing_image"],
   ];
