@@ -10,7 +10,7 @@ import { requestBodyLimit } from "./middleware/body-limit.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { accountRoutes } from "./routes/account.ts";
 import type { RouteDeps } from "./routes/context.ts";
-import { generationRoutes } from "./routes/generations.ts";
+import { EDITS_PATH, generationRoutes } from "./routes/generations.ts";
 import { EVENTS_PATH, jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modelSource } from "./tiers/models.ts";
@@ -20,6 +20,8 @@ import { createMemoryWebhookStore } from "./webhooks/memory.ts";
 import { createWebhooks } from "./webhooks/service.ts";
 
 export type { Deps } from "./deps.ts";
+
+const IMAGE_BODY_PATHS: ReadonlySet<string> = new Set([EDITS_PATH, "/v1/jobs"]);
 
 function checkDeps(deps: Deps): void {
   const missing = (["keys", "ledger", "idempotency", "rateLimiter", "pool", "clock", "config"] as const).filter(
@@ -51,17 +53,22 @@ export function createApp(deps: Deps) {
   const authForEvents = tenantAuth({ ...authOptions, queryParam: "access_token" });
   const limited = rateLimit({ limiter: deps.rateLimiter, clock });
   const bodyLimit = requestBodyLimit(config.bodyLimitBytes);
+  // Routes that take images need room for them; every other body stays small.
+  const imageBodyLimit = requestBodyLimit(config.editBodyLimitBytes);
 
   const app = new Hono<AppEnv>();
   app.onError(onError);
   app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
 
-  app.use("/v1/*", bodyLimit);
+  app.use("/v1/*", (c, next) =>
+    c.req.method === "POST" && IMAGE_BODY_PATHS.has(c.req.path) ? imageBodyLimit(c, next) : bodyLimit(c, next),
+  );
   app.use("/v1/*", (c, next) =>
     c.req.method === "GET" && EVENTS_PATH.test(c.req.path) ? authForEvents(c, next) : auth(c, next),
   );
   app.post("/v1/images/generations", limited);
   app.post("/v1/jobs", limited);
+  app.post(EDITS_PATH, limited);
 
   app.route("/", metaRoutes(ctx));
   app.route("/", playground(ctx));

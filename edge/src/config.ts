@@ -14,6 +14,12 @@ export interface EdgeConfig {
   models: readonly ModelInfo[] | null;
   defaultSteps: number;
   bodyLimitBytes: number;
+  /** Body limit of the routes that take images (POST /v1/images/edits, POST /v1/jobs). */
+  editBodyLimitBytes: number;
+  /** Largest image or mask accepted, decoded bytes. */
+  editImageBytes: number;
+  /** Largest width × height of an image or mask accepted. */
+  editMaxPixels: number;
   /** Interval of `: keep-alive` comments on event streams. */
   keepAliveMs: number;
   /** How long finished jobs (and their event logs) stay readable. */
@@ -36,6 +42,9 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   models: null,
   defaultSteps: 20,
   bodyLimitBytes: 64 * 1024,
+  editBodyLimitBytes: 16 * 1024 * 1024,
+  editImageBytes: 4 * 1024 * 1024, // OpenAI's dall-e-2 limit
+  editMaxPixels: 4096 * 4096,
   keepAliveMs: 15_000,
   jobTtlMs: 60 * 60 * 1000,
   maxAttempts: 3,
@@ -78,6 +87,9 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     models: env.GG_MODELS_JSON ? ModelsSchema.parse(JSON.parse(env.GG_MODELS_JSON)) : null,
     defaultSteps: int(env, "GG_DEFAULT_STEPS", DEFAULT_CONFIG.defaultSteps),
     bodyLimitBytes: int(env, "GG_BODY_LIMIT_BYTES", DEFAULT_CONFIG.bodyLimitBytes),
+    editBodyLimitBytes: int(env, "GG_EDIT_BODY_LIMIT_BYTES", DEFAULT_CONFIG.editBodyLimitBytes),
+    editImageBytes: int(env, "GG_EDIT_IMAGE_BYTES", DEFAULT_CONFIG.editImageBytes),
+    editMaxPixels: int(env, "GG_EDIT_MAX_PIXELS", DEFAULT_CONFIG.editMaxPixels),
     keepAliveMs: int(env, "GG_KEEPALIVE_MS", DEFAULT_CONFIG.keepAliveMs),
     jobTtlMs: int(env, "GG_JOB_TTL_MS", DEFAULT_CONFIG.jobTtlMs),
     maxAttempts: Math.max(1, int(env, "GG_MAX_ATTEMPTS", DEFAULT_CONFIG.maxAttempts)),

@@ -1,3 +1,4 @@
+export * from "./edits.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./frontier.ts";

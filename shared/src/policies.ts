@@ -3,6 +3,7 @@
 // worst-case NFE bound per image that the edge reserves before dispatch without knowing any tensor.
 // Every preset is one pair (pairOf); the worker runs pairs only.
 import { z } from "zod";
+import { runSteps } from "./edits.ts";
 import {
   APG_PARAMS,
   CFG_PARAMS,
@@ -147,10 +148,13 @@ export function pairNfeBound(rule: RuleParams, schedule: ScheduleParams, steps: 
   return n;
 }
 
-/** Worst-case NFEs for one image over `steps` steps, before any `max_nfe` cap. */
-export function nfeBound(input: GuidanceInput, steps: number): number {
+/**
+ * Worst-case NFEs for one image over `steps` steps, before any `max_nfe` cap; an edit runs (and
+ * reserves) only the last ceil(strength × steps) of them.
+ */
+export function nfeBound(input: GuidanceInput, steps: number, strength?: number): number {
   const { rule, schedule } = asPair(parseGuidance(input));
-  return pairNfeBound(rule, schedule, steps);
+  return pairNfeBound(rule, schedule, runSteps(steps, strength));
 }
 
 /** NFEs per step for one image in the worst case (for `GET /v1/policies`). */

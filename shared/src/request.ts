@@ -1,5 +1,6 @@
 // The public generation request (OpenAI Images compatible plus guidegate extensions).
 import { z } from "zod";
+import { MAX_EDIT_IMAGES, StrengthSchema } from "./edits.ts";
 import { GuidanceSchema } from "./policies.ts";
 import { WebhookUrlSchema } from "./webhooks.ts";
 
@@ -21,6 +22,12 @@ export const OPENAI_IGNORED_FIELDS = {
   output_compression: z.number().int().min(0).max(100),
   style: z.enum(["vivid", "natural"]),
 } as const;
+
+/** An image in a JSON body: plain base64 (no data: URL), PNG, JPEG or WebP; the edge reads its header. */
+export const Base64ImageSchema = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be base64 image bytes (no data: URL, no URL)");
 
 // Strict: a misspelt field ("stpes") is refused by name instead of running, and billing, the default.
 export const GenerationRequestSchema = z.strictObject({
@@ -49,6 +56,12 @@ export const GenerationRequestSchema = z.strictObject({
   webhook_url: WebhookUrlSchema.describe(
     "POST /v1/jobs only: also send this job's terminal event here, signed with GET /v1/webhook_secret's secret",
   ).optional(),
+  image: z
+    .union([Base64ImageSchema, z.array(Base64ImageSchema).min(1).max(MAX_EDIT_IMAGES)])
+    .describe("POST /v1/images/edits and POST /v1/jobs: edit this image (or each of these, n times)")
+    .optional(),
+  mask: Base64ImageSchema.describe("with image: PNG, fully transparent where to paint").optional(),
+  strength: StrengthSchema.describe("with image: the part of the schedule to run, 0 to 1 (default 1)").optional(),
   quality: OPENAI_IGNORED_FIELDS.quality.optional(),
   background: OPENAI_IGNORED_FIELDS.background.optional(),
   moderation: OPENAI_IGNORED_FIELDS.moderation.optional(),
@@ -60,4 +73,9 @@ export type GenerationRequest = z.infer<typeof GenerationRequestSchema>;
 export function parseSize(size: string): { width: number; height: number } {
   const [w, h] = size.split("x").map(Number);
   return { width: w as number, height: h as number };
+}
+
+/** The source images a request edits, as a list (none for text-to-image). */
+export function editImages(req: Pick<GenerationRequest, "image">): string[] {
+  return req.image === undefined ? [] : typeof req.image === "string" ? [req.image] : req.image;
 }

@@ -3,6 +3,7 @@
 // (events.ts), the job's status and outcome, the cancel acknowledgement, and the worker's health
 // with the models it serves, from which the edge learns what exists. Both sides validate.
 import { z } from "zod";
+import { MAX_EDIT_IMAGES, StrengthSchema } from "./edits.ts";
 import { JobStatusSchema, TerminalEventSchema } from "./events.ts";
 import { FrontierEntrySchema } from "./frontier.ts";
 import { GuidanceSchema, PolicyNameSchema } from "./policies.ts";
@@ -25,6 +26,16 @@ export const WorkerJobSchema = z.object({
   preview_every: z.number().int().min(1).optional(),
   output_format: OutputFormatSchema.default("png"),
   response_format: z.enum(["url", "b64_json"]).default("url"),
+  /**
+   * An edit's source images, base64 PNG, JPEG or WebP (the edge read their headers; the worker
+   * decodes and resizes them to the model's size). n is a multiple of their count: each is edited
+   * n / count times, in order.
+   */
+  init_images: z.array(z.string().min(1)).min(1).max(MAX_EDIT_IMAGES).optional(),
+  /** With init_images: the part of the schedule to run (runSteps). */
+  strength: StrengthSchema.optional(),
+  /** With init_images: base64 PNG, transparent (alpha 0) where to paint, as OpenAI's mask; for every image. */
+  mask: z.string().min(1).optional(),
 });
 export type WorkerJob = z.infer<typeof WorkerJobSchema>;
 

@@ -105,6 +105,25 @@ describe("gpu-worker internal API", () => {
     expect(img(c)).not.toBe(img(a));
   });
 
+  it("edits a 64x64 source resized to the model's size, running ceil(strength × steps) steps", async () => {
+    const src = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#2040c0" } }).png().toBuffer();
+    const events = await readSse(await post(job({ init_images: [src.toString("base64")], strength: 0.5, response_format: "b64_json" })));
+    expect(events.filter((e) => e.event === "progress").map((e) => e.data.steps)).toEqual([4, 4, 4, 4]);
+    expect(events.at(-1)).toMatchObject({ event: "completed", data: { usage: { nfe: 8 } } });
+  });
+
+  it("fails an edit whose image does not decode as a bad image, spending nothing", async () => {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#000" } }).png().toBuffer();
+    const corrupt = Buffer.concat([png.subarray(0, 33), Buffer.alloc(64, 7)]); // a valid header, then garbage
+    const events = await readSse(await post(job({ init_images: [corrupt.toString("base64")], strength: 0.5 })));
+    expect(events.at(-1)).toMatchObject({ event: "failed", data: { error: { code: "invalid_image", param: "image" }, usage: { nfe: 0 } } });
+  });
+
+  it("refuses an edit's strength without its image", async () => {
+    const lone = await post(job({ strength: 0.5 }));
+    expect(await lone.json()).toMatchObject({ error: { param: "init_images" } });
+  });
+
   it("refuses requests without a valid internal token", async () => {
     const body = job();
     expect((await post(body, "not-a-token")).status).toBe(401);

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
@@ -63,6 +63,32 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       expect(types.at(-1)).toBe("image_generation.completed");
       const png = await sharp(Buffer.from(completed!.b64_json!, "base64")).metadata();
       expect(png).toMatchObject({ format: "png", width: 32, height: 32 });
+    });
+
+    it("edits with the official openai SDK: a mask keeps its region exactly, half the strength bills half", async () => {
+      const client = new OpenAI({ apiKey: await mintDevToken({ sub: tenant(), tier: "pro" }), baseURL: `${stack.edgeUrl}/v1`, maxRetries: 0 });
+      const ours = { steps: 10, seed: 5, guidance: JSON.stringify({ policy: "cfg", scale: 2 }) };
+      const made = await client.images.generate({ model: "shapes-32", prompt: "a large red circle on a blue background", response_format: "b64_json", ...ours, guidance: { policy: "cfg", scale: 2 } } as never);
+      const source = Buffer.from(made.data![0]!.b64_json!, "base64");
+      const alpha = Buffer.from(Array.from({ length: 32 * 32 * 4 }, (_, i) => (i % 4 < 3 ? 0 : (i / 4) % 32 < 16 ? 255 : 0)));
+      const mask = await sharp(alpha, { raw: { width: 32, height: 32, channels: 4 } }).png().toBuffer();
+      const edit = await client.images.edit({
+        model: "shapes-32",
+        prompt: "a small green square on a white background",
+        image: await toFile(source, "source.png", { type: "image/png" }),
+        mask: await toFile(mask, "mask.png", { type: "image/png" }),
+        response_format: "b64_json",
+        ...({ ...ours, strength: 0.5 } as object),
+      });
+      expect((edit as unknown as { usage: { nfe: number } }).usage.nfe).toBe(10); // 5 of 10 steps, 2 branches
+      const rgb = async (png: Buffer) => sharp(png).removeAlpha().raw().toBuffer();
+      const [src, out] = [await rgb(source), await rgb(Buffer.from(edit.data![0]!.b64_json!, "base64"))];
+      for (let p = 0; p < 32 * 32; p++) if (p % 32 < 16) expect(out.subarray(p * 3, p * 3 + 3)).toEqual(src.subarray(p * 3, p * 3 + 3));
+
+      const stream = await client.images.edit({ model: "shapes-32", prompt: "a blue cross", image: await toFile(source, "s.png", { type: "image/png" }), stream: true, partial_images: 1, ...(ours as object) });
+      const types: string[] = [];
+      for await (const event of stream) types.push(event.type);
+      expect(types.at(-1)).toBe("image_edit.completed");
     });
 
     it("replays a job's events after Last-Event-ID: every event once, in order, ending completed", async () => {

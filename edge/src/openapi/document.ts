@@ -171,6 +171,34 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
           },
         },
       },
+      "/v1/images/edits": {
+        post: {
+          summary: "Edit images (OpenAI Images compatible): img2img by strength, inpainting by mask",
+          description:
+            "multipart/form-data as OpenAI's (`image` / `image[]` and `mask` as files, `guidance` as a JSON string), or the JSON body with base64 `image` and `mask`. Runs the last ceil(strength × steps) steps and reserves only those. Streams carry `type` image_edit.partial_image / image_edit.completed.",
+          parameters: [idemHeader],
+          requestBody: {
+            required: true,
+            content: { "multipart/form-data": { schema: ref("GenerationRequest") }, ...json("GenerationRequest") },
+          },
+          responses: {
+            "200": {
+              description: "Edited images, or an event stream when stream is true",
+              content: {
+                ...json("GenerationResponse"),
+                "text/event-stream": { schema: { oneOf: [ref("PartialImageEvent"), ref("CompletedEvent")] } },
+              },
+            },
+            ...common,
+            "402": err("Monthly NFE quota exhausted (`x-should-retry: false`)"),
+            "403": err("Policy or limit not in the caller's tier"),
+            "409": err("Idempotency-Key still running"),
+            "413": err("Body over GG_EDIT_BODY_LIMIT_BYTES"),
+            "422": err("Idempotency-Key reused with another body"),
+            "503": err("No worker capacity (Retry-After)"),
+          },
+        },
+      },
       "/v1/jobs": {
         post: {
           summary: "Start a generation job",

@@ -1,6 +1,6 @@
 // Admission shared by the generation and jobs routes: tier and limits, seed, NFE reservation
 // and the first dispatch. Anything refused here costs the caller nothing.
-import { type GenerationRequest, type Tier, type WorkerJob, WorkerJobSchema } from "@guidegate/shared";
+import { editImages, type GenerationRequest, type Tier, type WorkerJob, WorkerJobSchema } from "@guidegate/shared";
 import type { EdgeConfig } from "../config.ts";
 import type { ModelSource } from "../tiers/models.ts";
 import { invalidRequest, overloaded, quotaExhausted, serverError } from "../errors.ts";
@@ -67,10 +67,18 @@ export function workerJobFor(
     seed: req.seed ?? randomSeed(),
     guidance: r.guidance,
     max_nfe: r.reserve,
-    preview_every: req.preview_every ?? previewEveryFor(req.partial_images, r.steps),
+    preview_every: req.preview_every ?? previewEveryFor(req.partial_images, r.runSteps),
     output_format: req.output_format,
     response_format: responseFormat,
+    ...editFields(req, r),
   });
+}
+
+/** An edit's images and strength for the worker; nothing for text-to-image. */
+function editFields(req: GenerationRequest, r: ResolvedGeneration): Partial<WorkerJob> {
+  const images = editImages(req);
+  if (images.length === 0) return {};
+  return { init_images: images, strength: r.strength, mask: req.mask };
 }
 
 /** Reserve the worst case, then dispatch; 402 when the quota cannot hold it, 503 when no worker can. */

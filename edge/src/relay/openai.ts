@@ -1,11 +1,15 @@
 // Native job events -> OpenAI Images streaming shapes (image_generation.partial_image /
-// image_generation.completed), and the synchronous response body.
+// image_generation.completed, image_edit.* for edits), and the synchronous response body.
 import type { ErrorBody, ImageRef, JobEvent } from "@guidegate/shared";
 
 type Preview = Extract<JobEvent, { event: "preview" }>;
 type Completed = Extract<JobEvent, { event: "completed" }>;
 
+/** OpenAI names stream events by the call: images.generate or images.edit. */
+export type StreamKind = "image_generation" | "image_edit";
+
 export interface ImageMeta {
+  kind: StreamKind;
   created_at: number; // seconds
   size: string;
   output_format: string;
@@ -43,7 +47,7 @@ export function previewEveryFor(partialImages: number, steps: number): number | 
 
 export function partialImageEvent(p: Preview, index: number, meta: ImageMeta) {
   return {
-    type: "image_generation.partial_image" as const,
+    type: `${meta.kind}.partial_image` as const,
     b64_json: p.b64_png,
     partial_image_index: index,
     created_at: meta.created_at,
@@ -59,7 +63,7 @@ export function partialImageEvent(p: Preview, index: number, meta: ImageMeta) {
 /** One completed event per image; each carries the request's usage (billing data arrives here). */
 export function completedEvents(c: Completed, meta: ImageMeta, id: string) {
   return c.images.map((img, i) => ({
-    type: "image_generation.completed" as const,
+    type: `${meta.kind}.completed` as const,
     b64_json: img.b64_json ?? "",
     ...(img.url ? { url: img.url } : {}),
     created_at: meta.created_at,

@@ -1,8 +1,9 @@
-// The opening both POST routes share (POST /v1/images/generations, POST /v1/jobs): validate the body, resolve
+// The opening every POST route shares (POST /v1/images/generations and /edits, POST /v1/jobs): validate the body, resolve
 // it against the caller's tier, claim its Idempotency-Key, then admit it (reserve + first dispatch), releasing
 // the claim when admission fails. The routes keep only what differs: sync JSON, SSE, or a 202 job.
 import { type GenerationRequest, GenerationRequestSchema } from "@guidegate/shared";
 import type { Caller } from "../auth/caller.ts";
+import { checkEditInputs } from "../edits/check.ts";
 import { type Claim, claimKey, readIdempotencyKey, releaseQuietly } from "../idempotency/claim.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../ledger/types.ts";
 import type { ResolvedGeneration } from "../tiers/resolve.ts";
@@ -52,6 +53,7 @@ export async function startGeneration(deps: StartDeps, r: StartRequest): Promise
   const { caller } = r;
   const req = GenerationRequestSchema.parse(r.body);
   await r.precheck?.(req);
+  checkEditInputs(req, { imageBytes: deps.config.editImageBytes, maxPixels: deps.config.editMaxPixels });
   const resolved = await resolveFor(caller, req, deps); // 400/403 before anything is held
   const key = readIdempotencyKey(r.idempotencyKey);
   const jobId = newJobId(caller.tenant);

@@ -1,4 +1,5 @@
-// POST /v1/images/generations: OpenAI Images compatible, synchronous JSON or SSE stream.
+// POST /v1/images/generations and POST /v1/images/edits: OpenAI Images compatible, synchronous
+// JSON or SSE stream. An edit differs only in its body (multipart, images) and is answered alike.
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { type ErrorBody, type GenerationRequest, STATUS_OF } from "@guidegate/shared";
@@ -23,14 +24,28 @@ import {
 } from "../relay/openai.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
 import { startGeneration } from "../relay/start.ts";
+import { readEditBody } from "../edits/form.ts";
 import type { RouteDeps } from "./context.ts";
 
 const PATH = "/v1/images/generations";
+export const EDITS_PATH = "/v1/images/edits";
 
 /** A synchronous request answers with its own result: a webhook is for jobs, which outlive the request. */
 async function refuseWebhookUrl(req: GenerationRequest): Promise<void> {
   if (req.webhook_url !== undefined)
     throw invalidRequest("unsupported_parameter", "webhook_url is accepted by POST /v1/jobs only.", "webhook_url");
+}
+
+/** Generations start from text; an image goes to the edits route, as in OpenAI's API. */
+async function generationPrecheck(req: GenerationRequest): Promise<void> {
+  await refuseWebhookUrl(req);
+  if (req.image !== undefined)
+    throw invalidRequest("unsupported_parameter", `image is accepted by POST ${EDITS_PATH} and POST /v1/jobs.`, "image");
+}
+
+async function editPrecheck(req: GenerationRequest): Promise<void> {
+  await refuseWebhookUrl(req);
+  if (req.image === undefined) throw invalidRequest("missing_image", "An edit needs image.", "image");
 }
 
 /** A failure event turned back into an HTTP error (synchronous requests only). */
@@ -40,7 +55,8 @@ function asApiError(e: ErrorBody): ApiError {
 }
 
 function metaFor(req: GenerationRequest, size: string, created: number): ImageMeta {
-  return { created_at: created, size, output_format: req.output_format, quality: "auto", background: "opaque" };
+  const kind = req.image !== undefined ? "image_edit" : "image_generation";
+  return { kind, created_at: created, size, output_format: req.output_format, quality: "auto", background: "opaque" };
 }
 
 export function generationRoutes(deps: RouteDeps) {
@@ -73,14 +89,16 @@ export function generationRoutes(deps: RouteDeps) {
     return streamSSE(c, async (sse) => {
       const stop = onDisconnect(c, sse, () => a.run.cancel());
       const stopKeepAlive = keepAlive(sse, deps.config.keepAliveMs);
-      const picker = new PartialPicker(req.partial_images, a.resolved.steps);
+      const picker = new PartialPicker(req.partial_images, a.resolved.runSteps);
       const send = (event: string, data: unknown) =>
         sse.aborted ? Promise.resolve() : sse.writeSSE({ event, data: JSON.stringify(data) });
       try {
         const outcome = await a.run.run(async (ev) => {
           if (ev.event === "preview") {
             const index = picker.pick(ev);
-            if (index !== null) await send("image_generation.partial_image", partialImageEvent(ev, index, meta));
+            if (index === null) return;
+            const partial = partialImageEvent(ev, index, meta);
+            await send(partial.type, partial);
           } else if (ev.event === "completed") {
             for (const e of completedEvents(ev, meta, a.job.job_id)) await send(e.type, e);
           } else if (ev.event === "failed") {
@@ -128,15 +146,15 @@ export function generationRoutes(deps: RouteDeps) {
     });
   }
 
-  app.post(PATH, async (c) => {
+  async function answer(c: Context<AppEnv>, path: string, body: unknown, precheck: typeof refuseWebhookUrl) {
     const started = await startGeneration(deps, {
       caller: c.get("caller"),
-      body: await readJson(c),
+      body,
       idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
-      path: PATH,
+      path,
       responseFormat: (req) => (req.stream ? "b64_json" : req.response_format),
       signal: c.req.raw.signal,
-      precheck: refuseWebhookUrl,
+      precheck,
     });
     const { req } = started;
     if (started.kind === "existing") {
@@ -146,7 +164,12 @@ export function generationRoutes(deps: RouteDeps) {
     const { admitted, claim } = started;
     const created = Math.floor(started.now / 1000);
     return req.stream ? stream(c, admitted, req, claim, created) : sync(c, admitted, req, claim, created);
-  });
+  }
+
+  app.post(PATH, async (c) => answer(c, PATH, await readJson(c), generationPrecheck));
+  app.post(EDITS_PATH, async (c) =>
+    answer(c, EDITS_PATH, await readEditBody(c, deps.config.editImageBytes), editPrecheck),
+  );
 
   return app;
 }

@@ -1,6 +1,8 @@
 // Decide, before any I/O, what a request may run: model, size, steps, n, guidance policy and
 // the NFEs to reserve. Every refusal is an ApiError naming the field at fault.
 import {
+  DEFAULT_STRENGTH,
+  editImages,
   type GenerationRequest,
   type Guidance,
   nfeBound,
@@ -10,6 +12,7 @@ import {
   type PolicyName,
   RULE_EXTRAS,
   rulesOf,
+  runSteps,
   schedulesOf,
   type Tier,
 } from "@guidegate/shared";
@@ -21,8 +24,13 @@ export interface ResolvedGeneration {
   width: number;
   height: number;
   size: string;
+  /** Images made: n per source image of an edit. */
   n: number;
   steps: number;
+  /** Of those, the steps that run: all, or an edit's last ceil(strength × steps). */
+  runSteps: number;
+  /** An edit's strength; undefined for text-to-image. */
+  strength: number | undefined;
   guidance: Guidance;
   /** NFEs reserved and handed to the worker as its hard cap: min(n·bound, max_nfe). */
   reserve: number;
@@ -112,8 +120,10 @@ export function resolveGeneration(
       "size",
     );
 
-  if (req.n > tier.max_n)
-    throw forbidden("limit_exceeded", `n may be at most ${tier.max_n} in the ${tierName} tier.`, "n");
+  const sources = editImages(req).length;
+  const n = req.n * Math.max(1, sources); // each source image is edited n times
+  if (n > tier.max_n)
+    throw forbidden("limit_exceeded", `n (times the images edited) may be at most ${tier.max_n} in the ${tierName} tier.`, "n");
   const steps = req.steps ?? Math.min(defaultSteps, tier.max_steps);
   if (steps > tier.max_steps)
     throw forbidden("limit_exceeded", `steps may be at most ${tier.max_steps} in the ${tierName} tier.`, "steps");
@@ -125,15 +135,20 @@ export function resolveGeneration(
     );
 
   const guidance = chooseGuidance(tierName, tier, model, req);
-  const bound = req.n * nfeBound(guidance, steps);
-  // Every step costs at least one NFE per image, so a cap below n·steps can never complete.
-  if (req.max_nfe !== undefined && req.max_nfe < req.n * steps)
+  const strength = sources > 0 ? (req.strength ?? DEFAULT_STRENGTH) : undefined;
+  const ran = runSteps(steps, strength);
+  // Nothing to run, bill or reserve: the caller already has the source.
+  if (ran === 0)
+    throw invalidRequest("invalid_value", "strength must be above 0: at 0 the edit returns the source unchanged.", "strength");
+  const bound = n * nfeBound(guidance, steps, strength);
+  // Every step that runs costs at least one NFE per image, so a cap below n·steps can never complete.
+  if (req.max_nfe !== undefined && req.max_nfe < n * ran)
     throw invalidRequest(
       "max_nfe_too_low",
-      `max_nfe must be at least n × steps = ${req.n * steps} (each step costs at least 1 NFE per image).`,
+      `max_nfe must be at least n × steps run = ${n * ran} (each step costs at least 1 NFE per image).`,
       "max_nfe",
     );
   const reserve = Math.min(bound, req.max_nfe ?? Number.POSITIVE_INFINITY);
   const { width, height } = parseSize(size);
-  return { model, width, height, size, n: req.n, steps, guidance, reserve, bound };
+  return { model, width, height, size, n, steps, runSteps: ran, strength, guidance, reserve, bound };
 }

@@ -1,6 +1,7 @@
 // Runs jobs on this worker: a bounded queue in front of `capacity` concurrent generations
 // (their NFEs meet in the batcher), events numbered per job, images stored or inlined.
 import {
+  DEFAULT_STRENGTH,
   type ErrorBody,
   type FrontierEntry,
   type ImageRef,
@@ -11,7 +12,9 @@ import {
   WorkerHealthSchema,
   type WorkerJob,
 } from "@guidegate/shared";
+import type { EditSource } from "../pipeline/edit.ts";
 import type { ServedModel } from "../runtime/runtime.ts";
+import { decodeKeepMask, decodeSource } from "../storage/decode.ts";
 import { CONTENT_TYPE, encodeImage } from "../storage/encode.ts";
 import { imageKey } from "../storage/keys.ts";
 import type { ImageStore } from "../storage/s3.ts";
@@ -30,6 +33,13 @@ export interface LoadedModel {
   /** Its measured frontier (frontier.json), advertised in health; absent where never calibrated. */
   frontier?: FrontierEntry[];
 }
+
+const BAD_IMAGE: ErrorBody = {
+  type: "invalid_request_error",
+  code: "invalid_image",
+  message: "The image or mask could not be decoded.",
+  param: "image",
+};
 
 const GENERIC_FAILURE: ErrorBody = {
   type: "server_error",
@@ -144,9 +154,14 @@ export class JobRunner {
         return;
       }
       job.emit({ event: "started", policy: guidanceName(s.guidance), steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
+      const sources = await editSources(s, loaded.model).catch(() => null);
+      if (sources === null) {
+        job.emit({ event: "failed", error: BAD_IMAGE, usage: { nfe: 0 } });
+        return;
+      }
       job.generating = true;
       const result = await loaded.model.generate(
-        s,
+        { ...s, sources },
         async (e) => {
           if (e.kind === "step") {
             this.nfeTotal += e.stepNfe;
@@ -190,4 +205,14 @@ export class JobRunner {
     await this.store.put(key, bytes, CONTENT_TYPE[s.output_format]);
     return { url: await this.store.url(key), key, width, height };
   }
+}
+
+/** A job's edit sources at the model's resolution; undefined for text-to-image. Throws on bad images. */
+async function editSources(s: WorkerJob, m: ServedModel): Promise<EditSource[] | undefined> {
+  if (s.init_images === undefined) return undefined;
+  const keep = s.mask === undefined ? undefined : await decodeKeepMask(s.mask, m.width, m.height);
+  const strength = s.strength ?? DEFAULT_STRENGTH;
+  return Promise.all(
+    s.init_images.map(async (b64) => ({ rgb: await decodeSource(b64, m.width, m.height), strength, ...(keep ? { keep } : {}) })),
+  );
 }

@@ -4,6 +4,7 @@
 import type { ModelGuidanceDefaults } from "../guidance/types.ts";
 import type { SessionRunner } from "../onnx/tensors.ts";
 import type { SchedulerConfig } from "../schedulers/types.ts";
+import { rgbToChw } from "./latent-preview.ts";
 import { inspectModel, type ModelSpec } from "./graph-spec.ts";
 import type { Manifest } from "./manifest.ts";
 import { TextConditioner, type TextEmbedding } from "./text-conditioning.ts";
@@ -113,6 +114,13 @@ export class DiffusionModel {
   /** Final denoised tensor of one image -> RGB uint8 [H, W, 3]. */
   decode(x0: Float32Array): Promise<Uint8Array> {
     return this.decoder.decode(x0);
+  }
+
+  /** An edit's source, RGB uint8 [H, W, 3] at the model's size -> the denoised tensor's space. */
+  encodeImage(rgb: Uint8Array): Float32Array {
+    // Latent models need vae_encoder/model.onnx, which no served model ships yet.
+    if (this.space === "latent") throw new Error(`model ${this.name} cannot edit images yet (no VAE encoder)`);
+    return rgbToChw(rgb, this.height, this.width);
   }
 
   /** Cheap preview of an x0 prediction (no VAE run). */

@@ -30,3 +30,11 @@ export function chwToRgb(x: Float32Array, h: number, w: number): Uint8Array {
   }
   return out;
 }
+
+/** RGB uint8 [H, W, 3] -> [3, H, W] in [-1, 1], a pixel model's sample (chwToRgb's inverse). */
+export function rgbToChw(rgb: Uint8Array, h: number, w: number): Float32Array {
+  const hw = h * w;
+  const out = new Float32Array(3 * hw);
+  for (let p = 0; p < hw; p++) for (let c = 0; c < 3; c++) out[c * hw + p] = rgb[p * 3 + c]! / 127.5 - 1;
+  return out;
+}

@@ -1,7 +1,7 @@
 // One generation: encode prompts, then step every image of the job together, asking each
 // image's policy which branches it needs, evaluating all of them in one batcher submission,
 // combining, stepping the scheduler; previews from x0; final decode. No ORT calls here.
-import { type GuidanceInput, needsPerturbed, type SchedulerName } from "@guidegate/shared";
+import { type GuidanceInput, needsPerturbed, runSteps, type SchedulerName } from "@guidegate/shared";
 import { createPolicy } from "../guidance/index.ts";
 import { withNfeCap } from "../guidance/capped.ts";
 import type { Branch, BranchOutputs, GuidancePolicy, StepContext } from "../guidance/types.ts";
@@ -11,6 +11,7 @@ import type { UnetBatcher } from "./batcher.ts";
 import { createScheduler, gaussianNoise } from "../schedulers/index.ts";
 import { toEpsAndX0 } from "../schedulers/prediction.ts";
 import type { Prediction, Scheduler } from "../schedulers/types.ts";
+import { type EditSource, keepKnown, sourceAt } from "./edit.ts";
 import { type RecordOptions, type Recording, StepRecorder } from "./record.ts";
 import { type Truncation, truncated } from "./truncate.ts";
 
@@ -28,6 +29,11 @@ export interface GenerateParams {
   record?: RecordOptions;
   /** Guidance for the first steps only (bench:ag-statistic; truncate.ts). */
   truncate?: Truncation;
+  /**
+   * Edit these images (SDEdit by strength, inpainting by a keep mask) instead of starting from
+   * noise: image k edits sources[floor(k · count / n)]; one strength for all.
+   */
+  sources?: EditSource[];
 }
 
 /** Progress of one generation, a tagged union like transformers.js' progress events. */
@@ -41,7 +47,7 @@ export interface GenerateResult {
   height: number;
   nfe: number; // NFEs actually evaluated, all images
   cancelled: boolean;
-  steps: number; // steps completed
+  steps: number; // steps completed (of an edit, of those it runs)
   /** One per image, when the request asked to `record`. */
   recordings?: Recording[];
 }
@@ -51,6 +57,10 @@ interface Trajectory {
   scheduler: Scheduler;
   policy: GuidancePolicy;
   noise: (length: number) => Float32Array;
+  /** The image's starting noise, which also noises an edit's known region at every step. */
+  eps: Float32Array;
+  /** What an edit starts from and keeps, in the sample space; null for text-to-image. */
+  source: { x0: Float32Array; keep: Uint8Array | undefined } | null;
   last: Prediction | null;
   recorder: StepRecorder | null;
 }
@@ -67,15 +77,25 @@ export async function generate(
   const { cond, uncond } = await model.encodeConditioning(p.prompt, p.negative_prompt);
   const budgetPerImage = p.max_nfe !== undefined ? Math.floor(p.max_nfe / p.n) : undefined;
 
+  // An edit runs the last `run` steps of the schedule; policies and schedules see only those.
+  const run = runSteps(p.steps, p.sources?.[0]?.strength);
+  const start = p.steps - run;
+  // Strength 0 runs no step: its policy is never asked, but policies need a schedule of one.
+  const policySteps = Math.max(1, run);
+  const sources = p.sources?.map((s) => ({ x0: model.encodeImage(s.rgb), keep: s.keep }));
   // Image k uses seed + k, so image k of a batch equals a single-image run with that seed.
   const trajectories: Trajectory[] = Array.from({ length: p.n }, (_, k) => {
     const scheduler = createScheduler(schedulerName, model.schedulerConfig, p.steps);
     const noise = gaussianNoise((p.seed + k) >>> 0);
-    const base = createPolicy(p.guidance, model.defaults, p.steps, schedulerName);
-    const capped = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, p.steps) : base;
+    const base = createPolicy(p.guidance, model.defaults, policySteps, schedulerName);
+    const capped = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, policySteps) : base;
     const policy = p.truncate ? truncated(capped, p.truncate) : capped;
-    const recorder = p.record ? new StepRecorder(p.record, p.steps) : null;
-    return { x: scheduler.initNoise(noise(model.sampleSize)), scheduler, policy, noise, last: null, recorder };
+    const recorder = p.record ? new StepRecorder(p.record, policySteps) : null;
+    const eps = noise(model.sampleSize);
+    const source = sources?.[Math.floor((k * sources.length) / p.n)] ?? null;
+    // The whole schedule starts from noise, as text-to-image does: strength 1 is text-to-image.
+    const x = source && start > 0 ? sourceAt(scheduler, source.x0, eps, start) : scheduler.initNoise(eps);
+    return { x, scheduler, policy, noise, eps, source, last: null, recorder };
   });
 
   const sc = model.schedulerConfig;
@@ -84,14 +104,14 @@ export async function generate(
   let done = 0;
   batcher.enter();
   try {
-  for (let i = 0; i < p.steps; i++) {
+  for (let i = start; i < p.steps; i++) {
     if (signal?.aborted) break; // cancellation lands on a step boundary
     const rows: UnetRow[] = [];
     const asked: Array<{ ctx: StepContext; branches: Branch[] }> = [];
     for (const tr of trajectories) {
       const pt = tr.scheduler.point(i);
       const x = tr.scheduler.modelInput(tr.x, i);
-      const ctx: StepContext = { step: i, steps: p.steps, ...pt, x, sampler: schedulerName, clip, channels: model.sampleShape[0] };
+      const ctx: StepContext = { step: i - start, steps: run, ...pt, x, sampler: schedulerName, clip, channels: model.sampleShape[0] };
       const branches = tr.policy.branches(ctx);
       asked.push({ ctx, branches });
       for (const b of branches) {
@@ -109,10 +129,12 @@ export async function generate(
       tr.last = tr.policy.combine(ctx, out);
       tr.recorder?.step(ctx, out, tr.last);
       tr.x = tr.scheduler.step(tr.x, tr.last, i, tr.noise);
+      const src = tr.source;
+      if (src?.keep) tr.x = keepKnown(tr.x, sourceAt(tr.scheduler, src.x0, tr.eps, i + 1), src.keep);
     });
-    done = i + 1;
-    await onEvent({ kind: "step", step: done, steps: p.steps, nfe, stepNfe: rows.length });
-    if (p.preview_every && done % p.preview_every === 0 && done < p.steps) {
+    done = i + 1 - start;
+    await onEvent({ kind: "step", step: done, steps: run, nfe, stepNfe: rows.length });
+    if (p.preview_every && done % p.preview_every === 0 && done < run) {
       for (const [index, tr] of trajectories.entries()) {
         const pv = model.preview(tr.last!.x0);
         await onEvent({ kind: "preview", step: done, index, rgb: pv.rgb, width: pv.width, height: pv.height });
@@ -122,7 +144,7 @@ export async function generate(
   } finally {
     batcher.exit();
   }
-  const cancelled = done < p.steps;
+  const cancelled = done < run;
   const images = cancelled ? [] : await Promise.all(trajectories.map((tr) => model.decode(tr.x)));
   const recorded = p.record ? { recordings: trajectories.map((tr) => tr.recorder!.recording) } : {};
   return { images, width: model.width, height: model.height, nfe, cancelled, steps: done, ...recorded };

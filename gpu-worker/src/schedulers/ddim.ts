@@ -9,6 +9,7 @@ import {
   linspaceTimesteps,
   roundHalfEven,
   trailingTimesteps,
+  vpNoised,
 } from "./schedule.ts";
 import { spacingOf } from "./config.ts";
 import type { Scheduler, SchedulerFactory } from "./types.ts";
@@ -32,6 +33,10 @@ export const createDdim: SchedulerFactory = (config, steps): Scheduler => {
       return { timestep: timesteps[i]!, alpha: Math.sqrt(a), sigma: Math.sqrt(1 - a) };
     },
     initNoise: (noise) => Float32Array.from(noise),
+    noised: (x0, eps, i) => {
+      const a = alphaBar[timesteps[i]!]!;
+      return vpNoised(Math.sqrt(a), Math.sqrt(1 - a), x0, eps);
+    },
     modelInput: (x) => x,
     step(x, pred, i, noise) {
       const t = timesteps[i]!;

@@ -10,6 +10,7 @@ import {
   roundHalfEven,
   trailingTimesteps,
   trainingSigmas,
+  vpNoised,
 } from "./schedule.ts";
 import type { Scheduler, SchedulerFactory } from "./types.ts";
 
@@ -34,12 +35,15 @@ export const createDpmpp2m: SchedulerFactory = (config, steps): Scheduler => {
     steps,
     point: (i) => ({ timestep: timesteps[i]!, alpha: alphas[i]!, sigma: sigmas[i]! }),
     initNoise: (noise) => Float32Array.from(noise),
+    noised: (x0, eps, i) => vpNoised(alphas[i]!, sigmas[i]!, x0, eps),
     modelInput: (x) => x,
     step(x, pred, i) {
-      if (i !== 0 && i !== lastStep + 1) {
+      // An edit's first step may be any (it starts part-way); after it, steps go in order.
+      const first = i === 0 || lastStep === -1;
+      if (!first && i !== lastStep + 1) {
         throw new Error(`dpmpp_2m: step ${i} after step ${lastStep}; use one scheduler per image, in order`);
       }
-      if (i === 0) previousX0 = undefined;
+      if (first) previousX0 = undefined;
       lastStep = i;
       const alpha = alphas[i]!;
       const sigma = sigmas[i]!;

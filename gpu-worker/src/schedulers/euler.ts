@@ -2,7 +2,7 @@
 // x ← x + d·(σ_next − σ) with d = (x − x0)/σ, written as x0 + σ_next·ε so CFG++'s ε_u slots in.
 import { clipX0 } from "./prediction.ts";
 import type { Scheduler, SchedulerFactory } from "./types.ts";
-import { veInitNoise, veModelInput, vePoint, veSchedule } from "./ve.ts";
+import { veInitNoise, veNoised, veModelInput, vePoint, veSchedule } from "./ve.ts";
 
 export const createEuler: SchedulerFactory = (config, steps): Scheduler => {
   const schedule = veSchedule("euler", config, steps);
@@ -11,6 +11,7 @@ export const createEuler: SchedulerFactory = (config, steps): Scheduler => {
     steps,
     point: (i) => vePoint(schedule, i),
     initNoise: (noise) => veInitNoise(schedule, noise),
+    noised: (x0, eps, i) => veNoised(schedule, x0, eps, i),
     modelInput: (x, i) => veModelInput(schedule, x, i),
     step(x, pred, i) {
       const sigmaNext = schedule.sigmas[i + 1]!;

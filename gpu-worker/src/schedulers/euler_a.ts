@@ -2,7 +2,7 @@
 // then fresh noise of std σ_up, with σ_down² + σ_up² = σ_next².
 import { clipX0 } from "./prediction.ts";
 import type { Scheduler, SchedulerFactory } from "./types.ts";
-import { veInitNoise, veModelInput, vePoint, veSchedule } from "./ve.ts";
+import { veInitNoise, veNoised, veModelInput, vePoint, veSchedule } from "./ve.ts";
 
 export const createEulerAncestral: SchedulerFactory = (config, steps): Scheduler => {
   const schedule = veSchedule("euler_a", config, steps);
@@ -11,6 +11,7 @@ export const createEulerAncestral: SchedulerFactory = (config, steps): Scheduler
     steps,
     point: (i) => vePoint(schedule, i),
     initNoise: (noise) => veInitNoise(schedule, noise),
+    noised: (x0, eps, i) => veNoised(schedule, x0, eps, i),
     modelInput: (x, i) => veModelInput(schedule, x, i),
     step(x, pred, i, noise) {
       const sigma = schedule.sigmas[i]!;

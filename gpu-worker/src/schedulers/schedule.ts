@@ -87,6 +87,11 @@ export function interpolate(table: Float64Array, t: number): number {
   return table[lo]! * (1 - frac) + table[lo + 1]! * frac;
 }
 
+/** A VP state alpha·x0 + sigma·eps (diffusers' add_noise). */
+export function vpNoised(alpha: number, sigma: number, x0: Float32Array, eps: Float32Array): Float32Array {
+  return x0.map((v, k) => alpha * v + sigma * eps[k]!);
+}
+
 /** Reject step counts the training grid cannot hold. */
 export function checkSteps(name: string, steps: number, T: number): void {
   if (!Number.isInteger(steps) || steps < 1 || steps > T) {

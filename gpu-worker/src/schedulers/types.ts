@@ -43,6 +43,8 @@ export interface Scheduler {
   point(i: number): StepPoint;
   /** Scale the starting standard normal noise into the scheduler's state space. */
   initNoise(noise: Float32Array): Float32Array;
+  /** The state at step i of a clean x0 noised by standard normal eps (an edit's start, SDEdit). */
+  noised(x0: Float32Array, eps: Float32Array, i: number): Float32Array;
   /** Model input x_vp from the scheduler's state x (identity for VP samplers). */
   modelInput(x: Float32Array, i: number): Float32Array;
   /** Advance the state from step i to i + 1 (returns a new array). */

@@ -54,6 +54,12 @@ export function veModelInput(schedule: VeSchedule, x: Float32Array, i: number): 
   return x.map((v) => v * scale);
 }
 
+/** The VE state x0 + σ_i·eps. */
+export function veNoised(schedule: VeSchedule, x0: Float32Array, eps: Float32Array, i: number): Float32Array {
+  const s = schedule.sigmas[i]!;
+  return x0.map((v, k) => v + s * eps[k]!);
+}
+
 export function veInitNoise(schedule: VeSchedule, noise: Float32Array): Float32Array {
   return noise.map((v) => v * schedule.initNoiseSigma);
 }

@@ -16,7 +16,13 @@ export interface HostileRequest {
   mayBeValid: boolean;
 }
 
-const BODY_PATHS = ["/v1/images/generations", "/v1/jobs"] as const;
+const BODY_PATHS = ["/v1/images/generations", "/v1/images/edits", "/v1/jobs"] as const;
+
+/** A PNG header claiming 100000 × 100000 pixels: a decompression bomb the edge must refuse from its header. */
+const PNG_BOMB = Buffer.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
+  0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 6, 0, 0, 0, 0, 0, 0, 0,
+]).toString("base64");
 const READ_PATHS = ["/v1/usage", "/v1/models", "/v1/policies"] as const;
 const TIERS = ["eco", "standard", "pro"] as const;
 const JNDI = ["$", "{jndi:ldap://127.0.0.1/x}"].join(""); // a log-injection payload, literally
@@ -94,6 +100,10 @@ const NON_FINITE = [raw("NaN"), raw("Infinity"), raw("-Infinity"), raw("1e400"),
 /** Values of known fields that the schema must refuse whatever else the body holds. */
 const BAD_FIELDS: Record<string, JsonLike[]> = {
   prompt: ["", 5, null, [], obj([]), true, "x".repeat(4001), ...NON_FINITE],
+  // An edit's inputs: not base64, a URL (never fetched), not an image, a bomb, a mask or strength alone.
+  image: ["", "https://example.com/a.png", "data:image/png;base64,iVBORw0KGgo=", "aGVsbG8=", PNG_BOMB, 5, [], obj([])],
+  mask: [PNG_BOMB, "aGVsbG8=", "https://example.com/m.png", null],
+  strength: [-0.1, 1.5, "0.5", null, true, ...NON_FINITE],
   n: [-1, 0, 1.5, 17, "2", null, true, [], 2 ** 53 + 1, ...NON_FINITE],
   steps: [0, -1, 1001, 2.5, "10", null, obj([]), ...NON_FINITE],
   seed: [-1, 2 ** 32, 1.5, "7", 1e21, ...NON_FINITE],
