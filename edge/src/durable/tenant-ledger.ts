@@ -9,7 +9,14 @@ import type { DurableObjectState } from "@cloudflare/workers-types";
 import { DurableObject } from "cloudflare:workers";
 import type { LedgerObject } from "../ledger/durable-object-client.ts";
 import { SqlLedgerCore } from "../ledger/sql-core.ts";
-import type { IdempotencyBegin, IdempotencyRecord, Reservation, ReserveResult, TenantUsage } from "../ledger/types.ts";
+import type {
+  IdempotencyBegin,
+  IdempotencyRecord,
+  JobTerms,
+  Reservation,
+  ReserveResult,
+  TenantUsage,
+} from "../ledger/types.ts";
 import type { RateLimitObject } from "../ratelimit/durable-object.ts";
 import { SqlRateCore } from "../ratelimit/sql.ts";
 import type { RateDecision } from "../ratelimit/types.ts";
@@ -42,10 +49,10 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
     leaseMs: number,
   ): ReserveResult {
-    return this.ledger.reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs);
+    return this.ledger.reserve(tenant, jobId, nfe, quota, now, terms, leaseMs);
   }
 
   settle(jobId: string, spent: number): boolean {

@@ -8,12 +8,13 @@ import type {
   IdempotencyBegin,
   IdempotencyRecord,
   IdempotencyStore,
+  JobTerms,
   Ledger,
   Reservation,
   ReserveResult,
   TenantUsage,
 } from "./types.ts";
-import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
+import { checkLease, checkNfe, checkNow, checkQuota, checkTerms, normalizeSpent } from "./validate.ts";
 
 /** The ledger and idempotency methods of the TenantLedger object, as its RPC stub exposes them. */
 export interface LedgerObject {
@@ -23,7 +24,7 @@ export interface LedgerObject {
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
     leaseMs: number,
   ): Promise<ReserveResult>;
   settle(jobId: string, spent: number): Promise<boolean>;
@@ -42,15 +43,15 @@ export type LedgerObjectNamespace<Id = unknown> = TenantObjectNamespace<LedgerOb
 export function createDurableObjectLedger<Id>(ns: LedgerObjectNamespace<Id>, options: LedgerOptions = {}): Ledger {
   const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
   return {
-    async reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe): Promise<ReserveResult> {
+    async reserve(tenant, jobId, nfe, quota, now, terms): Promise<ReserveResult> {
       checkNfe(nfe);
       checkQuota(quota);
       checkNow(now);
-      checkPrice(priceMicroUsdPerNfe);
+      checkTerms(terms);
       const route = routeKeyOf(tenant);
       // Fail loudly now: a reservation under an unroutable id could never be settled or voided.
       if (routeKeyOfJob(jobId) !== route) throw new RangeError("job id was not made by newJobId(tenant)");
-      return tenantObject(ns, route).reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs);
+      return tenantObject(ns, route).reserve(tenant, jobId, nfe, quota, now, terms, leaseMs);
     },
     async settle(jobId, spent): Promise<boolean> {
       const want = normalizeSpent(spent);

@@ -7,6 +7,7 @@ import {
   type IdempotencyBegin,
   type IdempotencyRecord,
   type IdempotencyStore,
+  type JobTerms,
   type Ledger,
   periodOf,
   type Reservation,
@@ -14,7 +15,7 @@ import {
   type TenantUsage,
 } from "./types.ts";
 import { emptyTotals, makeUsage, openReservation, type PeriodTotals, settledTotals } from "./usage.ts";
-import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
+import { checkLease, checkNfe, checkNow, checkQuota, checkTerms, normalizeSpent } from "./validate.ts";
 
 const totalsKey = (tenant: string, period: string): string => `${tenant}\u0000${period}`;
 
@@ -31,12 +32,12 @@ class MemoryLedger implements Ledger {
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
   ): Promise<ReserveResult> {
     checkNfe(nfe);
     checkQuota(quota);
     checkNow(now);
-    checkPrice(priceMicroUsdPerNfe);
+    checkTerms(terms);
     if (this.jobs.has(jobId)) return { ok: false, reason: "duplicate_job" };
     this.expire(tenant, now - this.leaseMs);
     const period = periodOf(now);
@@ -44,7 +45,7 @@ class MemoryLedger implements Ledger {
     if (t.used + t.reserved + nfe > quota) {
       return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t) };
     }
-    const reservation = openReservation(jobId, tenant, nfe, period, now, priceMicroUsdPerNfe);
+    const reservation = openReservation(jobId, tenant, nfe, period, now, terms);
     this.jobs.set(jobId, reservation);
     this.openOf(tenant).add(reservation);
     t.reserved += nfe;

@@ -6,6 +6,7 @@ import {
   IDEMPOTENCY_TTL_MS,
   type IdempotencyBegin,
   type IdempotencyRecord,
+  type JobTerms,
   periodOf,
   type Reservation,
   type ReservationState,
@@ -13,15 +14,16 @@ import {
   type TenantUsage,
 } from "./types.ts";
 import { emptyTotals, makeUsage, openReservation, type PeriodTotals, settledTotals } from "./usage.ts";
-import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
+import { checkLease, checkNfe, checkNow, checkQuota, checkTerms, normalizeSpent } from "./validate.ts";
 
 /** Created on open; `IF NOT EXISTS` makes opening idempotent. */
 export const LEDGER_SCHEMA: readonly string[] = [
-  // price_micro_usd_per_nfe is NULL only in rows reserved before prices were recorded (see LEDGER_COLUMNS).
+  // price_micro_usd_per_nfe, tier and policy are NULL only in rows reserved before they were recorded (see
+  // LEDGER_COLUMNS).
   `CREATE TABLE IF NOT EXISTS ledger_reservations (
      job_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, reserved INTEGER NOT NULL, spent INTEGER,
      state TEXT NOT NULL CHECK (state IN ('reserved', 'settled', 'voided')),
-     period TEXT NOT NULL, created_at INTEGER NOT NULL, price_micro_usd_per_nfe REAL)`,
+     period TEXT NOT NULL, created_at INTEGER NOT NULL, price_micro_usd_per_nfe REAL, tier TEXT, policy TEXT)`,
   // Only open reservations are indexed: the lease sweep looks for a tenant's oldest open ones.
   "CREATE INDEX IF NOT EXISTS ledger_open ON ledger_reservations (tenant, created_at) WHERE state = 'reserved'",
   // Running totals per (tenant, month) so the quota check is one indexed row, not a SUM over history.
@@ -42,6 +44,9 @@ export const LEDGER_SCHEMA: readonly string[] = [
 export const LEDGER_COLUMNS: readonly { table: string; column: string; type: string; backfill?: string }[] = [
   // Reserved before prices were recorded: NULL, and their settles count as unpriced.
   { table: "ledger_reservations", column: "price_micro_usd_per_nfe", type: "REAL" },
+  // Reserved before tiers and policies were recorded: NULL, grouped apart in breakdowns.
+  { table: "ledger_reservations", column: "tier", type: "TEXT" },
+  { table: "ledger_reservations", column: "policy", type: "TEXT" },
   { table: "ledger_totals", column: "cost_micro_usd", type: "REAL NOT NULL DEFAULT 0" },
   // Everything already used was settled without a price.
   {
@@ -74,7 +79,13 @@ interface ReservationRow {
   period: string;
   created_at: number;
   price_micro_usd_per_nfe: number | null;
+  tier: string | null;
+  policy: string | null;
 }
+
+/** Every column of a reservation, in ReservationRow's order. */
+const RESERVATION_COLUMNS =
+  "job_id, tenant, reserved, spent, state, period, created_at, price_micro_usd_per_nfe, tier, policy";
 
 const toReservation = (r: ReservationRow): Reservation => ({
   job_id: r.job_id,
@@ -85,6 +96,8 @@ const toReservation = (r: ReservationRow): Reservation => ({
   period: r.period,
   created_at: r.created_at,
   price_micro_usd_per_nfe: r.price_micro_usd_per_nfe,
+  tier: r.tier,
+  policy: r.policy,
 });
 
 export class SqlLedgerCore {
@@ -99,13 +112,13 @@ export class SqlLedgerCore {
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
     leaseMs: number,
   ): ReserveResult {
     checkNfe(nfe);
     checkQuota(quota);
     checkNow(now);
-    checkPrice(priceMicroUsdPerNfe);
+    checkTerms(terms);
     checkLease(leaseMs);
     const period = periodOf(now);
     return this.db.tx((): ReserveResult => {
@@ -115,7 +128,7 @@ export class SqlLedgerCore {
       if (t.used + t.reserved + nfe > quota) {
         return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t) };
       }
-      const reservation = openReservation(jobId, tenant, nfe, period, now, priceMicroUsdPerNfe);
+      const reservation = openReservation(jobId, tenant, nfe, period, now, terms);
       this.insert(reservation);
       this.addTotals(tenant, period, { reserved: nfe });
       return { ok: true, reservation };
@@ -215,21 +228,21 @@ export class SqlLedgerCore {
 
   private insert(r: Reservation): void {
     this.db.all(
-      `INSERT INTO ledger_reservations (job_id, tenant, reserved, spent, state, period, created_at, price_micro_usd_per_nfe)
-       VALUES (?, ?, ?, NULL, 'reserved', ?, ?, ?)`,
+      `INSERT INTO ledger_reservations (${RESERVATION_COLUMNS}) VALUES (?, ?, ?, NULL, 'reserved', ?, ?, ?, ?, ?)`,
       r.job_id,
       r.tenant,
       r.reserved,
       r.period,
       r.created_at,
       r.price_micro_usd_per_nfe,
+      r.tier,
+      r.policy,
     );
   }
 
   private row(jobId: string): ReservationRow | undefined {
     return this.db.all<ReservationRow>(
-      `SELECT job_id, tenant, reserved, spent, state, period, created_at, price_micro_usd_per_nfe
-       FROM ledger_reservations WHERE job_id = ?`,
+      `SELECT ${RESERVATION_COLUMNS} FROM ledger_reservations WHERE job_id = ?`,
       jobId,
     )[0];
   }

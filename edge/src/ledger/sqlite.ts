@@ -54,8 +54,8 @@ export function createSqliteStores(path: string, options: LedgerOptions = {}): S
   const db = openSqlite(path);
   const core = new SqlLedgerCore(sqlitePort(db));
   const ledger: Ledger = {
-    reserve: async (tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe) =>
-      core.reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs),
+    reserve: async (tenant, jobId, nfe, quota, now, terms) =>
+      core.reserve(tenant, jobId, nfe, quota, now, terms, leaseMs),
     settle: async (jobId, spent) => core.settle(jobId, spent),
     void: async (jobId) => core.void(jobId),
     usage: async (tenant, quota, now) => core.usage(tenant, quota, now, leaseMs),

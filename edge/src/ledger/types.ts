@@ -15,10 +15,21 @@ export interface Reservation {
   /** The caller's tier price when reserved; a settle bills spent × this. Null only in rows from before prices
    * were recorded (SQLite files and Durable Objects older than the column). */
   price_micro_usd_per_nfe: number | null;
+  /** The caller's tier and the job's guidance policy when reserved, for breakdowns; null only in rows from before
+   * they were recorded. */
+  tier: string | null;
+  policy: string | null;
 }
 
-/** A reservation made now: always priced. */
-export type PricedReservation = Reservation & { price_micro_usd_per_nfe: number };
+/** What a job is sold as, fixed when it is reserved: the caller's tier and its price now, the guidance policy. */
+export interface JobTerms {
+  tier: string;
+  policy: string;
+  price_micro_usd_per_nfe: number;
+}
+
+/** A reservation made now: always carries its terms. */
+export type PricedReservation = Reservation & JobTerms;
 
 export interface TenantUsage {
   tenant: string;
@@ -42,8 +53,9 @@ export type ReserveResult =
 // Job ids must come from newJobId(tenant) (ids.ts): the Durable Object store routes settle/void/get by the id alone.
 export interface Ledger {
   /**
-   * Hold `nfe` NFEs for job `jobId` if used + reserved + nfe <= quota this period, at `priceMicroUsdPerNfe` (the
-   * caller's tier price now): the settle bills at that price, whatever the tenant's tier or its price is by then.
+   * Hold `nfe` NFEs for job `jobId` if used + reserved + nfe <= quota this period, under `terms` (the caller's tier
+   * and its price now, the job's policy): the settle bills at that price, whatever the tenant's tier or its price
+   * is by then.
    */
   reserve(
     tenant: string,
@@ -51,7 +63,7 @@ export interface Ledger {
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
   ): Promise<ReserveResult>;
   /** Settle to `spent` (clamped to the reservation) at its price; false when the job is not open (ended or unknown). */
   settle(jobId: string, spent: number): Promise<boolean>;

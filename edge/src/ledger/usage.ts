@@ -1,5 +1,5 @@
 // The shapes every store returns: period totals as TenantUsage, a new reservation, what a settle adds.
-import type { PricedReservation, TenantUsage } from "./types.ts";
+import type { JobTerms, PricedReservation, TenantUsage } from "./types.ts";
 
 /** A period's running totals, as every store keeps them (SQL: one ledger_totals row). */
 export interface PeriodTotals {
@@ -24,7 +24,7 @@ export function openReservation(
   nfe: number,
   period: string,
   now: number,
-  priceMicroUsdPerNfe: number,
+  terms: JobTerms,
 ): PricedReservation {
   return {
     job_id: jobId,
@@ -34,7 +34,9 @@ export function openReservation(
     state: "reserved",
     period,
     created_at: now,
-    price_micro_usd_per_nfe: priceMicroUsdPerNfe,
+    price_micro_usd_per_nfe: terms.price_micro_usd_per_nfe,
+    tier: terms.tier,
+    policy: terms.policy,
   };
 }
 

@@ -1,4 +1,5 @@
 // Argument checks shared by every store, so memory, SQLite and the Durable Object reject the same inputs.
+import type { JobTerms } from "./types.ts";
 
 /** NFEs to reserve: a non-negative safe integer (a reserve that throws has changed nothing). */
 export function checkNfe(nfe: number): number {
@@ -20,6 +21,25 @@ export function checkPrice(price: number): number {
     throw new RangeError(`price per NFE must be a non-negative finite number, got ${price}`);
   }
   return price;
+}
+
+/** The longest tier or policy name a reservation records (both are short identifiers; this bounds a row). */
+const TERM_NAME_MAX = 64;
+
+function checkName(name: unknown, what: string): string {
+  if (typeof name !== "string" || name.length === 0 || name.length > TERM_NAME_MAX) {
+    throw new RangeError(`${what} must be a name of 1 to ${TERM_NAME_MAX} characters, got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/** A job's terms: its tier and policy names and its price; thrown before anything changes, like nfe. */
+export function checkTerms(terms: JobTerms): JobTerms {
+  if (typeof terms !== "object" || terms === null) throw new RangeError("terms must be {tier, policy, price}");
+  checkName(terms.tier, "tier");
+  checkName(terms.policy, "policy");
+  checkPrice(terms.price_micro_usd_per_nfe);
+  return terms;
 }
 
 /** A clock reading in ms since the epoch. */

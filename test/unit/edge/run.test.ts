@@ -6,6 +6,7 @@ import { createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/src/pool/types.ts";
 import { JobRun } from "../../../edge/src/relay/run.ts";
+import { at } from "../ledger/terms.ts";
 
 const NOW = Date.UTC(2026, 0, 10);
 
@@ -86,7 +87,7 @@ async function setup(
   const settle = vi.spyOn(ledger, "settle");
   const voidSpy = vi.spyOn(ledger, "void");
   const j = job();
-  expect((await ledger.reserve("alice", j.job_id, j.max_nfe, 1000, NOW, 50)).ok).toBe(true);
+  expect((await ledger.reserve("alice", j.job_id, j.max_nfe, 1000, NOW, at(50))).ok).toBe(true);
   const { p, calls, cancels } = pool(dispatches, opts.cancelOk ?? true);
   const run = new JobRun({ pool: p, ledger, config: { maxAttempts: opts.maxAttempts ?? 3, cancelGraceMs: 50 } }, j, 50);
   const seen: JobEvent[] = [];

@@ -3,8 +3,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { RESERVATION_LEASE_MS } from "../../../edge/src/ledger/lease.ts";
-import { IDEMPOTENCY_TTL_MS, type IdempotencyStore, type Ledger } from "../../../edge/src/ledger/types.ts";
+import {
+  IDEMPOTENCY_TTL_MS,
+  type IdempotencyStore,
+  type JobTerms,
+  type Ledger,
+} from "../../../edge/src/ledger/types.ts";
 import type { StoreFactory, Stores } from "./stores.ts";
+import { at } from "./terms.ts";
 
 const JAN = Date.UTC(2026, 0, 15, 12);
 const JAN_END = Date.UTC(2026, 0, 31, 23, 59, 59, 999);
@@ -24,7 +30,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("reserves and reports the reservation and usage", async () => {
       const job = newJobId("t1");
-      const r = await ledger.reserve("t1", job, 40, 100, JAN, P);
+      const r = await ledger.reserve("t1", job, 40, 100, JAN, at(P));
       expect(r).toEqual({
         ok: true,
         reservation: {
@@ -36,6 +42,8 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
           period: "2026-01",
           created_at: JAN,
           price_micro_usd_per_nfe: P,
+          tier: "pro",
+          policy: "cfg",
         },
       });
       expect(await ledger.get(job)).toEqual(r.ok ? r.reservation : null);
@@ -52,10 +60,10 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     });
 
     it("admits up to the quota exactly and refuses one NFE more with the current usage", async () => {
-      expect((await ledger.reserve("t1", newJobId("t1"), 60, 100, JAN, P)).ok).toBe(true);
-      expect((await ledger.reserve("t1", newJobId("t1"), 40, 100, JAN, P)).ok).toBe(true);
+      expect((await ledger.reserve("t1", newJobId("t1"), 60, 100, JAN, at(P))).ok).toBe(true);
+      expect((await ledger.reserve("t1", newJobId("t1"), 40, 100, JAN, at(P))).ok).toBe(true);
       const job = newJobId("t1");
-      expect(await ledger.reserve("t1", job, 1, 100, JAN, P)).toEqual({
+      expect(await ledger.reserve("t1", job, 1, 100, JAN, at(P))).toEqual({
         ok: false,
         reason: "quota_exhausted",
         usage: {
@@ -70,27 +78,27 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
         },
       });
       expect(await ledger.get(job)).toBeNull();
-      expect((await ledger.reserve("t2", newJobId("t2"), 1000, 1000, JAN, P)).ok).toBe(true); // other tenants unaffected
+      expect((await ledger.reserve("t2", newJobId("t2"), 1000, 1000, JAN, at(P))).ok).toBe(true); // other tenants unaffected
     });
 
     it("refuses a reservation larger than the whole quota and allows a zero-NFE one", async () => {
-      expect((await ledger.reserve("t1", newJobId("t1"), 101, 100, JAN, P)).ok).toBe(false);
-      expect((await ledger.reserve("t1", newJobId("t1"), 0, 0, JAN, P)).ok).toBe(true);
+      expect((await ledger.reserve("t1", newJobId("t1"), 101, 100, JAN, at(P))).ok).toBe(false);
+      expect((await ledger.reserve("t1", newJobId("t1"), 0, 0, JAN, at(P))).ok).toBe(true);
     });
 
     it("treats a second reserve of the same job id as a duplicate and changes nothing", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 10, 100, JAN, P);
-      expect(await ledger.reserve("t1", job, 20, 100, JAN, P)).toEqual({ ok: false, reason: "duplicate_job" });
+      await ledger.reserve("t1", job, 10, 100, JAN, at(P));
+      expect(await ledger.reserve("t1", job, 20, 100, JAN, at(P))).toEqual({ ok: false, reason: "duplicate_job" });
       expect(await ledger.settle(job, 5)).toBe(true);
-      expect(await ledger.reserve("t1", job, 20, 100, JAN, P)).toEqual({ ok: false, reason: "duplicate_job" });
+      expect(await ledger.reserve("t1", job, 20, 100, JAN, at(P))).toEqual({ ok: false, reason: "duplicate_job" });
       expect((await ledger.get(job))?.reserved).toBe(10);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 5, reserved: 0, remaining: 95 });
     });
 
     it("settles once: releases the rest, counts what was spent, refuses a second settle or void", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 30, 100, JAN, P);
+      await ledger.reserve("t1", job, 30, 100, JAN, at(P));
       expect(await ledger.settle(job, 12)).toBe(true);
       expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12, reserved: 30 });
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0, remaining: 88 });
@@ -102,7 +110,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("clamps spent to [0, reserved] and floors fractions", async () => {
       const [a, b, c, d] = [newJobId("t1"), newJobId("t1"), newJobId("t1"), newJobId("t1")];
-      for (const j of [a, b, c, d]) await ledger.reserve("t1", j, 10, 100, JAN, P);
+      for (const j of [a, b, c, d]) await ledger.reserve("t1", j, 10, 100, JAN, at(P));
       await ledger.settle(a, 11);
       await ledger.settle(b, -3);
       await ledger.settle(c, 4.9);
@@ -116,7 +124,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("voids once: releases everything, counts nothing, refuses a later settle", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 30, 100, JAN, P);
+      await ledger.reserve("t1", job, 30, 100, JAN, at(P));
       expect(await ledger.void(job)).toBe(true);
       expect(await ledger.get(job)).toMatchObject({ state: "voided", spent: null });
       expect(await ledger.settle(job, 5)).toBe(false);
@@ -128,12 +136,12 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("bills each settle at the price recorded when it was reserved, across a mid-period price change", async () => {
       const job = () => newJobId("t1");
       const [pro, eco, afterRise, fractional, released] = [job(), job(), job(), job(), job()];
-      await ledger.reserve("t1", pro, 218, 1000, JAN, 50);
-      await ledger.reserve("t1", eco, 28, 1000, JAN, 40); // the same tenant, on another tier for one job
+      await ledger.reserve("t1", pro, 218, 1000, JAN, at(50));
+      await ledger.reserve("t1", eco, 28, 1000, JAN, at(40)); // the same tenant, on another tier for one job
       // The tier's price rises mid-period: reservations already open keep theirs.
-      await ledger.reserve("t1", afterRise, 100, 1000, JAN + 1, 60);
-      await ledger.reserve("t1", fractional, 10, 1000, JAN + 2, 12.5);
-      await ledger.reserve("t1", released, 300, 1000, JAN + 3, 60);
+      await ledger.reserve("t1", afterRise, 100, 1000, JAN + 1, at(60));
+      await ledger.reserve("t1", fractional, 10, 1000, JAN + 2, at(12.5));
+      await ledger.reserve("t1", released, 300, 1000, JAN + 3, at(60));
       expect(await ledger.settle(afterRise, 90)).toBe(true);
       expect(await ledger.settle(pro, 200)).toBe(true); // settled after the rise, billed at 50
       expect(await ledger.settle(eco, 28)).toBe(true);
@@ -156,10 +164,10 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("refuses an invalid price before changing anything", async () => {
       const job = newJobId("t1");
       for (const price of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
-        await expect(ledger.reserve("t1", job, 1, 100, JAN, price)).rejects.toThrow(RangeError);
+        await expect(ledger.reserve("t1", job, 1, 100, JAN, at(price))).rejects.toThrow(RangeError);
       }
       expect(await ledger.get(job)).toBeNull();
-      expect((await ledger.reserve("t1", job, 1, 100, JAN, 0)).ok).toBe(true); // a free tier is a price
+      expect((await ledger.reserve("t1", job, 1, 100, JAN, at(0))).ok).toBe(true); // a free tier is a price
       expect(await ledger.settle(job, 1)).toBe(true);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({
         used: 1,
@@ -167,6 +175,21 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
         remaining: 99,
         cost_micro_usd: 0,
       });
+    });
+
+    it("records each reservation's tier and policy and refuses malformed ones before changing anything", async () => {
+      const [eco, pro] = [newJobId("t1"), newJobId("t1")];
+      await ledger.reserve("t1", eco, 28, 1000, JAN, at(40, "none", "eco"));
+      await ledger.reserve("t1", pro, 218, 1000, JAN, at(50, "apg", "pro"));
+      expect(await ledger.settle(eco, 28)).toBe(true);
+      expect(await ledger.get(eco)).toMatchObject({ tier: "eco", policy: "none", price_micro_usd_per_nfe: 40 });
+      expect(await ledger.get(pro)).toMatchObject({ tier: "pro", policy: "apg", state: "reserved" });
+      const job = newJobId("t1");
+      const bad = [{ ...at(P), tier: "" }, { ...at(P), policy: "x".repeat(65) }, { ...at(P), policy: null }, null];
+      for (const terms of bad) {
+        await expect(ledger.reserve("t1", job, 1, 1000, JAN, terms as unknown as JobTerms)).rejects.toThrow(RangeError);
+      }
+      expect(await ledger.get(job)).toBeNull();
     });
 
     it("answers false / null for unknown and malformed job ids", async () => {
@@ -179,9 +202,9 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("starts a fresh period at the UTC month boundary; late settles count in the reservation's month", async () => {
       const jan = newJobId("t1");
-      await ledger.reserve("t1", jan, 100, 100, JAN_END, 40);
-      expect((await ledger.reserve("t1", newJobId("t1"), 1, 100, JAN_END, P)).ok).toBe(false);
-      const feb = await ledger.reserve("t1", newJobId("t1"), 100, 100, FEB_START, P);
+      await ledger.reserve("t1", jan, 100, 100, JAN_END, at(40));
+      expect((await ledger.reserve("t1", newJobId("t1"), 1, 100, JAN_END, at(P))).ok).toBe(false);
+      const feb = await ledger.reserve("t1", newJobId("t1"), 100, 100, FEB_START, at(P));
       expect(feb.ok && feb.reservation.period).toBe("2026-02");
       expect(await ledger.settle(jan, 70)).toBe(true);
       expect(await ledger.usage("t1", 100, JAN_END)).toMatchObject({
@@ -200,15 +223,15 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("never reports negative remaining when the quota drops below usage", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 80, 100, JAN, P);
+      await ledger.reserve("t1", job, 80, 100, JAN, at(P));
       await ledger.settle(job, 80);
       expect(await ledger.usage("t1", 50, JAN)).toMatchObject({ used: 80, remaining: 0 });
-      expect((await ledger.reserve("t1", newJobId("t1"), 0, 50, JAN, P)).ok).toBe(false);
+      expect((await ledger.reserve("t1", newJobId("t1"), 0, 50, JAN, at(P))).ok).toBe(false);
     });
 
     it("admits concurrent reserves only up to the quota", async () => {
       const results = await Promise.all(
-        Array.from({ length: 10 }, () => ledger.reserve("t1", newJobId("t1"), 30, 100, JAN, P)),
+        Array.from({ length: 10 }, () => ledger.reserve("t1", newJobId("t1"), 30, 100, JAN, at(P))),
       );
       expect(results.filter((r) => r.ok)).toHaveLength(3);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ reserved: 90, remaining: 10 });
@@ -216,7 +239,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("ends a reservation exactly once under concurrent settles and voids", async () => {
       const job = newJobId("t1");
-      await ledger.reserve("t1", job, 50, 100, JAN, P);
+      await ledger.reserve("t1", job, 50, 100, JAN, at(P));
       const ends = await Promise.all([
         ledger.settle(job, 20),
         ledger.void(job),
@@ -232,13 +255,13 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("rejects invalid amounts before changing anything", async () => {
       const job = newJobId("t1");
       for (const nfe of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-        await expect(ledger.reserve("t1", job, nfe, 100, JAN, P)).rejects.toThrow(RangeError);
+        await expect(ledger.reserve("t1", job, nfe, 100, JAN, at(P))).rejects.toThrow(RangeError);
       }
-      await expect(ledger.reserve("t1", job, 1, -1, JAN, P)).rejects.toThrow(RangeError);
-      await expect(ledger.reserve("t1", job, 1, 100, Number.NaN, P)).rejects.toThrow(RangeError);
+      await expect(ledger.reserve("t1", job, 1, -1, JAN, at(P))).rejects.toThrow(RangeError);
+      await expect(ledger.reserve("t1", job, 1, 100, Number.NaN, at(P))).rejects.toThrow(RangeError);
       await expect(ledger.usage("t1", 1.5, JAN)).rejects.toThrow(RangeError);
       expect(await ledger.get(job)).toBeNull();
-      await ledger.reserve("t1", job, 10, 100, JAN, P);
+      await ledger.reserve("t1", job, 10, 100, JAN, at(P));
       await expect(ledger.settle(job, Number.NaN)).rejects.toThrow(RangeError);
       expect((await ledger.get(job))?.state).toBe("reserved");
     });
@@ -246,11 +269,11 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("voids reservations left open past the lease on the tenant's next reserve or usage read", async () => {
       const [old, young, settled] = [newJobId("t1"), newJobId("t1"), newJobId("t1")];
       const other = newJobId("t2");
-      await ledger.reserve("t1", old, 30, 100, JAN, P);
-      await ledger.reserve("t1", settled, 10, 100, JAN, P);
+      await ledger.reserve("t1", old, 30, 100, JAN, at(P));
+      await ledger.reserve("t1", settled, 10, 100, JAN, at(P));
       await ledger.settle(settled, 4);
-      await ledger.reserve("t1", young, 20, 100, JAN + 1000, P);
-      await ledger.reserve("t2", other, 5, 100, JAN, P);
+      await ledger.reserve("t1", young, 20, 100, JAN + 1000, at(P));
+      await ledger.reserve("t2", other, 5, 100, JAN, at(P));
       expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS - 1)).toMatchObject({ used: 4, reserved: 50 });
       expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS)).toMatchObject({ used: 4, reserved: 20 });
       expect(await ledger.get(old)).toMatchObject({ state: "voided", spent: null });
@@ -258,7 +281,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       expect(await ledger.get(settled)).toMatchObject({ state: "settled", spent: 4 });
       expect((await ledger.get(other))?.state).toBe("reserved"); // another tenant's sweep is its own
       const late = JAN + 1000 + RESERVATION_LEASE_MS;
-      expect((await ledger.reserve("t1", newJobId("t1"), 96, 100, late, P)).ok).toBe(true); // young expired here
+      expect((await ledger.reserve("t1", newJobId("t1"), 96, 100, late, at(P))).ok).toBe(true); // young expired here
       expect(await ledger.get(young)).toMatchObject({ state: "voided" });
       // What the lease released cost nothing: only the settle is billed.
       expect(await ledger.usage("t1", 100, late)).toMatchObject({ used: 4, reserved: 96, cost_micro_usd: 4 * P });
@@ -267,7 +290,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("honours a custom lease and refuses a non-positive one", async () => {
       const short = make({ leaseMs: 10 });
       try {
-        await short.ledger.reserve("t1", newJobId("t1"), 7, 100, JAN, P);
+        await short.ledger.reserve("t1", newJobId("t1"), 7, 100, JAN, at(P));
         expect(await short.ledger.usage("t1", 100, JAN + 9)).toMatchObject({ reserved: 7 });
         expect(await short.ledger.usage("t1", 100, JAN + 10)).toMatchObject({ reserved: 0 });
       } finally {
@@ -278,7 +301,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("returns copies: mutating a result does not change the ledger", async () => {
       const job = newJobId("t1");
-      const r = await ledger.reserve("t1", job, 10, 100, JAN, P);
+      const r = await ledger.reserve("t1", job, 10, 100, JAN, at(P));
       if (r.ok) r.reservation.reserved = 999;
       const got = await ledger.get(job);
       if (got) got.state = "voided";

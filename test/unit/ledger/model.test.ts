@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import {
+  type JobTerms,
   type PricedReservation,
   periodOf,
   type ReserveResult,
@@ -14,6 +15,7 @@ import {
 } from "../../../edge/src/ledger/types.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { allStores, type Stores } from "./stores.ts";
+import { at } from "./terms.ts";
 
 const MIN = 60_000;
 const LEASE = 60 * MIN;
@@ -78,7 +80,7 @@ class Model {
     const remaining = Math.max(0, this.quota - used - reserved);
     return { tenant, period, quota: this.quota, used, reserved, remaining, cost_micro_usd, unpriced: 0 };
   }
-  reserve(tenant: string, id: string, nfe: number, now: number, price: number): ReserveResult {
+  reserve(tenant: string, id: string, nfe: number, now: number, terms: JobTerms): ReserveResult {
     if (this.jobs.has(id)) return { ok: false, reason: "duplicate_job" };
     const u = this.usage(tenant, now);
     if (u.used + u.reserved + nfe > this.quota) return { ok: false, reason: "quota_exhausted", usage: u };
@@ -90,7 +92,9 @@ class Model {
       state: "reserved",
       period: u.period,
       created_at: now,
-      price_micro_usd_per_nfe: price,
+      price_micro_usd_per_nfe: terms.price_micro_usd_per_nfe,
+      tier: terms.tier,
+      policy: terms.policy,
     };
     this.jobs.set(id, r);
     return { ok: true, reservation: { ...r } };
@@ -132,8 +136,8 @@ for (const [name, make] of allStores(workerd)) {
               const tenant = tenants[o.tenant]!;
               const id = newJobId(tenant);
               ids.push({ id, tenant, nfe: o.nfe, price: o.price });
-              expect(await ledger.reserve(tenant, id, o.nfe, quota, now, o.price)).toEqual(
-                model.reserve(tenant, id, o.nfe, now, o.price),
+              expect(await ledger.reserve(tenant, id, o.nfe, quota, now, at(o.price))).toEqual(
+                model.reserve(tenant, id, o.nfe, now, at(o.price)),
               );
             } else if (o.op === "usage") {
               now += o.dt;
@@ -143,8 +147,8 @@ for (const [name, make] of allStores(workerd)) {
               const j = ids[o.job % ids.length]!;
               if (o.op === "again") {
                 now += o.dt;
-                expect(await ledger.reserve(j.tenant, j.id, j.nfe, quota, now, j.price)).toEqual(
-                  model.reserve(j.tenant, j.id, j.nfe, now, j.price),
+                expect(await ledger.reserve(j.tenant, j.id, j.nfe, quota, now, at(j.price))).toEqual(
+                  model.reserve(j.tenant, j.id, j.nfe, now, at(j.price)),
                 );
               } else if (o.op === "settle") {
                 expect(await ledger.settle(j.id, o.spent)).toBe(model.end(j.id, o.spent));

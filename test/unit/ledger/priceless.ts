@@ -1,6 +1,6 @@
-// What a SQL store makes of a ledger from before reservations recorded their price (test/support/priceless-
-// ledger.ts): old settles stay unpriced instead of being guessed at, old open reservations settle unpriced, and
-// everything reserved since is billed at its own price. The SQLite and Durable Object suites run it.
+// What a SQL store makes of a ledger from before reservations recorded their price, tier and policy (test/support/
+// priceless-ledger.ts): old settles stay unpriced instead of being guessed at, old open reservations settle
+// unpriced, old rows carry no tier or policy, and everything reserved since is billed at its own price. The SQLite and Durable Object suites run it.
 import { expect } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import type { Ledger } from "../../../edge/src/ledger/types.ts";
@@ -10,6 +10,7 @@ import {
   PRICELESS_SETTLED,
   PRICELESS_TENANT as T,
 } from "../../support/priceless-ledger.ts";
+import { at } from "./terms.ts";
 
 const QUOTA = 1000;
 
@@ -20,10 +21,14 @@ export async function expectPricelessMigrated(ledger: Ledger): Promise<void> {
     state: "settled",
     spent: 20,
     price_micro_usd_per_nfe: null,
+    tier: null,
+    policy: null,
   });
   expect(await ledger.settle(PRICELESS_OPEN, 7)).toBe(true); // reserved before the upgrade, settled after
+  expect(await ledger.get(PRICELESS_OPEN)).toMatchObject({ tier: null, policy: null });
   const job = newJobId(T);
-  expect((await ledger.reserve(T, job, 10, QUOTA, NOW, 50)).ok).toBe(true);
+  expect((await ledger.reserve(T, job, 10, QUOTA, NOW, at(50))).ok).toBe(true);
+  expect(await ledger.get(job)).toMatchObject({ tier: "pro", policy: "cfg" });
   expect(await ledger.settle(job, 10)).toBe(true);
   expect(await ledger.usage(T, QUOTA, NOW)).toMatchObject({
     used: 37,

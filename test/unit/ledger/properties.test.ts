@@ -6,6 +6,7 @@ import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { periodOf, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { allStores, type Stores } from "./stores.ts";
+import { at } from "./terms.ts";
 
 const JAN_LAST = Date.UTC(2026, 0, 31, 23, 0); // the last hour of January ...
 const FEB_FIRST = Date.UTC(2026, 1, 1); // ... and the first hour of February: every run straddles a rollover
@@ -107,7 +108,7 @@ for (const [name, make] of allStores(workerd)) {
             const o = outcomes[i]!;
             o.id = newJobId(tenant);
             const r: ReserveResult = await step(`reserve#${i}`, () =>
-              ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, job.price),
+              ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, at(job.price)),
             );
             if (r.ok) o.admitted = true;
             else if (r.reason !== "quota_exhausted") problems.push(`job ${i}: unexpected ${r.reason}`);
@@ -119,7 +120,7 @@ for (const [name, make] of allStores(workerd)) {
               const label = `${a.kind}#${i}.${k}`;
               if (a.kind === "reserve_again") {
                 const again = await step(label, () =>
-                  ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, job.price),
+                  ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, at(job.price)),
                 );
                 if (o.admitted && !(again.ok === false && again.reason === "duplicate_job")) {
                   problems.push(`${label}: a second reserve of a live id was not a duplicate`);
@@ -203,7 +204,7 @@ for (const [name, make] of allStores(workerd)) {
             if (op.kind === "reserve") {
               const id = newJobId(tenant);
               jobs.push({ id, price: op.price, nfe: op.nfe });
-              expect((await ledger.reserve(tenant, id, op.nfe, PRICE_QUOTA, JAN_LAST, op.price)).ok).toBe(true);
+              expect((await ledger.reserve(tenant, id, op.nfe, PRICE_QUOTA, JAN_LAST, at(op.price))).ok).toBe(true);
             } else if (j && op.kind === "settle") {
               if (await ledger.settle(j.id, op.spent)) billed += Math.min(op.spent, j.nfe) * j.price;
             } else if (j) {
