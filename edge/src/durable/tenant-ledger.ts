@@ -55,8 +55,8 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
     return this.ledger.reserve(tenant, jobId, nfe, quota, now, terms, leaseMs);
   }
 
-  settle(jobId: string, spent: number): boolean {
-    return this.ledger.settle(jobId, spent);
+  settle(jobId: string, spent: number, now: number, leaseMs: number): boolean {
+    return this.ledger.settle(jobId, spent, now, leaseMs);
   }
 
   void(jobId: string): boolean {

@@ -27,7 +27,7 @@ export interface LedgerObject {
     terms: JobTerms,
     leaseMs: number,
   ): Promise<ReserveResult>;
-  settle(jobId: string, spent: number): Promise<boolean>;
+  settle(jobId: string, spent: number, now: number, leaseMs: number): Promise<boolean>;
   void(jobId: string): Promise<boolean>;
   usage(tenant: string, quota: number, now: number, leaseMs: number): Promise<TenantUsage>;
   get(jobId: string): Promise<Reservation | null>;
@@ -53,10 +53,11 @@ export function createDurableObjectLedger<Id>(ns: LedgerObjectNamespace<Id>, opt
       if (routeKeyOfJob(jobId) !== route) throw new RangeError("job id was not made by newJobId(tenant)");
       return tenantObject(ns, route).reserve(tenant, jobId, nfe, quota, now, terms, leaseMs);
     },
-    async settle(jobId, spent): Promise<boolean> {
+    async settle(jobId, spent, now): Promise<boolean> {
       const want = normalizeSpent(spent);
+      checkNow(now);
       const route = routeKeyOfJob(jobId);
-      return route === null ? false : tenantObject(ns, route).settle(jobId, want);
+      return route === null ? false : tenantObject(ns, route).settle(jobId, want, now, leaseMs);
     },
     async void(jobId): Promise<boolean> {
       const route = routeKeyOfJob(jobId);

@@ -1,7 +1,7 @@
 // In-process Ledger and IdempotencyStore for unit tests and single-process dev. Each method does all its work
 // before its first await, so calls are atomic with respect to each other, like one SQLite transaction.
 
-import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
+import { type LedgerOptions, leaseOver, RESERVATION_LEASE_MS, settleable } from "./lease.ts";
 import {
   IDEMPOTENCY_TTL_MS,
   type IdempotencyBegin,
@@ -14,7 +14,7 @@ import {
   type ReserveResult,
   type TenantUsage,
 } from "./types.ts";
-import { emptyTotals, makeUsage, openReservation, type PeriodTotals, settledTotals } from "./usage.ts";
+import { addTotals, emptyTotals, makeUsage, openReservation, type PeriodTotals, settleTotals } from "./usage.ts";
 import { checkLease, checkNfe, checkNow, checkQuota, checkTerms, normalizeSpent } from "./validate.ts";
 
 const totalsKey = (tenant: string, period: string): string => `${tenant}\u0000${period}`;
@@ -39,7 +39,7 @@ class MemoryLedger implements Ledger {
     checkNow(now);
     checkTerms(terms);
     if (this.jobs.has(jobId)) return { ok: false, reason: "duplicate_job" };
-    this.expire(tenant, now - this.leaseMs);
+    this.expire(tenant, now);
     const period = periodOf(now);
     const t = this.totalsOf(tenant, period);
     if (t.used + t.reserved + nfe > quota) {
@@ -52,20 +52,19 @@ class MemoryLedger implements Ledger {
     return { ok: true, reservation: { ...reservation } };
   }
 
-  async settle(jobId: string, spent: number): Promise<boolean> {
+  async settle(jobId: string, spent: number, now: number): Promise<boolean> {
     const want = normalizeSpent(spent);
+    checkNow(now);
     const r = this.jobs.get(jobId);
-    if (r?.state !== "reserved") return false;
+    if (!r || !settleable(r)) return false;
+    const late = r.state !== "reserved" || leaseOver(r.created_at, now, this.leaseMs);
     const s = Math.min(want, r.reserved);
+    addTotals(this.totalsOf(r.tenant, r.period), settleTotals(r, s, late));
+    this.openOf(r.tenant).delete(r);
     r.state = "settled";
     r.spent = s;
-    this.openOf(r.tenant).delete(r);
-    const t = this.totalsOf(r.tenant, r.period);
-    const billed = settledTotals(s, r.price_micro_usd_per_nfe);
-    t.reserved -= r.reserved;
-    t.used += s;
-    t.cost_micro_usd += billed.cost_micro_usd;
-    t.unpriced += billed.unpriced;
+    r.settled_at = now;
+    r.expired_at ??= late ? now : null;
     return true;
   }
 
@@ -79,7 +78,7 @@ class MemoryLedger implements Ledger {
   async usage(tenant: string, quota: number, now: number): Promise<TenantUsage> {
     checkQuota(quota);
     const period = periodOf(checkNow(now));
-    this.expire(tenant, now - this.leaseMs);
+    this.expire(tenant, now);
     return makeUsage(tenant, period, quota, this.totals.get(totalsKey(tenant, period)) ?? emptyTotals());
   }
 
@@ -94,10 +93,15 @@ class MemoryLedger implements Ledger {
     this.openOf(r.tenant).delete(r);
   }
 
-  private expire(tenant: string, cutoff: number): void {
+  /** Releases `tenant`'s open reservations whose lease ran out by `now`, marking them expired (a settle may follow). */
+  private expire(tenant: string, now: number): void {
     const open = this.open.get(tenant);
     if (!open) return;
-    for (const r of open) if (r.created_at <= cutoff) this.end(r);
+    for (const r of open) {
+      if (!leaseOver(r.created_at, now, this.leaseMs)) continue;
+      this.end(r);
+      r.expired_at = now;
+    }
     if (open.size === 0) this.open.delete(tenant);
   }
 

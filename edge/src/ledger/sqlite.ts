@@ -56,7 +56,7 @@ export function createSqliteStores(path: string, options: LedgerOptions = {}): S
   const ledger: Ledger = {
     reserve: async (tenant, jobId, nfe, quota, now, terms) =>
       core.reserve(tenant, jobId, nfe, quota, now, terms, leaseMs),
-    settle: async (jobId, spent) => core.settle(jobId, spent),
+    settle: async (jobId, spent, now) => core.settle(jobId, spent, now, leaseMs),
     void: async (jobId) => core.void(jobId),
     usage: async (tenant, quota, now) => core.usage(tenant, quota, now, leaseMs),
     get: async (jobId) => core.get(jobId),

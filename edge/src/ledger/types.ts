@@ -19,6 +19,11 @@ export interface Reservation {
    * they were recorded. */
   tier: string | null;
   policy: string | null;
+  /** When it was settled (ms); null until then, and in rows settled before settle times were recorded. */
+  settled_at: number | null;
+  /** When its lease ran out while it was still open (ms): set by the lease sweep, which voids it, or by a settle
+   * that came after the lease, which bills it anyway. Null otherwise. A voided row with it set may still settle. */
+  expired_at: number | null;
 }
 
 /** What a job is sold as, fixed when it is reserved: the caller's tier and its price now, the guidance policy. */
@@ -43,6 +48,9 @@ export interface TenantUsage {
   /** NFEs of `used` settled from reservations made before prices were recorded (SQLite files and Durable Objects
    * older than the column), so not in `cost_micro_usd`. Always 0 for reservations made since. */
   unpriced: number;
+  /** NFEs of `used` settled after their reservation's lease had run out: billed all the same, counted here so a
+   * lease too short for the jobs shows. Such settles may take used + reserved past the quota by this much. */
+  late_settled: number;
 }
 
 export type ReserveResult =
@@ -65,8 +73,12 @@ export interface Ledger {
     now: number,
     terms: JobTerms,
   ): Promise<ReserveResult>;
-  /** Settle to `spent` (clamped to the reservation) at its price; false when the job is not open (ended or unknown). */
-  settle(jobId: string, spent: number): Promise<boolean>;
+  /**
+   * Settle to `spent` (clamped to the reservation) at its price, at `now`. A settle after the lease ran out is billed
+   * too, and counted as late_settled, whether or not the sweep had released the hold yet. False when the job was
+   * never reserved, is settled already, or was voided by a `void` call.
+   */
+  settle(jobId: string, spent: number, now: number): Promise<boolean>;
   /** Release the whole reservation; false when the job is not open. */
   void(jobId: string): Promise<boolean>;
   usage(tenant: string, quota: number, now: number): Promise<TenantUsage>;

@@ -64,7 +64,7 @@ describe("GET /v1/usage", () => {
     const ledger = createMemoryLedger();
     // A SQLite file or Durable Object from before the price column: 100 NFEs billed at 50, 20 with no price kept.
     const period = { tenant: "alice", period: "2026-06", quota: 1, used: 120, reserved: 0, remaining: 0 };
-    vi.spyOn(ledger, "usage").mockResolvedValue({ ...period, cost_micro_usd: 100 * 50, unpriced: 20 });
+    vi.spyOn(ledger, "usage").mockResolvedValue({ ...period, cost_micro_usd: 100 * 50, unpriced: 20, late_settled: 0 });
     const t = testApp({ ledger });
     const eco = await (await t.get("/v1/usage", { tier: "eco" })).json();
     expect(eco).toMatchObject({ used_nfe: 120, price_micro_usd_per_nfe: 40, cost_micro_usd: 100 * 50 + 20 * 40 });

@@ -15,6 +15,7 @@ import { at } from "./terms.ts";
 const JAN = Date.UTC(2026, 0, 15, 12);
 const JAN_END = Date.UTC(2026, 0, 31, 23, 59, 59, 999);
 const FEB_START = Date.UTC(2026, 1, 1);
+const LEASE = RESERVATION_LEASE_MS;
 /** The tier price (µUSD per NFE) of reserves whose price is not what a test is about. */
 const P = 50;
 
@@ -44,6 +45,8 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
           price_micro_usd_per_nfe: P,
           tier: "pro",
           policy: "cfg",
+          settled_at: null,
+          expired_at: null,
         },
       });
       expect(await ledger.get(job)).toEqual(r.ok ? r.reservation : null);
@@ -56,6 +59,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
         remaining: 60,
         cost_micro_usd: 0,
         unpriced: 0,
+        late_settled: 0,
       });
     });
 
@@ -75,6 +79,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
           remaining: 0,
           cost_micro_usd: 0,
           unpriced: 0,
+          late_settled: 0,
         },
       });
       expect(await ledger.get(job)).toBeNull();
@@ -90,7 +95,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       const job = newJobId("t1");
       await ledger.reserve("t1", job, 10, 100, JAN, at(P));
       expect(await ledger.reserve("t1", job, 20, 100, JAN, at(P))).toEqual({ ok: false, reason: "duplicate_job" });
-      expect(await ledger.settle(job, 5)).toBe(true);
+      expect(await ledger.settle(job, 5, JAN)).toBe(true);
       expect(await ledger.reserve("t1", job, 20, 100, JAN, at(P))).toEqual({ ok: false, reason: "duplicate_job" });
       expect((await ledger.get(job))?.reserved).toBe(10);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 5, reserved: 0, remaining: 95 });
@@ -99,10 +104,10 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("settles once: releases the rest, counts what was spent, refuses a second settle or void", async () => {
       const job = newJobId("t1");
       await ledger.reserve("t1", job, 30, 100, JAN, at(P));
-      expect(await ledger.settle(job, 12)).toBe(true);
-      expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12, reserved: 30 });
+      expect(await ledger.settle(job, 12, JAN)).toBe(true);
+      expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12, reserved: 30, settled_at: JAN });
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0, remaining: 88 });
-      expect(await ledger.settle(job, 30)).toBe(false);
+      expect(await ledger.settle(job, 30, JAN)).toBe(false);
       expect(await ledger.void(job)).toBe(false);
       expect(await ledger.get(job)).toMatchObject({ state: "settled", spent: 12 });
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 12, reserved: 0, cost_micro_usd: 12 * P });
@@ -111,10 +116,10 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("clamps spent to [0, reserved] and floors fractions", async () => {
       const [a, b, c, d] = [newJobId("t1"), newJobId("t1"), newJobId("t1"), newJobId("t1")];
       for (const j of [a, b, c, d]) await ledger.reserve("t1", j, 10, 100, JAN, at(P));
-      await ledger.settle(a, 11);
-      await ledger.settle(b, -3);
-      await ledger.settle(c, 4.9);
-      await ledger.settle(d, Number.POSITIVE_INFINITY);
+      await ledger.settle(a, 11, JAN);
+      await ledger.settle(b, -3, JAN);
+      await ledger.settle(c, 4.9, JAN);
+      await ledger.settle(d, Number.POSITIVE_INFINITY, JAN);
       expect((await ledger.get(a))?.spent).toBe(10);
       expect((await ledger.get(b))?.spent).toBe(0);
       expect((await ledger.get(c))?.spent).toBe(4);
@@ -127,7 +132,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       await ledger.reserve("t1", job, 30, 100, JAN, at(P));
       expect(await ledger.void(job)).toBe(true);
       expect(await ledger.get(job)).toMatchObject({ state: "voided", spent: null });
-      expect(await ledger.settle(job, 5)).toBe(false);
+      expect(await ledger.settle(job, 5, JAN)).toBe(false);
       expect(await ledger.void(job)).toBe(false);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ used: 0, reserved: 0, remaining: 100 });
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({ cost_micro_usd: 0, unpriced: 0 });
@@ -142,10 +147,10 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       await ledger.reserve("t1", afterRise, 100, 1000, JAN + 1, at(60));
       await ledger.reserve("t1", fractional, 10, 1000, JAN + 2, at(12.5));
       await ledger.reserve("t1", released, 300, 1000, JAN + 3, at(60));
-      expect(await ledger.settle(afterRise, 90)).toBe(true);
-      expect(await ledger.settle(pro, 200)).toBe(true); // settled after the rise, billed at 50
-      expect(await ledger.settle(eco, 28)).toBe(true);
-      expect(await ledger.settle(fractional, 7)).toBe(true);
+      expect(await ledger.settle(afterRise, 90, JAN + 4)).toBe(true);
+      expect(await ledger.settle(pro, 200, JAN + 4)).toBe(true); // settled after the rise, billed at 50
+      expect(await ledger.settle(eco, 28, JAN + 4)).toBe(true);
+      expect(await ledger.settle(fractional, 7, JAN + 4)).toBe(true);
       expect(await ledger.void(released)).toBe(true);
       expect(await ledger.get(pro)).toMatchObject({ state: "settled", spent: 200, price_micro_usd_per_nfe: 50 });
       expect(await ledger.get(released)).toMatchObject({ state: "voided", price_micro_usd_per_nfe: 60 });
@@ -168,7 +173,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       }
       expect(await ledger.get(job)).toBeNull();
       expect((await ledger.reserve("t1", job, 1, 100, JAN, at(0))).ok).toBe(true); // a free tier is a price
-      expect(await ledger.settle(job, 1)).toBe(true);
+      expect(await ledger.settle(job, 1, JAN)).toBe(true);
       expect(await ledger.usage("t1", 100, JAN)).toMatchObject({
         used: 1,
         reserved: 0,
@@ -181,7 +186,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       const [eco, pro] = [newJobId("t1"), newJobId("t1")];
       await ledger.reserve("t1", eco, 28, 1000, JAN, at(40, "none", "eco"));
       await ledger.reserve("t1", pro, 218, 1000, JAN, at(50, "apg", "pro"));
-      expect(await ledger.settle(eco, 28)).toBe(true);
+      expect(await ledger.settle(eco, 28, JAN)).toBe(true);
       expect(await ledger.get(eco)).toMatchObject({ tier: "eco", policy: "none", price_micro_usd_per_nfe: 40 });
       expect(await ledger.get(pro)).toMatchObject({ tier: "pro", policy: "apg", state: "reserved" });
       const job = newJobId("t1");
@@ -194,7 +199,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
 
     it("answers false / null for unknown and malformed job ids", async () => {
       for (const job of [newJobId("t1"), "not-a-job-id"]) {
-        expect(await ledger.settle(job, 1)).toBe(false);
+        expect(await ledger.settle(job, 1, JAN)).toBe(false);
         expect(await ledger.void(job)).toBe(false);
         expect(await ledger.get(job)).toBeNull();
       }
@@ -206,7 +211,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       expect((await ledger.reserve("t1", newJobId("t1"), 1, 100, JAN_END, at(P))).ok).toBe(false);
       const feb = await ledger.reserve("t1", newJobId("t1"), 100, 100, FEB_START, at(P));
       expect(feb.ok && feb.reservation.period).toBe("2026-02");
-      expect(await ledger.settle(jan, 70)).toBe(true);
+      expect(await ledger.settle(jan, 70, FEB_START)).toBe(true);
       expect(await ledger.usage("t1", 100, JAN_END)).toMatchObject({
         period: "2026-01",
         used: 70,
@@ -224,7 +229,7 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
     it("never reports negative remaining when the quota drops below usage", async () => {
       const job = newJobId("t1");
       await ledger.reserve("t1", job, 80, 100, JAN, at(P));
-      await ledger.settle(job, 80);
+      await ledger.settle(job, 80, JAN);
       expect(await ledger.usage("t1", 50, JAN)).toMatchObject({ used: 80, remaining: 0 });
       expect((await ledger.reserve("t1", newJobId("t1"), 0, 50, JAN, at(P))).ok).toBe(false);
     });
@@ -241,9 +246,9 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       const job = newJobId("t1");
       await ledger.reserve("t1", job, 50, 100, JAN, at(P));
       const ends = await Promise.all([
-        ledger.settle(job, 20),
+        ledger.settle(job, 20, JAN),
         ledger.void(job),
-        ledger.settle(job, 40),
+        ledger.settle(job, 40, JAN),
         ledger.void(job),
       ]);
       expect(ends.filter(Boolean)).toHaveLength(1);
@@ -262,29 +267,85 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
       await expect(ledger.usage("t1", 1.5, JAN)).rejects.toThrow(RangeError);
       expect(await ledger.get(job)).toBeNull();
       await ledger.reserve("t1", job, 10, 100, JAN, at(P));
-      await expect(ledger.settle(job, Number.NaN)).rejects.toThrow(RangeError);
+      await expect(ledger.settle(job, Number.NaN, JAN)).rejects.toThrow(RangeError);
       expect((await ledger.get(job))?.state).toBe("reserved");
     });
 
-    it("voids reservations left open past the lease on the tenant's next reserve or usage read", async () => {
+    it("releases reservations left open past the lease on the tenant's next reserve or usage read", async () => {
       const [old, young, settled] = [newJobId("t1"), newJobId("t1"), newJobId("t1")];
       const other = newJobId("t2");
       await ledger.reserve("t1", old, 30, 100, JAN, at(P));
       await ledger.reserve("t1", settled, 10, 100, JAN, at(P));
-      await ledger.settle(settled, 4);
+      await ledger.settle(settled, 4, JAN);
       await ledger.reserve("t1", young, 20, 100, JAN + 1000, at(P));
       await ledger.reserve("t2", other, 5, 100, JAN, at(P));
-      expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS - 1)).toMatchObject({ used: 4, reserved: 50 });
-      expect(await ledger.usage("t1", 100, JAN + RESERVATION_LEASE_MS)).toMatchObject({ used: 4, reserved: 20 });
-      expect(await ledger.get(old)).toMatchObject({ state: "voided", spent: null });
-      expect(await ledger.settle(old, 30)).toBe(false); // a settle after expiry changes nothing
-      expect(await ledger.get(settled)).toMatchObject({ state: "settled", spent: 4 });
+      expect(await ledger.usage("t1", 100, JAN + LEASE - 1)).toMatchObject({ used: 4, reserved: 50 });
+      expect(await ledger.usage("t1", 100, JAN + LEASE)).toMatchObject({ used: 4, reserved: 20 });
+      expect(await ledger.get(old)).toMatchObject({ state: "voided", spent: null, expired_at: JAN + LEASE });
+      expect(await ledger.get(settled)).toMatchObject({ state: "settled", spent: 4, expired_at: null });
       expect((await ledger.get(other))?.state).toBe("reserved"); // another tenant's sweep is its own
-      const late = JAN + 1000 + RESERVATION_LEASE_MS;
+      const late = JAN + 1000 + LEASE;
       expect((await ledger.reserve("t1", newJobId("t1"), 96, 100, late, at(P))).ok).toBe(true); // young expired here
-      expect(await ledger.get(young)).toMatchObject({ state: "voided" });
+      expect(await ledger.get(young)).toMatchObject({ state: "voided", expired_at: late });
       // What the lease released cost nothing: only the settle is billed.
-      expect(await ledger.usage("t1", 100, late)).toMatchObject({ used: 4, reserved: 96, cost_micro_usd: 4 * P });
+      expect(await ledger.usage("t1", 100, late)).toMatchObject({
+        used: 4,
+        reserved: 96,
+        cost_micro_usd: 4 * P,
+        late_settled: 0,
+      });
+    });
+
+    it("bills a settle that arrives after the lease released the hold, once, and counts it late", async () => {
+      const [old, next] = [newJobId("t1"), newJobId("t1")];
+      await ledger.reserve("t1", old, 30, 100, JAN, at(P));
+      expect(await ledger.usage("t1", 100, JAN + LEASE)).toMatchObject({ reserved: 0, remaining: 100 });
+      expect((await ledger.reserve("t1", next, 80, 100, JAN + LEASE, at(P))).ok).toBe(true); // the freed quota
+      expect(await ledger.settle(old, 30, JAN + LEASE + 5)).toBe(true);
+      expect(await ledger.get(old)).toMatchObject({
+        state: "settled",
+        spent: 30,
+        settled_at: JAN + LEASE + 5,
+        expired_at: JAN + LEASE,
+      });
+      const billed = { used: 30, reserved: 80, remaining: 0, cost_micro_usd: 30 * P, late_settled: 30 };
+      expect(await ledger.usage("t1", 100, JAN + LEASE + 5)).toMatchObject(billed);
+      // Billed once: a second settle or a void of it changes nothing.
+      expect(await ledger.settle(old, 30, JAN + LEASE + 6)).toBe(false);
+      expect(await ledger.void(old)).toBe(false);
+      expect(await ledger.usage("t1", 100, JAN + LEASE + 6)).toMatchObject(billed);
+      // The late NFEs count against the quota like any other: nothing more fits.
+      expect((await ledger.reserve("t1", newJobId("t1"), 0, 100, JAN + LEASE + 6, at(P))).ok).toBe(false);
+      expect(await ledger.settle(next, 10, JAN + LEASE + 7)).toBe(true); // on time
+      expect(await ledger.usage("t1", 100, JAN + LEASE + 7)).toMatchObject({ used: 40, late_settled: 30 });
+    });
+
+    it("counts a settle after the lease as late even when no sweep released the hold first", async () => {
+      const [onTime, late] = [newJobId("t1"), newJobId("t1")];
+      await ledger.reserve("t1", onTime, 20, 100, JAN, at(P));
+      await ledger.reserve("t1", late, 20, 100, JAN, at(P));
+      expect(await ledger.settle(onTime, 15, JAN + LEASE - 1)).toBe(true);
+      expect(await ledger.settle(late, 12, JAN + LEASE)).toBe(true);
+      expect(await ledger.get(onTime)).toMatchObject({ settled_at: JAN + LEASE - 1, expired_at: null });
+      expect(await ledger.get(late)).toMatchObject({ settled_at: JAN + LEASE, expired_at: JAN + LEASE });
+      expect(await ledger.usage("t1", 100, JAN + LEASE)).toMatchObject({
+        used: 27,
+        reserved: 0,
+        cost_micro_usd: 27 * P,
+        late_settled: 12,
+      });
+    });
+
+    it("keeps a void final: a settle after it is refused, even past the lease", async () => {
+      const [voided, expired] = [newJobId("t1"), newJobId("t1")];
+      await ledger.reserve("t1", voided, 20, 100, JAN, at(P));
+      await ledger.reserve("t1", expired, 20, 100, JAN, at(P));
+      expect(await ledger.void(voided)).toBe(true);
+      expect(await ledger.settle(voided, 5, JAN + 2 * LEASE)).toBe(false);
+      await ledger.usage("t1", 100, JAN + LEASE); // the sweep releases `expired`
+      expect(await ledger.void(expired)).toBe(false); // it is no longer open, and a void releases nothing more
+      expect(await ledger.get(voided)).toMatchObject({ state: "voided", expired_at: null });
+      expect(await ledger.usage("t1", 100, JAN + LEASE)).toMatchObject({ used: 0, reserved: 0, late_settled: 0 });
     });
 
     it("honours a custom lease and refuses a non-positive one", async () => {

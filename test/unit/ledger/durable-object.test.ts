@@ -23,7 +23,7 @@ describe("DurableObjectLedger routing", () => {
     const b = newJobId("bob");
     await ledger.reserve("alice", a, 5, 10, NOW, at(50));
     await ledger.reserve("bob", b, 5, 10, NOW, at(50));
-    await ledger.settle(a, 5);
+    await ledger.settle(a, 5, NOW);
     await ledger.void(b);
     expect(ns.names().sort()).toEqual([routeKeyOf("alice"), routeKeyOf("bob")].sort());
   });

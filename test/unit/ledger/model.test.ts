@@ -2,7 +2,8 @@
 // that crosses a month boundary, jitters backwards and runs past the lease, compared call by call with a
 // plain reference model. The model sums reservations; the stores keep running totals, so drift shows up here.
 // Each reserve carries a random tier price (the tier changes between jobs): the model bills each settle at the
-// price of its own reservation, so a store that bills at any other price fails here.
+// price of its own reservation, so a store that bills at any other price fails here. Settles advance the clock too,
+// so some come after the lease (before or after a sweep released the hold): billed, and counted late.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
@@ -24,7 +25,7 @@ const START = Date.UTC(2026, 0, 31, 23, 0); // an hour before February
 type Op =
   | { op: "reserve"; tenant: number; nfe: number; dt: number; price: number }
   | { op: "again"; job: number; dt: number } // reserve an existing id once more
-  | { op: "settle"; job: number; spent: number }
+  | { op: "settle"; job: number; spent: number; dt: number }
   | { op: "void"; job: number }
   | { op: "usage"; tenant: number; dt: number };
 
@@ -49,6 +50,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant("settle" as const),
       job: fc.nat(),
       spent: fc.integer({ min: -3, max: 50 }),
+      dt: dtArb, // settles come late too: past the lease, before or after a sweep released the hold
     }),
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("void" as const), job: fc.nat() }) },
@@ -62,7 +64,9 @@ class Model {
 
   private expire(tenant: string, now: number): void {
     for (const r of this.jobs.values()) {
-      if (r.tenant === tenant && r.state === "reserved" && r.created_at <= now - LEASE) r.state = "voided";
+      if (r.tenant !== tenant || r.state !== "reserved" || r.created_at > now - LEASE) continue;
+      r.state = "voided";
+      r.expired_at = now;
     }
   }
   usage(tenant: string, now: number): TenantUsage {
@@ -71,14 +75,17 @@ class Model {
     let used = 0;
     let reserved = 0;
     let cost_micro_usd = 0;
+    let late_settled = 0;
     for (const r of this.jobs.values()) {
       if (r.tenant !== tenant || r.period !== period) continue;
       if (r.state === "settled") used += r.spent ?? 0;
       if (r.state === "settled") cost_micro_usd += (r.spent ?? 0) * r.price_micro_usd_per_nfe;
+      if (r.state === "settled" && r.expired_at !== null) late_settled += r.spent ?? 0;
       if (r.state === "reserved") reserved += r.reserved;
     }
     const remaining = Math.max(0, this.quota - used - reserved);
-    return { tenant, period, quota: this.quota, used, reserved, remaining, cost_micro_usd, unpriced: 0 };
+    const u = { tenant, period, quota: this.quota, used, reserved, remaining, cost_micro_usd, unpriced: 0 };
+    return { ...u, late_settled };
   }
   reserve(tenant: string, id: string, nfe: number, now: number, terms: JobTerms): ReserveResult {
     if (this.jobs.has(id)) return { ok: false, reason: "duplicate_job" };
@@ -95,15 +102,28 @@ class Model {
       price_micro_usd_per_nfe: terms.price_micro_usd_per_nfe,
       tier: terms.tier,
       policy: terms.policy,
+      settled_at: null,
+      expired_at: null,
     };
     this.jobs.set(id, r);
     return { ok: true, reservation: { ...r } };
   }
-  end(id: string, spent: number | null): boolean {
+  void(id: string): boolean {
     const r = this.jobs.get(id);
     if (r?.state !== "reserved") return false;
-    r.state = spent === null ? "voided" : "settled";
-    r.spent = spent === null ? null : Math.min(r.reserved, Math.max(0, spent));
+    r.state = "voided";
+    return true;
+  }
+  /** Open, or released by its lease: billed; late when the lease had run out by `now`. */
+  settle(id: string, spent: number, now: number): boolean {
+    const r = this.jobs.get(id);
+    const expired = r?.state === "voided" && r.expired_at !== null;
+    if (!r || (r.state !== "reserved" && !expired)) return false;
+    const late = expired || r.created_at <= now - LEASE;
+    r.state = "settled";
+    r.spent = Math.min(r.reserved, Math.max(0, spent));
+    r.settled_at = now;
+    if (late && r.expired_at === null) r.expired_at = now;
     return true;
   }
 }
@@ -151,9 +171,10 @@ for (const [name, make] of allStores(workerd)) {
                   model.reserve(j.tenant, j.id, j.nfe, now, at(j.price)),
                 );
               } else if (o.op === "settle") {
-                expect(await ledger.settle(j.id, o.spent)).toBe(model.end(j.id, o.spent));
+                now += o.dt;
+                expect(await ledger.settle(j.id, o.spent, now)).toBe(model.settle(j.id, o.spent, now));
               } else {
-                expect(await ledger.void(j.id)).toBe(model.end(j.id, null));
+                expect(await ledger.void(j.id)).toBe(model.void(j.id));
               }
             }
           }

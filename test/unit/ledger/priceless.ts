@@ -24,12 +24,12 @@ export async function expectPricelessMigrated(ledger: Ledger): Promise<void> {
     tier: null,
     policy: null,
   });
-  expect(await ledger.settle(PRICELESS_OPEN, 7)).toBe(true); // reserved before the upgrade, settled after
+  expect(await ledger.settle(PRICELESS_OPEN, 7, NOW)).toBe(true); // reserved before the upgrade, settled after
   expect(await ledger.get(PRICELESS_OPEN)).toMatchObject({ tier: null, policy: null });
   const job = newJobId(T);
   expect((await ledger.reserve(T, job, 10, QUOTA, NOW, at(50))).ok).toBe(true);
   expect(await ledger.get(job)).toMatchObject({ tier: "pro", policy: "cfg" });
-  expect(await ledger.settle(job, 10)).toBe(true);
+  expect(await ledger.settle(job, 10, NOW)).toBe(true);
   expect(await ledger.usage(T, QUOTA, NOW)).toMatchObject({
     used: 37,
     reserved: 0,

@@ -25,8 +25,8 @@ describe("sqlite ledger file", () => {
       const job = newJobId("t1");
       expect((await a.ledger.reserve("t1", job, 10, 15, NOW, at(50))).ok).toBe(true);
       expect((await b.reserve("t1", newJobId("t1"), 10, 15, NOW, at(50))).ok).toBe(false); // sees a's reservation
-      expect(await b.settle(job, 7)).toBe(true);
-      expect(await a.ledger.settle(job, 7)).toBe(false);
+      expect(await b.settle(job, 7, NOW)).toBe(true);
+      expect(await a.ledger.settle(job, 7, NOW)).toBe(false);
       await a.idempotency.begin({ tenant: "t1", key: "k", fingerprint: "f", job_id: job, created_at: NOW }, NOW);
       a.close();
       b.close();
