@@ -12,10 +12,12 @@ import { SqlLedgerCore } from "../ledger/sql-core.ts";
 import type {
   IdempotencyBegin,
   IdempotencyRecord,
+  JobCursor,
   JobTerms,
   Reservation,
   ReserveResult,
   TenantUsage,
+  UsageReport,
 } from "../ledger/types.ts";
 import type { RateLimitObject } from "../ratelimit/durable-object.ts";
 import { SqlRateCore } from "../ratelimit/sql.ts";
@@ -65,6 +67,14 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
 
   usage(tenant: string, quota: number, now: number, leaseMs: number): TenantUsage {
     return this.ledger.usage(tenant, quota, now, leaseMs);
+  }
+
+  report(tenant: string, quota: number, now: number, period: string, leaseMs: number): UsageReport {
+    return this.ledger.report(tenant, quota, now, period, leaseMs);
+  }
+
+  settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Reservation[] {
+    return this.ledger.settledJobs(tenant, period, after, limit);
   }
 
   get(jobId: string): Reservation | null {

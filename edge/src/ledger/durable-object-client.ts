@@ -8,13 +8,24 @@ import type {
   IdempotencyBegin,
   IdempotencyRecord,
   IdempotencyStore,
+  JobCursor,
   JobTerms,
   Ledger,
   Reservation,
   ReserveResult,
   TenantUsage,
+  UsageReport,
 } from "./types.ts";
-import { checkLease, checkNfe, checkNow, checkQuota, checkTerms, normalizeSpent } from "./validate.ts";
+import {
+  checkLease,
+  checkNfe,
+  checkNow,
+  checkPage,
+  checkPeriod,
+  checkQuota,
+  checkTerms,
+  normalizeSpent,
+} from "./validate.ts";
 
 /** The ledger and idempotency methods of the TenantLedger object, as its RPC stub exposes them. */
 export interface LedgerObject {
@@ -30,6 +41,8 @@ export interface LedgerObject {
   settle(jobId: string, spent: number, now: number, leaseMs: number): Promise<boolean>;
   void(jobId: string): Promise<boolean>;
   usage(tenant: string, quota: number, now: number, leaseMs: number): Promise<TenantUsage>;
+  report(tenant: string, quota: number, now: number, period: string, leaseMs: number): Promise<UsageReport>;
+  settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Promise<Reservation[]>;
   get(jobId: string): Promise<Reservation | null>;
   begin(rec: Omit<IdempotencyRecord, "state" | "status" | "response">, now: number): Promise<IdempotencyBegin>;
   finish(tenant: string, key: string, status: number, response: string): Promise<void>;
@@ -67,6 +80,18 @@ export function createDurableObjectLedger<Id>(ns: LedgerObjectNamespace<Id>, opt
       checkQuota(quota);
       checkNow(now);
       return tenantObject(ns, routeKeyOf(tenant)).usage(tenant, quota, now, leaseMs);
+    },
+    async report(tenant, quota, now, period): Promise<UsageReport> {
+      checkPeriod(period);
+      checkQuota(quota);
+      checkNow(now);
+      return tenantObject(ns, routeKeyOf(tenant)).report(tenant, quota, now, period, leaseMs);
+    },
+    async settledJobs(tenant, period, after, limit): Promise<Reservation[]> {
+      checkPeriod(period);
+      checkPage(after, limit);
+      const cursor = after && { created_at: after.created_at, job_id: after.job_id }; // only what the object reads
+      return tenantObject(ns, routeKeyOf(tenant)).settledJobs(tenant, period, cursor, limit);
     },
     async get(jobId): Promise<Reservation | null> {
       const route = routeKeyOfJob(jobId);

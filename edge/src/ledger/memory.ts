@@ -7,15 +7,35 @@ import {
   type IdempotencyBegin,
   type IdempotencyRecord,
   type IdempotencyStore,
+  type JobCursor,
   type JobTerms,
   type Ledger,
   periodOf,
   type Reservation,
   type ReserveResult,
   type TenantUsage,
+  type UsageReport,
 } from "./types.ts";
-import { addTotals, emptyTotals, makeUsage, openReservation, type PeriodTotals, settleTotals } from "./usage.ts";
-import { checkLease, checkNfe, checkNow, checkQuota, checkTerms, normalizeSpent } from "./validate.ts";
+import {
+  addTotals,
+  byCursor,
+  emptyTotals,
+  makeReport,
+  makeUsage,
+  openReservation,
+  type PeriodTotals,
+  settleTotals,
+} from "./usage.ts";
+import {
+  checkLease,
+  checkNfe,
+  checkNow,
+  checkPage,
+  checkPeriod,
+  checkQuota,
+  checkTerms,
+  normalizeSpent,
+} from "./validate.ts";
 
 const totalsKey = (tenant: string, period: string): string => `${tenant}\u0000${period}`;
 
@@ -23,6 +43,7 @@ class MemoryLedger implements Ledger {
   private readonly jobs = new Map<string, Reservation>();
   private readonly totals = new Map<string, PeriodTotals>();
   private readonly open = new Map<string, Set<Reservation>>(); // tenant -> its open reservations, for the lease sweep
+  private readonly settled = new Map<string, Reservation[]>(); // (tenant, period) -> its settled rows, for reports
 
   constructor(private readonly leaseMs: number) {}
 
@@ -65,6 +86,7 @@ class MemoryLedger implements Ledger {
     r.spent = s;
     r.settled_at = now;
     r.expired_at ??= late ? now : null;
+    this.settledOf(r.tenant, r.period).push(r);
     return true;
   }
 
@@ -80,6 +102,22 @@ class MemoryLedger implements Ledger {
     const period = periodOf(checkNow(now));
     this.expire(tenant, now);
     return makeUsage(tenant, period, quota, this.totals.get(totalsKey(tenant, period)) ?? emptyTotals());
+  }
+
+  async report(tenant: string, quota: number, now: number, period: string): Promise<UsageReport> {
+    checkPeriod(period);
+    checkQuota(quota);
+    this.expire(tenant, checkNow(now));
+    const usage = makeUsage(tenant, period, quota, this.totals.get(totalsKey(tenant, period)) ?? emptyTotals());
+    return makeReport(usage, this.settled.get(totalsKey(tenant, period)) ?? []);
+  }
+
+  async settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Promise<Reservation[]> {
+    checkPeriod(period);
+    checkPage(after, limit);
+    const rows = [...(this.settled.get(totalsKey(tenant, period)) ?? [])].sort(byCursor);
+    const from = after ? rows.findIndex((r) => byCursor(r, after) > 0) : 0;
+    return (from < 0 ? [] : rows.slice(from, from + limit)).map((r) => ({ ...r }));
   }
 
   async get(jobId: string): Promise<Reservation | null> {
@@ -112,6 +150,16 @@ class MemoryLedger implements Ledger {
       this.open.set(tenant, set);
     }
     return set;
+  }
+
+  private settledOf(tenant: string, period: string): Reservation[] {
+    const key = totalsKey(tenant, period);
+    let rows = this.settled.get(key);
+    if (!rows) {
+      rows = [];
+      this.settled.set(key, rows);
+    }
+    return rows;
   }
 
   private totalsOf(tenant: string, period: string): PeriodTotals {

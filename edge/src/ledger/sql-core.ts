@@ -6,16 +6,28 @@ import {
   IDEMPOTENCY_TTL_MS,
   type IdempotencyBegin,
   type IdempotencyRecord,
+  type JobCursor,
   type JobTerms,
   periodOf,
   type Reservation,
   type ReservationState,
   type ReserveResult,
   type TenantUsage,
+  type UsageBucket,
+  type UsageReport,
 } from "./types.ts";
 import { leaseOver, settleable } from "./lease.ts";
 import { emptyTotals, makeUsage, openReservation, type PeriodTotals, settleTotals } from "./usage.ts";
-import { checkLease, checkNfe, checkNow, checkQuota, checkTerms, normalizeSpent } from "./validate.ts";
+import {
+  checkLease,
+  checkNfe,
+  checkNow,
+  checkPage,
+  checkPeriod,
+  checkQuota,
+  checkTerms,
+  normalizeSpent,
+} from "./validate.ts";
 
 /** Created on open; `IF NOT EXISTS` makes opening idempotent. */
 export const LEDGER_SCHEMA: readonly string[] = [
@@ -28,6 +40,9 @@ export const LEDGER_SCHEMA: readonly string[] = [
      settled_at INTEGER, expired_at INTEGER)`,
   // Only open reservations are indexed: the lease sweep looks for a tenant's oldest open ones.
   "CREATE INDEX IF NOT EXISTS ledger_open ON ledger_reservations (tenant, created_at) WHERE state = 'reserved'",
+  // A period's settled rows in export order: the report's GROUP BYs and the paged export read only these.
+  `CREATE INDEX IF NOT EXISTS ledger_settled ON ledger_reservations (tenant, period, created_at, job_id)
+     WHERE state = 'settled'`,
   // Running totals per (tenant, month) so the quota check is one indexed row, not a SUM over history.
   // cost_micro_usd: what the period's settles billed; unpriced: settled NFEs of rows that carry no price;
   // late_settled: settled NFEs of rows whose lease had run out first.
@@ -97,6 +112,19 @@ interface ReservationRow {
 /** Every column of a reservation, in ReservationRow's order. */
 const RESERVATION_COLUMNS = `job_id, tenant, reserved, spent, state, period, created_at, price_micro_usd_per_nfe,
   tier, policy, settled_at, expired_at`;
+
+/** One breakdown of a period's settled rows, grouped by the SQL expression `key`, as UsageBucket columns. */
+const bucketQuery = (key: string): string => `
+  SELECT ${key} AS key, SUM(spent) AS used,
+    SUM(CASE WHEN price_micro_usd_per_nfe IS NULL THEN 0 ELSE spent * price_micro_usd_per_nfe END) AS cost_micro_usd,
+    SUM(CASE WHEN price_micro_usd_per_nfe IS NULL THEN spent ELSE 0 END) AS unpriced, COUNT(*) AS jobs
+  FROM ledger_reservations WHERE tenant = ? AND period = ? AND state = 'settled'
+  GROUP BY key ORDER BY key`;
+// The UTC day the job was reserved (dayOf); `/ 1000.0` keeps the fraction, so a time before 1970 rounds down too.
+const BY_DAY = bucketQuery("strftime('%Y-%m-%d', created_at / 1000.0, 'unixepoch')");
+const BY_POLICY = bucketQuery("policy");
+
+type BucketRow = UsageBucket & { key: string | null };
 
 const toReservation = (r: ReservationRow): Reservation => ({
   job_id: r.job_id,
@@ -188,6 +216,40 @@ export class SqlLedgerCore {
       this.expire(tenant, now, leaseMs);
       return makeUsage(tenant, period, quota, this.totals(tenant, period));
     });
+  }
+
+  report(tenant: string, quota: number, now: number, period: string, leaseMs: number): UsageReport {
+    checkPeriod(period);
+    checkQuota(quota);
+    checkNow(now);
+    checkLease(leaseMs);
+    return this.db.tx(() => {
+      this.expire(tenant, now, leaseMs);
+      const buckets = (sql: string) => this.db.all<BucketRow>(sql, tenant, period);
+      return {
+        ...makeUsage(tenant, period, quota, this.totals(tenant, period)),
+        by_day: buckets(BY_DAY).map(({ key, ...b }) => ({ day: key ?? "", ...b })),
+        by_policy: buckets(BY_POLICY).map(({ key, ...b }) => ({ policy: key, ...b })),
+      };
+    });
+  }
+
+  settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Reservation[] {
+    checkPeriod(period);
+    checkPage(after, limit);
+    const from = after ?? { created_at: -Number.MAX_VALUE, job_id: "" }; // before every row
+    return this.db
+      .all<ReservationRow>(
+        `SELECT ${RESERVATION_COLUMNS} FROM ledger_reservations
+         WHERE tenant = ? AND period = ? AND state = 'settled' AND (created_at, job_id) > (?, ?)
+         ORDER BY created_at, job_id LIMIT ?`,
+        tenant,
+        period,
+        from.created_at,
+        from.job_id,
+        limit,
+      )
+      .map(toReservation);
   }
 
   get(jobId: string): Reservation | null {

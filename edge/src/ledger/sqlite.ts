@@ -59,6 +59,8 @@ export function createSqliteStores(path: string, options: LedgerOptions = {}): S
     settle: async (jobId, spent, now) => core.settle(jobId, spent, now, leaseMs),
     void: async (jobId) => core.void(jobId),
     usage: async (tenant, quota, now) => core.usage(tenant, quota, now, leaseMs),
+    report: async (tenant, quota, now, period) => core.report(tenant, quota, now, period, leaseMs),
+    settledJobs: async (tenant, period, after, limit) => core.settledJobs(tenant, period, after, limit),
     get: async (jobId) => core.get(jobId),
   };
   const idempotency: IdempotencyStore = {

@@ -53,6 +53,29 @@ export interface TenantUsage {
   late_settled: number;
 }
 
+/** A period's settled jobs in one group: NFEs, their billed cost (as TenantUsage counts them), how many jobs. */
+export interface UsageBucket {
+  used: number;
+  cost_micro_usd: number;
+  unpriced: number;
+  jobs: number;
+}
+
+/** A period's usage with its settled jobs grouped two ways; each grouping sums to the period's totals. */
+export interface UsageReport extends TenantUsage {
+  /** By the UTC day ("YYYY-MM-DD") each job was reserved (a day of its period, even if it settled after midnight);
+   * ascending; days without a settled job are left out. */
+  by_day: (UsageBucket & { day: string })[];
+  /** By guidance policy, ascending; null (first) groups rows reserved before policies were recorded. */
+  by_policy: (UsageBucket & { policy: string | null })[];
+}
+
+/** Where a page of settled jobs resumes: the last job of the page before. */
+export type JobCursor = Pick<Reservation, "created_at" | "job_id">;
+
+/** The most settled jobs one `settledJobs` call returns. */
+export const SETTLED_PAGE_MAX = 1000;
+
 export type ReserveResult =
   | { ok: true; reservation: PricedReservation }
   | { ok: false; reason: "quota_exhausted"; usage: TenantUsage }
@@ -82,6 +105,12 @@ export interface Ledger {
   /** Release the whole reservation; false when the job is not open. */
   void(jobId: string): Promise<boolean>;
   usage(tenant: string, quota: number, now: number): Promise<TenantUsage>;
+  /** `period`'s ("YYYY-MM") usage with its breakdowns, read at once so they agree; sweeps expired leases as usage
+   * does. The quota is the reader's now, whatever the period. */
+  report(tenant: string, quota: number, now: number, period: string): Promise<UsageReport>;
+  /** Up to `limit` (1 to SETTLED_PAGE_MAX) of `period`'s settled jobs after `after` (null: from the first), ordered
+   * by (created_at, job_id); fewer than `limit` means there are no more. */
+  settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Promise<Reservation[]>;
   get(jobId: string): Promise<Reservation | null>;
 }
 
@@ -111,3 +140,5 @@ export interface IdempotencyStore {
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export const periodOf = (now: number): string => new Date(now).toISOString().slice(0, 7);
+/** The UTC day ("YYYY-MM-DD") of a clock reading. */
+export const dayOf = (now: number): string => new Date(now).toISOString().slice(0, 10);

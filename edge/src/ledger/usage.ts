@@ -1,5 +1,14 @@
 // The shapes every store returns: period totals as TenantUsage, a new reservation, what a settle adds.
-import type { JobTerms, PricedReservation, Reservation, TenantUsage } from "./types.ts";
+import {
+  dayOf,
+  type JobCursor,
+  type JobTerms,
+  type PricedReservation,
+  type Reservation,
+  type TenantUsage,
+  type UsageBucket,
+  type UsageReport,
+} from "./types.ts";
 
 /** A period's running totals, as every store keeps them (SQL: one ledger_totals row). */
 export interface PeriodTotals {
@@ -70,3 +79,34 @@ export function settleTotals(r: Reservation, spent: number, late: boolean): Part
 export function settledTotals(spent: number, price: number | null): Pick<PeriodTotals, "cost_micro_usd" | "unpriced"> {
   return price === null ? { cost_micro_usd: 0, unpriced: spent } : { cost_micro_usd: spent * price, unpriced: 0 };
 }
+
+/** Groups settled rows by `keyOf` into buckets ordered by key, null first (SQL's ORDER BY on the same column). */
+function bucketsBy<K extends string | null>(rows: readonly Reservation[], keyOf: (r: Reservation) => K) {
+  const groups = new Map<K, UsageBucket>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    const b = groups.get(k) ?? { used: 0, cost_micro_usd: 0, unpriced: 0, jobs: 0 };
+    const spent = r.spent ?? 0;
+    const billed = settledTotals(spent, r.price_micro_usd_per_nfe);
+    b.used += spent;
+    b.cost_micro_usd += billed.cost_micro_usd;
+    b.unpriced += billed.unpriced;
+    b.jobs += 1;
+    groups.set(k, b);
+  }
+  const order = (a: K, b: K): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
+  return [...groups.entries()].sort(([a], [b]) => order(a, b));
+}
+
+/** The report of a period from its usage and its settled rows (the memory store; SQL groups with GROUP BY). */
+export function makeReport(usage: TenantUsage, settled: readonly Reservation[]): UsageReport {
+  return {
+    ...usage,
+    by_day: bucketsBy(settled, (r) => dayOf(r.created_at)).map(([day, b]) => ({ day, ...b })),
+    by_policy: bucketsBy(settled, (r) => r.policy).map(([policy, b]) => ({ policy, ...b })),
+  };
+}
+
+/** Orders settled rows as every store pages them: by (created_at, job_id). */
+export const byCursor = (a: JobCursor, b: JobCursor): number =>
+  a.created_at - b.created_at || (a.job_id < b.job_id ? -1 : a.job_id > b.job_id ? 1 : 0);

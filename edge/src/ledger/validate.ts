@@ -1,5 +1,5 @@
 // Argument checks shared by every store, so memory, SQLite and the Durable Object reject the same inputs.
-import type { JobTerms } from "./types.ts";
+import { type JobCursor, type JobTerms, SETTLED_PAGE_MAX } from "./types.ts";
 
 /** NFEs to reserve: a non-negative safe integer (a reserve that throws has changed nothing). */
 export function checkNfe(nfe: number): number {
@@ -61,4 +61,23 @@ export function checkLease(leaseMs: number): number {
     throw new RangeError(`leaseMs must be a positive integer, got ${leaseMs}`);
   }
   return leaseMs;
+}
+
+/** A billing period as periodOf writes it: "YYYY-MM", months 01 to 12. */
+export function checkPeriod(period: string): string {
+  if (typeof period !== "string" || !/^\d{4}-(0[1-9]|1[0-2])$/.test(period)) {
+    throw new RangeError(`period must be "YYYY-MM", got ${JSON.stringify(period)}`);
+  }
+  return period;
+}
+
+/** A page of settled jobs: where it resumes (null: the start) and how many, 1 to SETTLED_PAGE_MAX. */
+export function checkPage(after: JobCursor | null, limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > SETTLED_PAGE_MAX) {
+    throw new RangeError(`limit must be an integer from 1 to ${SETTLED_PAGE_MAX}, got ${limit}`);
+  }
+  if (after === null) return;
+  if (typeof after !== "object" || typeof after.job_id !== "string" || !Number.isFinite(after.created_at)) {
+    throw new RangeError("after must be null or {created_at, job_id} of a settled job");
+  }
 }

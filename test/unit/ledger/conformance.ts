@@ -8,6 +8,8 @@ import {
   type IdempotencyStore,
   type JobTerms,
   type Ledger,
+  type Reservation,
+  SETTLED_PAGE_MAX,
 } from "../../../edge/src/ledger/types.ts";
 import type { StoreFactory, Stores } from "./stores.ts";
 import { at } from "./terms.ts";
@@ -358,6 +360,106 @@ export function ledgerConformance(name: string, make: StoreFactory): void {
         short.close();
       }
       expect(() => make({ leaseMs: 0 })).toThrow(RangeError);
+    });
+
+    it("reports a period's settled jobs by day and by policy, each grouping summing to the totals", async () => {
+      const day = (d: number, h = 12) => Date.UTC(2026, 0, d, h);
+      const job = () => newJobId("t1");
+      const [a, b, c, midnight, voided, open, late] = [job(), job(), job(), job(), job(), job(), job()];
+      // Each job settles before the next reserve, whose sweep would otherwise release it (all but `late`).
+      await ledger.reserve("t1", a, 40, 1000, day(3), at(50, "cfg"));
+      await ledger.settle(a, 40, day(3));
+      await ledger.reserve("t1", b, 28, 1000, day(3, 15), at(40, "none", "eco"));
+      await ledger.settle(b, 28, day(3, 15) + LEASE / 2);
+      await ledger.reserve("t1", c, 60, 1000, day(9), at(12.5, "apg"));
+      await ledger.settle(c, 33, day(9) + LEASE - 1);
+      await ledger.reserve("t1", voided, 30, 1000, day(9), at(50, "cfg"));
+      await ledger.void(voided);
+      await ledger.reserve("t1", midnight, 20, 1000, day(9, 23) + 3_599_999, at(50, "cfg")); // 23:59:59.999
+      await ledger.settle(midnight, 20, day(10, 0)); // counts on the day it was reserved
+      await ledger.reserve("t1", late, 10, 1000, day(10), at(50, "apg"));
+      await ledger.settle(late, 10, day(10) + LEASE); // billed although the lease ran out
+      await ledger.reserve("t2", newJobId("t2"), 5, 1000, day(3), at(50)); // another tenant's
+      const feb = newJobId("t1");
+      await ledger.reserve("t1", feb, 5, 1000, FEB_START, at(50));
+      await ledger.settle(feb, 5, FEB_START); // another period's
+      await ledger.reserve("t1", open, 15, 1000, day(10) + LEASE, at(50, "cfg"));
+      const report = await ledger.report("t1", 1000, day(10) + LEASE, "2026-01");
+      const b3 = { used: 68, cost_micro_usd: 40 * 50 + 28 * 40, unpriced: 0, jobs: 2 };
+      const b9 = { used: 53, cost_micro_usd: 33 * 12.5 + 20 * 50, unpriced: 0, jobs: 2 };
+      const b10 = { used: 10, cost_micro_usd: 500, unpriced: 0, jobs: 1 };
+      expect(report).toEqual({
+        ...(await ledger.usage("t1", 1000, day(10) + LEASE)),
+        by_day: [
+          { day: "2026-01-03", ...b3 },
+          { day: "2026-01-09", ...b9 },
+          { day: "2026-01-10", ...b10 },
+        ],
+        by_policy: [
+          { policy: "apg", used: 43, cost_micro_usd: 33 * 12.5 + 10 * 50, unpriced: 0, jobs: 2 },
+          { policy: "cfg", used: 60, cost_micro_usd: 40 * 50 + 20 * 50, unpriced: 0, jobs: 2 },
+          { policy: "none", used: 28, cost_micro_usd: 28 * 40, unpriced: 0, jobs: 1 },
+        ],
+      });
+      expect(report).toMatchObject({ used: 131, reserved: 15, late_settled: 10 });
+      for (const groups of [report.by_day, report.by_policy]) {
+        const sum = (k: "used" | "cost_micro_usd" | "unpriced" | "jobs") => groups.reduce((n, g) => n + g[k], 0);
+        expect([sum("used"), sum("cost_micro_usd"), sum("unpriced"), sum("jobs")]).toEqual([
+          report.used,
+          report.cost_micro_usd,
+          report.unpriced,
+          5,
+        ]);
+      }
+    });
+
+    it("reports a period with nothing settled as zeros, and refuses a malformed period", async () => {
+      await ledger.reserve("t1", newJobId("t1"), 15, 100, JAN, at(P));
+      expect(await ledger.report("t1", 100, JAN, "2026-01")).toMatchObject({
+        period: "2026-01",
+        used: 0,
+        reserved: 15,
+        remaining: 85,
+        by_day: [],
+        by_policy: [],
+      });
+      expect(await ledger.report("t1", 100, JAN, "2031-12")).toMatchObject({ used: 0, reserved: 0, by_day: [] });
+      for (const period of ["2026-13", "2026-00", "2026-1", "26-01", "", "2026-01-15", "2026-01 "]) {
+        await expect(ledger.report("t1", 100, JAN, period)).rejects.toThrow(RangeError);
+        await expect(ledger.settledJobs("t1", period, null, 10)).rejects.toThrow(RangeError);
+      }
+    });
+
+    it("pages a period's settled jobs in reservation order, and their costs add up to the period's", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const id = newJobId("t1");
+        ids.push(id);
+        await ledger.reserve("t1", id, 10 + i, 1000, JAN + Math.floor(i / 2), at(10 + i / 2, i % 2 ? "apg" : "cfg"));
+      }
+      for (const [i, id] of ids.entries()) if (i !== 3) await ledger.settle(id, 5 + i, JAN + 10);
+      const pages: Reservation[][] = [];
+      for (let after: Reservation | null = null; ; ) {
+        const page = await ledger.settledJobs("t1", "2026-01", after, 4);
+        pages.push(page);
+        if (page.length < 4) break;
+        after = page.at(-1)!;
+      }
+      const rows = pages.flat();
+      expect(pages.map((p) => p.length)).toEqual([4, 2]);
+      const order = (r: Reservation) => [r.created_at, r.job_id] as const;
+      const want = (await Promise.all(ids.filter((_, i) => i !== 3).map((id) => ledger.get(id)))) as Reservation[];
+      want.sort((x, y) => x.created_at - y.created_at || (x.job_id < y.job_id ? -1 : 1));
+      expect(rows).toEqual(want);
+      expect(rows.map(order)).toEqual(want.map(order));
+      const cost = rows.reduce((n, r) => n + (r.spent ?? 0) * (r.price_micro_usd_per_nfe ?? 0), 0);
+      expect((await ledger.report("t1", 1000, JAN + 10, "2026-01")).cost_micro_usd).toBe(cost);
+      expect(await ledger.settledJobs("t1", "2026-02", null, 10)).toEqual([]);
+      expect(await ledger.settledJobs("t2", "2026-01", null, 10)).toEqual([]);
+      for (const limit of [0, -1, 1.5, SETTLED_PAGE_MAX + 1]) {
+        await expect(ledger.settledJobs("t1", "2026-01", null, limit)).rejects.toThrow(RangeError);
+      }
+      expect(await ledger.settledJobs("t1", "2026-01", null, SETTLED_PAGE_MAX)).toHaveLength(6);
     });
 
     it("returns copies: mutating a result does not change the ledger", async () => {

@@ -1,18 +1,22 @@
-// Model-based test: random sequences of reserve / settle / void / usage / get over two tenants, with a clock
+// Model-based test: random sequences of reserve / settle / void / usage / report / get over two tenants, with a clock
 // that crosses a month boundary, jitters backwards and runs past the lease, compared call by call with a
 // plain reference model. The model sums reservations; the stores keep running totals, so drift shows up here.
 // Each reserve carries a random tier price (the tier changes between jobs): the model bills each settle at the
 // price of its own reservation, so a store that bills at any other price fails here. Settles advance the clock too,
-// so some come after the lease (before or after a sweep released the hold): billed, and counted late.
+// so some come after the lease (before or after a sweep released the hold): billed, and counted late. Reports and
+// the paged export of settled jobs are compared too: SQL stores group with GROUP BY, the model by hand.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import {
   type JobTerms,
+  type Ledger,
   type PricedReservation,
+  type Reservation,
   periodOf,
   type ReserveResult,
   type TenantUsage,
+  type UsageReport,
 } from "../../../edge/src/ledger/types.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { allStores, type Stores } from "./stores.ts";
@@ -23,11 +27,12 @@ const LEASE = 60 * MIN;
 const START = Date.UTC(2026, 0, 31, 23, 0); // an hour before February
 
 type Op =
-  | { op: "reserve"; tenant: number; nfe: number; dt: number; price: number }
+  | { op: "reserve"; tenant: number; nfe: number; dt: number; price: number; policy: string }
   | { op: "again"; job: number; dt: number } // reserve an existing id once more
   | { op: "settle"; job: number; spent: number; dt: number }
   | { op: "void"; job: number }
-  | { op: "usage"; tenant: number; dt: number };
+  | { op: "usage"; tenant: number; dt: number }
+  | { op: "report"; tenant: number; dt: number; february: boolean };
 
 const dtArb = fc.integer({ min: -5 * MIN, max: 30 * MIN });
 // Halves of µUSD: fractional prices, yet every sum of spent × price is exact in a double, in any order.
@@ -41,6 +46,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       nfe: fc.nat(40),
       dt: dtArb,
       price: priceArb,
+      policy: fc.constantFrom("cfg", "apg", "none"),
     }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("again" as const), job: fc.nat(), dt: dtArb }) },
@@ -55,7 +61,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("void" as const), job: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("usage" as const), tenant: fc.nat(1), dt: dtArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant("report" as const), tenant: fc.nat(1), dt: dtArb, february: fc.boolean() }),
+  },
 );
+const PERIODS = ["2026-01", "2026-02"];
 
 /** The reference: a list of reservations and nothing else. */
 class Model {
@@ -69,9 +80,8 @@ class Model {
       r.expired_at = now;
     }
   }
-  usage(tenant: string, now: number): TenantUsage {
+  usage(tenant: string, now: number, period = periodOf(now)): TenantUsage {
     this.expire(tenant, now);
-    const period = periodOf(now);
     let used = 0;
     let reserved = 0;
     let cost_micro_usd = 0;
@@ -108,6 +118,33 @@ class Model {
     this.jobs.set(id, r);
     return { ok: true, reservation: { ...r } };
   }
+  /** The period's settled rows, as every store pages them: by (created_at, job_id). */
+  settled(tenant: string, period: string): PricedReservation[] {
+    return [...this.jobs.values()]
+      .filter((r) => r.tenant === tenant && r.period === period && r.state === "settled")
+      .sort((a, b) => a.created_at - b.created_at || (a.job_id < b.job_id ? -1 : 1));
+  }
+  report(tenant: string, now: number, period: string): UsageReport {
+    const usage = this.usage(tenant, now, period);
+    const group = <K extends string>(keyOf: (r: PricedReservation) => K) => {
+      const out = new Map<K, { used: number; cost_micro_usd: number; unpriced: number; jobs: number }>();
+      for (const r of this.settled(tenant, period)) {
+        const b = out.get(keyOf(r)) ?? { used: 0, cost_micro_usd: 0, unpriced: 0, jobs: 0 };
+        out.set(keyOf(r), {
+          used: b.used + (r.spent ?? 0),
+          cost_micro_usd: b.cost_micro_usd + (r.spent ?? 0) * r.price_micro_usd_per_nfe,
+          unpriced: 0,
+          jobs: b.jobs + 1,
+        });
+      }
+      return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    };
+    return {
+      ...usage,
+      by_day: group((r) => new Date(r.created_at).toISOString().slice(0, 10)).map(([day, b]) => ({ day, ...b })),
+      by_policy: group((r) => r.policy).map(([policy, b]) => ({ policy, ...b })),
+    };
+  }
   void(id: string): boolean {
     const r = this.jobs.get(id);
     if (r?.state !== "reserved") return false;
@@ -125,6 +162,16 @@ class Model {
     r.settled_at = now;
     if (late && r.expired_at === null) r.expired_at = now;
     return true;
+  }
+}
+
+/** Every settled job of the period, read `limit` at a time. */
+async function pageAll(ledger: Ledger, tenant: string, period: string, limit: number): Promise<Reservation[]> {
+  const rows: Reservation[] = [];
+  for (;;) {
+    const page = await ledger.settledJobs(tenant, period, rows.at(-1) ?? null, limit);
+    rows.push(...page);
+    if (page.length < limit) return rows;
   }
 }
 
@@ -148,27 +195,32 @@ for (const [name, make] of allStores(workerd)) {
           const run = ++seq;
           const tenants = [`m${run}-a`, `m${run}-b`];
           const model = new Model(quota);
-          const ids: { id: string; tenant: string; nfe: number; price: number }[] = [];
+          const ids: { id: string; tenant: string; nfe: number; terms: JobTerms }[] = [];
           let now = START;
           for (const o of ops) {
             if (o.op === "reserve") {
               now += o.dt;
               const tenant = tenants[o.tenant]!;
               const id = newJobId(tenant);
-              ids.push({ id, tenant, nfe: o.nfe, price: o.price });
-              expect(await ledger.reserve(tenant, id, o.nfe, quota, now, at(o.price))).toEqual(
-                model.reserve(tenant, id, o.nfe, now, at(o.price)),
+              const terms = at(o.price, o.policy);
+              ids.push({ id, tenant, nfe: o.nfe, terms });
+              expect(await ledger.reserve(tenant, id, o.nfe, quota, now, terms)).toEqual(
+                model.reserve(tenant, id, o.nfe, now, terms),
               );
             } else if (o.op === "usage") {
               now += o.dt;
               const tenant = tenants[o.tenant]!;
               expect(await ledger.usage(tenant, quota, now)).toEqual(model.usage(tenant, now));
+            } else if (o.op === "report") {
+              now += o.dt;
+              const [tenant, period] = [tenants[o.tenant]!, PERIODS[Number(o.february)]!];
+              expect(await ledger.report(tenant, quota, now, period)).toEqual(model.report(tenant, now, period));
             } else if (ids.length > 0) {
               const j = ids[o.job % ids.length]!;
               if (o.op === "again") {
                 now += o.dt;
-                expect(await ledger.reserve(j.tenant, j.id, j.nfe, quota, now, at(j.price))).toEqual(
-                  model.reserve(j.tenant, j.id, j.nfe, now, at(j.price)),
+                expect(await ledger.reserve(j.tenant, j.id, j.nfe, quota, now, j.terms)).toEqual(
+                  model.reserve(j.tenant, j.id, j.nfe, now, j.terms),
                 );
               } else if (o.op === "settle") {
                 now += o.dt;
@@ -181,6 +233,10 @@ for (const [name, make] of allStores(workerd)) {
           for (const j of ids) expect(await ledger.get(j.id)).toEqual(model.jobs.get(j.id) ?? null);
           for (const tenant of tenants) {
             for (const t of [now, START]) expect(await ledger.usage(tenant, quota, t)).toEqual(model.usage(tenant, t));
+            for (const period of PERIODS) {
+              expect(await ledger.report(tenant, quota, now, period)).toEqual(model.report(tenant, now, period));
+              expect(await pageAll(ledger, tenant, period, 1 + (run % 4))).toEqual(model.settled(tenant, period));
+            }
           }
         }),
         { numRuns: RUNS[name] ?? 60 },

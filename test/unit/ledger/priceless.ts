@@ -23,6 +23,8 @@ export async function expectPricelessMigrated(ledger: Ledger): Promise<void> {
     price_micro_usd_per_nfe: null,
     tier: null,
     policy: null,
+    settled_at: null,
+    expired_at: null,
   });
   expect(await ledger.settle(PRICELESS_OPEN, 7, NOW)).toBe(true); // reserved before the upgrade, settled after
   expect(await ledger.get(PRICELESS_OPEN)).toMatchObject({ tier: null, policy: null });
@@ -35,5 +37,21 @@ export async function expectPricelessMigrated(ledger: Ledger): Promise<void> {
     reserved: 0,
     cost_micro_usd: 10 * 50,
     unpriced: 27,
+    late_settled: 0,
   });
+  // Old rows have no policy: they group apart, unpriced, and the breakdowns still sum to the totals.
+  const report = await ledger.report(T, QUOTA, NOW, "2026-07");
+  expect(report.by_policy).toEqual([
+    { policy: null, used: 27, cost_micro_usd: 0, unpriced: 27, jobs: 2 },
+    { policy: "cfg", used: 10, cost_micro_usd: 500, unpriced: 0, jobs: 1 },
+  ]);
+  expect(report.by_day).toEqual([{ day: "2026-07-10", used: 37, cost_micro_usd: 500, unpriced: 27, jobs: 3 }]);
+  const rows = await ledger.settledJobs(T, "2026-07", null, 10);
+  expect(rows.map((r) => [r.job_id, r.spent, r.settled_at])).toEqual(
+    expect.arrayContaining([
+      [PRICELESS_SETTLED, 20, null],
+      [PRICELESS_OPEN, 7, NOW],
+      [job, 10, NOW],
+    ]),
+  );
 }
