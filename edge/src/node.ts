@@ -45,6 +45,7 @@ const app = createApp({
   keys: keysFromEnv(env, { allowDevSecret: !production }),
   ledger: stores.ledger,
   idempotency: stores.idempotency,
+  quotas: stores.quotas,
   rateLimiter: createMemoryRateLimiter(),
   pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
   clock: systemClock,

@@ -13,6 +13,7 @@ import { keysFromEnv } from "./auth/from-env.ts";
 import { type EnvMap, loadConfig, parseWorkerUrls } from "./config.ts";
 import type { TenantLedger } from "./durable/tenant-ledger.ts";
 import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "./ledger/durable-object-client.ts";
+import { createDurableObjectQuotaStore } from "./quotas/durable-object.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createDurableObjectRateLimiter } from "./ratelimit/durable-object.ts";
 import { systemClock } from "./clock.ts";
@@ -44,6 +45,7 @@ function build(env: WorkerEnv): App {
     keys: keysFromEnv(vars, { allowDevSecret: false }),
     ledger: createDurableObjectLedger(env.TENANT_LEDGER),
     idempotency: createDurableObjectIdempotencyStore(env.TENANT_LEDGER),
+    quotas: createDurableObjectQuotaStore(env.TENANT_LEDGER),
     rateLimiter: createDurableObjectRateLimiter(env.TENANT_LEDGER),
     pool: createWorkerPool({
       workers: parseWorkerUrls(vars.GG_WORKER_URLS),

@@ -1,8 +1,9 @@
 // The TenantLedger Durable Object: one per tenant routing key (storage/tenant-object.ts), holding that tenant's
-// reservations, period totals, idempotency keys and rate bucket in its SQLite storage (`ctx.storage.sql`). Its
-// methods are called over Workers RPC (compatibility_date >= 2024-04-03) by ledger/durable-object-client.ts and
-// ratelimit/durable-object.ts. Each method is synchronous and runs inside `transactionSync`, so no other call
-// interleaves with it. Deploy as a SQLite-backed class:
+// reservations, period totals, idempotency keys, quota override and rate bucket in its SQLite storage
+// (`ctx.storage.sql`). Its methods are called over Workers RPC (compatibility_date >= 2024-04-03) by
+// ledger/durable-object-client.ts, quotas/durable-object.ts and ratelimit/durable-object.ts. Each method is synchronous
+// and runs inside `transactionSync` (or is one statement), so no other call interleaves with it. Deploy as a
+// SQLite-backed class:
 // wrangler `migrations: [{ tag: "v1", new_sqlite_classes: ["TenantLedger"] }]`.
 // Workers-only: "cloudflare:workers" exists in workerd alone, so only worker.ts imports this module.
 import type { DurableObjectState } from "@cloudflare/workers-types";
@@ -20,6 +21,8 @@ import type {
   UsageReport,
 } from "../ledger/types.ts";
 import type { RateLimitObject } from "../ratelimit/durable-object.ts";
+import type { QuotaObject } from "../quotas/durable-object.ts";
+import { SqlQuotaCore } from "../quotas/sql.ts";
 import { SqlRateCore } from "../ratelimit/sql.ts";
 import type { RateDecision } from "../ratelimit/types.ts";
 import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
@@ -34,15 +37,20 @@ function doSqlPort(storage: DurableObjectState["storage"]): SqlPort {
 /** Every method of both clients' stubs, synchronous here (RPC makes them async for the caller). */
 type Served<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : never };
 
-export class TenantLedger extends DurableObject<unknown> implements Served<LedgerObject>, Served<RateLimitObject> {
+export class TenantLedger
+  extends DurableObject<unknown>
+  implements Served<LedgerObject>, Served<RateLimitObject>, Served<QuotaObject>
+{
   private readonly ledger: SqlLedgerCore;
   private readonly rate: SqlRateCore;
+  private readonly quotas: SqlQuotaCore;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     const port = doSqlPort(ctx.storage);
     this.ledger = new SqlLedgerCore(port); // schema statements are synchronous, so the object is ready on return
     this.rate = new SqlRateCore(port);
+    this.quotas = new SqlQuotaCore(port);
   }
 
   reserve(
@@ -91,6 +99,14 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
 
   release(tenant: string, key: string): void {
     this.ledger.release(tenant, key);
+  }
+
+  quotaOverride(tenant: string): number | null {
+    return this.quotas.get(tenant);
+  }
+
+  setQuotaOverride(tenant: string, quotaNfe: number | null): void {
+    this.quotas.set(tenant, quotaNfe);
   }
 
   take(tenant: string, limitPerMinute: number, now: number): RateDecision {
