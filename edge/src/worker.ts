@@ -41,9 +41,10 @@ function build(env: WorkerEnv): App {
   const vars = stringVars(env);
   if (!env.TENANT_LEDGER) throw new Error("The TENANT_LEDGER Durable Object binding is missing");
   if (!vars.GG_INTERNAL_SECRET) throw new Error("The GG_INTERNAL_SECRET secret is missing");
+  const config = loadConfig(vars);
   return createApp({
     keys: keysFromEnv(vars, { allowDevSecret: false }),
-    ledger: createDurableObjectLedger(env.TENANT_LEDGER),
+    ledger: createDurableObjectLedger(env.TENANT_LEDGER, { leaseMs: config.reservationLeaseMs }),
     idempotency: createDurableObjectIdempotencyStore(env.TENANT_LEDGER),
     quotas: createDurableObjectQuotaStore(env.TENANT_LEDGER),
     rateLimiter: createDurableObjectRateLimiter(env.TENANT_LEDGER),
@@ -54,7 +55,7 @@ function build(env: WorkerEnv): App {
       healthTtlMs: 0, // no background polling: Workers cancel I/O that outlives its request
     }),
     clock: systemClock,
-    config: loadConfig(vars),
+    config,
     // Workers are production: the address rule always applies.
     webhooks: createWebhooks({
       store: createMemoryWebhookStore(),

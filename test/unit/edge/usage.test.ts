@@ -5,6 +5,7 @@ import { guidanceName, type JobEvent, USAGE_CSV_COLUMNS } from "@guidegate/share
 import { parse } from "csv-parse/sync";
 import type { Dispatch } from "../../../edge/src/pool/types.ts";
 import { describe, expect, it, vi } from "vitest";
+import { loadConfig } from "../../../edge/src/config.ts";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { RESERVATION_LEASE_MS } from "../../../edge/src/ledger/lease.ts";
 import { createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
@@ -294,6 +295,14 @@ describe("a settle after the reservation's lease expired", () => {
     expect(usage).toMatchObject({ used_nfe: 20, reserved_nfe: 0, cost_micro_usd: 20 * 50, late_settled_nfe: 20 });
     const { rows } = await exportCsv(t);
     expect(rows).toMatchObject([{ job_id: id, nfe: "20", late_settled: "true" }]);
+  });
+});
+
+describe("GG_RESERVATION_LEASE_MS", () => {
+  it("sets the lease, an hour by default, and refuses one that is not a positive integer", () => {
+    expect(loadConfig({}).reservationLeaseMs).toBe(RESERVATION_LEASE_MS);
+    expect(loadConfig({ GG_RESERVATION_LEASE_MS: "1" }).reservationLeaseMs).toBe(1);
+    for (const bad of ["0", "1.5", "-5", "soon"]) expect(() => loadConfig({ GG_RESERVATION_LEASE_MS: bad })).toThrow();
   });
 });
 
