@@ -17,6 +17,7 @@ import {
 import { failoverScenario } from "./lib/reliability/failover.ts";
 import { fuzzOverHttp } from "./lib/reliability/fuzz/http.ts";
 import { fuzzInProcess } from "./lib/reliability/fuzz/in-process.ts";
+import { lateSettleScenario } from "./lib/reliability/late-settle.ts";
 import { holdStreams } from "./lib/reliability/load.ts";
 import { idle, until } from "./lib/reliability/probes.ts";
 import { restartWorker, stopService, stopStack } from "./lib/reliability/restart.ts";
@@ -167,6 +168,17 @@ try {
     `worker ran ${c.workerNfe} NFE, billed ${c.billedNfe}`,
   );
 
+  // Fault 7: every job outlives its reservation's lease; the late settle must still be billed, once.
+  faults++;
+  const ls = await lateSettleScenario(stack, e.edge);
+  extra.push(ls.edge);
+  if (ls.billedNfe !== ls.workerNfe || ls.csvCostMicroUsd !== ls.costMicroUsd) billingMismatches++;
+  check(
+    "settle after the lease expired",
+    ls.status === "completed" && ls.billedNfe === ls.workerNfe && ls.lateNfe === ls.billedNfe && ls.csvLateRows === 1,
+    `worker ran ${ls.workerNfe} NFE, billed ${ls.billedNfe}, late ${ls.lateNfe}; CSV cost ${ls.csvCostMicroUsd} of ${ls.costMicroUsd} µUSD`,
+  );
+
   const fiveXx =
     cannons.reduce((n, x) => n + x.fiveXx, 0) +
     [...fh.stats.violations, ...fi.stats.violations].filter((v) => /HTTP 5\d\d/.test(v.detail)).length;
@@ -178,6 +190,7 @@ try {
     fuzzAdmitted: fi.stats.admitted,
     lostEvents,
     billingMismatches,
+    lateSettledNfe: ls.lateNfe,
     fiveXx,
     cannons,
     rssBeforeKiB: l.rssBeforeKiB,

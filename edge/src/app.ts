@@ -8,6 +8,8 @@ import { notFoundOrMethodNotAllowed, onError } from "./errors.ts";
 import { createMemoryJobStore } from "./jobs/memory.ts";
 import { requestBodyLimit } from "./middleware/body-limit.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
+import { createMemoryQuotaStore } from "./quotas/memory.ts";
+import { withQuotaOverrides, withQuotaSeed } from "./quotas/overrides.ts";
 import { accountRoutes } from "./routes/account.ts";
 import type { RouteDeps } from "./routes/context.ts";
 import { EDITS_PATH, generationRoutes } from "./routes/generations.ts";
@@ -33,8 +35,10 @@ function checkDeps(deps: Deps): void {
 export function createApp(deps: Deps) {
   checkDeps(deps);
   const { config, clock } = deps;
+  const quotas = withQuotaSeed(deps.quotas ?? createMemoryQuotaStore(), config.tenantQuotas);
   const ctx: RouteDeps = {
     ...deps,
+    ledger: withQuotaOverrides(deps.ledger, quotas), // a tenant's own quota, where set, over its tier's
     jobs: deps.jobs ?? createMemoryJobStore({ clock, ttlMs: config.jobTtlMs }),
     runs: new Map(),
     models: modelSource(config.models, () => deps.pool.models()),

@@ -2,6 +2,8 @@
 // Workers env, Deno.env) into a frozen, validated object handed to the factories.
 import { z } from "zod";
 import { DEFAULT_TIERS, TierSchema, type Tiers, TiersSchema } from "@guidegate/shared";
+import { RESERVATION_LEASE_MS } from "./ledger/lease.ts";
+import { checkLease } from "./ledger/validate.ts";
 import { type ModelInfo, ModelsSchema } from "./tiers/models.ts";
 
 export interface EdgeConfig {
@@ -30,6 +32,10 @@ export interface EdgeConfig {
   cancelGraceMs: number;
   /** Base URL used to build absolute `events_url`s; relative paths when absent. */
   publicBaseUrl: string | null;
+  /** How long a reservation holds quota without a settle (GG_RESERVATION_LEASE_MS); a later settle still bills. */
+  reservationLeaseMs: number;
+  /** Monthly NFE quotas by tenant that replace their tier's (GG_TENANT_QUOTAS_JSON); a stored override wins. */
+  tenantQuotas: Readonly<Record<string, number>>;
 }
 
 export type EnvMap = Record<string, string | undefined>;
@@ -50,6 +56,8 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   maxAttempts: 3,
   cancelGraceMs: 5_000,
   publicBaseUrl: null,
+  reservationLeaseMs: RESERVATION_LEASE_MS,
+  tenantQuotas: Object.freeze({}),
 });
 
 /** Build a config from defaults plus explicit overrides (tests, embedding). */
@@ -66,6 +74,13 @@ export function parseTiers(json: string | undefined, base: Tiers = DEFAULT_TIERS
   const merged: Record<string, unknown> = { ...base };
   for (const [name, t] of Object.entries(overrides)) merged[name] = { ...(base[name] ?? {}), ...t };
   return TiersSchema.parse(merged);
+}
+
+const TenantQuotas = z.record(z.string().min(1), z.number().int().min(0));
+
+/** `GG_TENANT_QUOTAS_JSON`: `{"tenant": monthly NFEs, ...}`, each replacing that tenant's tier quota. */
+export function parseTenantQuotas(json: string | undefined): Readonly<Record<string, number>> {
+  return json ? Object.freeze(TenantQuotas.parse(JSON.parse(json))) : DEFAULT_CONFIG.tenantQuotas;
 }
 
 /** A non-negative number from `env[name]`, or `fallback` when unset; throws on anything else. */
@@ -95,6 +110,8 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     maxAttempts: Math.max(1, int(env, "GG_MAX_ATTEMPTS", DEFAULT_CONFIG.maxAttempts)),
     cancelGraceMs: int(env, "GG_CANCEL_GRACE_MS", DEFAULT_CONFIG.cancelGraceMs),
     publicBaseUrl: env.GG_PUBLIC_BASE_URL || null,
+    reservationLeaseMs: checkLease(int(env, "GG_RESERVATION_LEASE_MS", DEFAULT_CONFIG.reservationLeaseMs)),
+    tenantQuotas: parseTenantQuotas(env.GG_TENANT_QUOTAS_JSON),
   });
 }
 

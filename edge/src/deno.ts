@@ -38,14 +38,15 @@ const webhooks = createWebhooks({
   resolve: resolveWithDeno,
 });
 
+const config = loadConfig(env);
 const app = createApp({
   keys: keysFromEnv(env, { allowDevSecret: env.DENO_ENV !== "production" }),
-  ledger: createMemoryLedger(),
+  ledger: createMemoryLedger({ leaseMs: config.reservationLeaseMs }),
   idempotency: createMemoryIdempotencyStore(),
   rateLimiter: createMemoryRateLimiter(),
   pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
   clock: systemClock,
-  config: loadConfig(env),
+  config,
   webhooks,
 });
 webhooks.start();

@@ -5,6 +5,7 @@ import type { Clock } from "./clock.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { JobStore } from "./jobs/types.ts";
 import type { IdempotencyStore, Ledger } from "./ledger/types.ts";
+import type { QuotaOverrideStore } from "./quotas/types.ts";
 import type { WorkerPool } from "./pool/types.ts";
 import type { RateLimiter } from "./ratelimit/types.ts";
 import type { Webhooks } from "./webhooks/service.ts";
@@ -21,4 +22,6 @@ export interface Deps {
   jobs?: JobStore;
   /** Endpoints, outbox and delivery loop; in memory, with production URL rules, when absent. */
   webhooks?: Webhooks;
+  /** Per-tenant quota overrides, over config.tenantQuotas; in memory when absent. */
+  quotas?: QuotaOverrideStore;
 }

@@ -27,7 +27,7 @@ if (!env.GG_INTERNAL_SECRET) throw new Error("GG_INTERNAL_SECRET is required (sh
 
 const ledgerPath = resolve(env.GG_LEDGER_PATH || ".data/ledger.sqlite");
 mkdirSync(dirname(ledgerPath), { recursive: true });
-const stores = createSqliteStores(ledgerPath);
+const stores = createSqliteStores(ledgerPath, { leaseMs: config.reservationLeaseMs });
 // The outbox lives in its own file beside the ledger: pending deliveries resume when the edge starts again.
 const webhooksPath = resolve(env.GG_WEBHOOKS_PATH || join(dirname(ledgerPath), "webhooks.sqlite"));
 mkdirSync(dirname(webhooksPath), { recursive: true });
@@ -45,6 +45,7 @@ const app = createApp({
   keys: keysFromEnv(env, { allowDevSecret: !production }),
   ledger: stores.ledger,
   idempotency: stores.idempotency,
+  quotas: stores.quotas,
   rateLimiter: createMemoryRateLimiter(),
   pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
   clock: systemClock,

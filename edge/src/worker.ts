@@ -13,6 +13,7 @@ import { keysFromEnv } from "./auth/from-env.ts";
 import { type EnvMap, loadConfig, parseWorkerUrls } from "./config.ts";
 import type { TenantLedger } from "./durable/tenant-ledger.ts";
 import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "./ledger/durable-object-client.ts";
+import { createDurableObjectQuotaStore } from "./quotas/durable-object.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createDurableObjectRateLimiter } from "./ratelimit/durable-object.ts";
 import { systemClock } from "./clock.ts";
@@ -40,10 +41,12 @@ function build(env: WorkerEnv): App {
   const vars = stringVars(env);
   if (!env.TENANT_LEDGER) throw new Error("The TENANT_LEDGER Durable Object binding is missing");
   if (!vars.GG_INTERNAL_SECRET) throw new Error("The GG_INTERNAL_SECRET secret is missing");
+  const config = loadConfig(vars);
   return createApp({
     keys: keysFromEnv(vars, { allowDevSecret: false }),
-    ledger: createDurableObjectLedger(env.TENANT_LEDGER),
+    ledger: createDurableObjectLedger(env.TENANT_LEDGER, { leaseMs: config.reservationLeaseMs }),
     idempotency: createDurableObjectIdempotencyStore(env.TENANT_LEDGER),
+    quotas: createDurableObjectQuotaStore(env.TENANT_LEDGER),
     rateLimiter: createDurableObjectRateLimiter(env.TENANT_LEDGER),
     pool: createWorkerPool({
       workers: parseWorkerUrls(vars.GG_WORKER_URLS),
@@ -52,7 +55,7 @@ function build(env: WorkerEnv): App {
       healthTtlMs: 0, // no background polling: Workers cancel I/O that outlives its request
     }),
     clock: systemClock,
-    config: loadConfig(vars),
+    config,
     // Workers are production: the address rule always applies.
     webhooks: createWebhooks({
       store: createMemoryWebhookStore(),

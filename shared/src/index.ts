@@ -7,5 +7,6 @@ export * from "./request.ts";
 export * from "./rules.ts";
 export * from "./schedules.ts";
 export * from "./tiers.ts";
+export * from "./usage.ts";
 export * from "./worker.ts";
 export * from "./webhooks.ts";

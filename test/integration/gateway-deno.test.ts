@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "csv-parse/sync";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
@@ -31,4 +32,9 @@ it("serves generations, streams and auth errors on Deno", async () => {
   const events = await readSse(stream);
   expect(events.at(-1)!.data.type).toBe("image_generation.completed");
   expect((await fetch(`${stack.edgeUrl}/v1/usage`, { headers: { authorization: "Bearer x.y.z" } })).status).toBe(401);
+  // The CSV export on Deno: both jobs, their cost column summing to what usage reports.
+  const usage = (await (await fetch(`${stack.edgeUrl}/v1/usage`, { headers })).json()) as { cost_micro_usd: number };
+  const [, ...rows] = parse(await (await fetch(`${stack.edgeUrl}/v1/usage/export.csv`, { headers })).text()) as string[][];
+  expect(rows).toHaveLength(2);
+  expect(rows.reduce((n, r) => n + Number(r[6]), 0)).toBe(usage.cost_micro_usd);
 });

@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { USAGE_CSV_COLUMNS } from "@guidegate/shared";
+import { parse } from "csv-parse/sync";
 import OpenAI, { toFile } from "openai";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,6 +47,11 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       expect(await isPng(body.data[0]!.url)).toMatchObject({ format: "png", width: 32, height: 32 });
       const usage = (await (await fetch(`${stack.edgeUrl}/v1/usage`, { headers: await auth(sub) })).json()) as Record<string, number>;
       expect(usage).toMatchObject({ used_nfe: 20, reserved_nfe: 0, cost_micro_usd: 20 * 50 });
+      // The month's CSV export, its CSV writer bundled for this runtime: the job, at the cost usage reports.
+      const csv = await fetch(`${stack.edgeUrl}/v1/usage/export.csv`, { headers: await auth(sub) });
+      const [header, ...rows] = parse(await csv.text()) as string[][];
+      expect(header).toEqual([...USAGE_CSV_COLUMNS]);
+      expect(rows.map((r) => [r[0], r[2], r[3], r[4], r[6]])).toEqual([[body.id, "pro", "cfg", "20", String(20 * 50)]]);
     });
 
     it("works with the official openai SDK, without and with streaming", async () => {

@@ -15,6 +15,8 @@ export interface Summary {
   fuzzAdmitted: number;
   lostEvents: number;
   billingMismatches: number;
+  /** NFEs settled after their reservation's lease expired, billed all the same (usage's late_settled_nfe). */
+  lateSettledNfe: number;
   fiveXx: number;
   cannons: CannonResult[];
   rssBeforeKiB: number;
@@ -36,6 +38,7 @@ export function printSummary(s: Summary): void {
     ],
     ["lost or reordered events", String(s.lostEvents)],
     ["billing mismatches", String(s.billingMismatches)],
+    ["late settles billed", `${s.lateSettledNfe} NFE (settled after the lease expired, billed once)`],
     ["unexpected 5xx", String(s.fiveXx)],
     ...s.cannons.map((c): [string, string] => [
       `autocannon ${c.path}`,

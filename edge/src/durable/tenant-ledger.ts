@@ -1,16 +1,28 @@
 // The TenantLedger Durable Object: one per tenant routing key (storage/tenant-object.ts), holding that tenant's
-// reservations, period totals, idempotency keys and rate bucket in its SQLite storage (`ctx.storage.sql`). Its
-// methods are called over Workers RPC (compatibility_date >= 2024-04-03) by ledger/durable-object-client.ts and
-// ratelimit/durable-object.ts. Each method is synchronous and runs inside `transactionSync`, so no other call
-// interleaves with it. Deploy as a SQLite-backed class:
+// reservations, period totals, idempotency keys, quota override and rate bucket in its SQLite storage
+// (`ctx.storage.sql`). Its methods are called over Workers RPC (compatibility_date >= 2024-04-03) by
+// ledger/durable-object-client.ts, quotas/durable-object.ts and ratelimit/durable-object.ts. Each method is synchronous
+// and runs inside `transactionSync` (or is one statement), so no other call interleaves with it. Deploy as a
+// SQLite-backed class:
 // wrangler `migrations: [{ tag: "v1", new_sqlite_classes: ["TenantLedger"] }]`.
 // Workers-only: "cloudflare:workers" exists in workerd alone, so only worker.ts imports this module.
 import type { DurableObjectState } from "@cloudflare/workers-types";
 import { DurableObject } from "cloudflare:workers";
 import type { LedgerObject } from "../ledger/durable-object-client.ts";
 import { SqlLedgerCore } from "../ledger/sql-core.ts";
-import type { IdempotencyBegin, IdempotencyRecord, Reservation, ReserveResult, TenantUsage } from "../ledger/types.ts";
+import type {
+  IdempotencyBegin,
+  IdempotencyRecord,
+  JobCursor,
+  JobTerms,
+  Reservation,
+  ReserveResult,
+  TenantUsage,
+  UsageReport,
+} from "../ledger/types.ts";
 import type { RateLimitObject } from "../ratelimit/durable-object.ts";
+import type { QuotaObject } from "../quotas/durable-object.ts";
+import { SqlQuotaCore } from "../quotas/sql.ts";
 import { SqlRateCore } from "../ratelimit/sql.ts";
 import type { RateDecision } from "../ratelimit/types.ts";
 import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
@@ -25,15 +37,20 @@ function doSqlPort(storage: DurableObjectState["storage"]): SqlPort {
 /** Every method of both clients' stubs, synchronous here (RPC makes them async for the caller). */
 type Served<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer R> ? (...a: A) => R : never };
 
-export class TenantLedger extends DurableObject<unknown> implements Served<LedgerObject>, Served<RateLimitObject> {
+export class TenantLedger
+  extends DurableObject<unknown>
+  implements Served<LedgerObject>, Served<RateLimitObject>, Served<QuotaObject>
+{
   private readonly ledger: SqlLedgerCore;
   private readonly rate: SqlRateCore;
+  private readonly quotas: SqlQuotaCore;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     const port = doSqlPort(ctx.storage);
     this.ledger = new SqlLedgerCore(port); // schema statements are synchronous, so the object is ready on return
     this.rate = new SqlRateCore(port);
+    this.quotas = new SqlQuotaCore(port);
   }
 
   reserve(
@@ -42,14 +59,14 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
     leaseMs: number,
   ): ReserveResult {
-    return this.ledger.reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs);
+    return this.ledger.reserve(tenant, jobId, nfe, quota, now, terms, leaseMs);
   }
 
-  settle(jobId: string, spent: number): boolean {
-    return this.ledger.settle(jobId, spent);
+  settle(jobId: string, spent: number, now: number, leaseMs: number): boolean {
+    return this.ledger.settle(jobId, spent, now, leaseMs);
   }
 
   void(jobId: string): boolean {
@@ -58,6 +75,14 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
 
   usage(tenant: string, quota: number, now: number, leaseMs: number): TenantUsage {
     return this.ledger.usage(tenant, quota, now, leaseMs);
+  }
+
+  report(tenant: string, quota: number, now: number, period: string, leaseMs: number): UsageReport {
+    return this.ledger.report(tenant, quota, now, period, leaseMs);
+  }
+
+  settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Reservation[] {
+    return this.ledger.settledJobs(tenant, period, after, limit);
   }
 
   get(jobId: string): Reservation | null {
@@ -74,6 +99,14 @@ export class TenantLedger extends DurableObject<unknown> implements Served<Ledge
 
   release(tenant: string, key: string): void {
     this.ledger.release(tenant, key);
+  }
+
+  quotaOverride(tenant: string): number | null {
+    return this.quotas.get(tenant);
+  }
+
+  setQuotaOverride(tenant: string, quotaNfe: number | null): void {
+    this.quotas.set(tenant, quotaNfe);
   }
 
   take(tenant: string, limitPerMinute: number, now: number): RateDecision {

@@ -8,12 +8,24 @@ import type {
   IdempotencyBegin,
   IdempotencyRecord,
   IdempotencyStore,
+  JobCursor,
+  JobTerms,
   Ledger,
   Reservation,
   ReserveResult,
   TenantUsage,
+  UsageReport,
 } from "./types.ts";
-import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
+import {
+  checkLease,
+  checkNfe,
+  checkNow,
+  checkPage,
+  checkPeriod,
+  checkQuota,
+  checkTerms,
+  normalizeSpent,
+} from "./validate.ts";
 
 /** The ledger and idempotency methods of the TenantLedger object, as its RPC stub exposes them. */
 export interface LedgerObject {
@@ -23,12 +35,14 @@ export interface LedgerObject {
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
     leaseMs: number,
   ): Promise<ReserveResult>;
-  settle(jobId: string, spent: number): Promise<boolean>;
+  settle(jobId: string, spent: number, now: number, leaseMs: number): Promise<boolean>;
   void(jobId: string): Promise<boolean>;
   usage(tenant: string, quota: number, now: number, leaseMs: number): Promise<TenantUsage>;
+  report(tenant: string, quota: number, now: number, period: string, leaseMs: number): Promise<UsageReport>;
+  settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Promise<Reservation[]>;
   get(jobId: string): Promise<Reservation | null>;
   begin(rec: Omit<IdempotencyRecord, "state" | "status" | "response">, now: number): Promise<IdempotencyBegin>;
   finish(tenant: string, key: string, status: number, response: string): Promise<void>;
@@ -42,20 +56,21 @@ export type LedgerObjectNamespace<Id = unknown> = TenantObjectNamespace<LedgerOb
 export function createDurableObjectLedger<Id>(ns: LedgerObjectNamespace<Id>, options: LedgerOptions = {}): Ledger {
   const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
   return {
-    async reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe): Promise<ReserveResult> {
+    async reserve(tenant, jobId, nfe, quota, now, terms): Promise<ReserveResult> {
       checkNfe(nfe);
       checkQuota(quota);
       checkNow(now);
-      checkPrice(priceMicroUsdPerNfe);
+      checkTerms(terms);
       const route = routeKeyOf(tenant);
       // Fail loudly now: a reservation under an unroutable id could never be settled or voided.
       if (routeKeyOfJob(jobId) !== route) throw new RangeError("job id was not made by newJobId(tenant)");
-      return tenantObject(ns, route).reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs);
+      return tenantObject(ns, route).reserve(tenant, jobId, nfe, quota, now, terms, leaseMs);
     },
-    async settle(jobId, spent): Promise<boolean> {
+    async settle(jobId, spent, now): Promise<boolean> {
       const want = normalizeSpent(spent);
+      checkNow(now);
       const route = routeKeyOfJob(jobId);
-      return route === null ? false : tenantObject(ns, route).settle(jobId, want);
+      return route === null ? false : tenantObject(ns, route).settle(jobId, want, now, leaseMs);
     },
     async void(jobId): Promise<boolean> {
       const route = routeKeyOfJob(jobId);
@@ -65,6 +80,18 @@ export function createDurableObjectLedger<Id>(ns: LedgerObjectNamespace<Id>, opt
       checkQuota(quota);
       checkNow(now);
       return tenantObject(ns, routeKeyOf(tenant)).usage(tenant, quota, now, leaseMs);
+    },
+    async report(tenant, quota, now, period): Promise<UsageReport> {
+      checkPeriod(period);
+      checkQuota(quota);
+      checkNow(now);
+      return tenantObject(ns, routeKeyOf(tenant)).report(tenant, quota, now, period, leaseMs);
+    },
+    async settledJobs(tenant, period, after, limit): Promise<Reservation[]> {
+      checkPeriod(period);
+      checkPage(after, limit);
+      const cursor = after && { created_at: after.created_at, job_id: after.job_id }; // only what the object reads
+      return tenantObject(ns, routeKeyOf(tenant)).settledJobs(tenant, period, cursor, limit);
     },
     async get(jobId): Promise<Reservation | null> {
       const route = routeKeyOfJob(jobId);

@@ -1,20 +1,41 @@
 // In-process Ledger and IdempotencyStore for unit tests and single-process dev. Each method does all its work
 // before its first await, so calls are atomic with respect to each other, like one SQLite transaction.
 
-import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
+import { type LedgerOptions, leaseOver, RESERVATION_LEASE_MS, settleable } from "./lease.ts";
 import {
   IDEMPOTENCY_TTL_MS,
   type IdempotencyBegin,
   type IdempotencyRecord,
   type IdempotencyStore,
+  type JobCursor,
+  type JobTerms,
   type Ledger,
   periodOf,
   type Reservation,
   type ReserveResult,
   type TenantUsage,
+  type UsageReport,
 } from "./types.ts";
-import { emptyTotals, makeUsage, openReservation, type PeriodTotals, settledTotals } from "./usage.ts";
-import { checkLease, checkNfe, checkNow, checkPrice, checkQuota, normalizeSpent } from "./validate.ts";
+import {
+  addTotals,
+  byCursor,
+  emptyTotals,
+  makeReport,
+  makeUsage,
+  openReservation,
+  type PeriodTotals,
+  settleTotals,
+} from "./usage.ts";
+import {
+  checkLease,
+  checkNfe,
+  checkNow,
+  checkPage,
+  checkPeriod,
+  checkQuota,
+  checkTerms,
+  normalizeSpent,
+} from "./validate.ts";
 
 const totalsKey = (tenant: string, period: string): string => `${tenant}\u0000${period}`;
 
@@ -22,6 +43,7 @@ class MemoryLedger implements Ledger {
   private readonly jobs = new Map<string, Reservation>();
   private readonly totals = new Map<string, PeriodTotals>();
   private readonly open = new Map<string, Set<Reservation>>(); // tenant -> its open reservations, for the lease sweep
+  private readonly settled = new Map<string, Reservation[]>(); // (tenant, period) -> its settled rows, for reports
 
   constructor(private readonly leaseMs: number) {}
 
@@ -31,40 +53,40 @@ class MemoryLedger implements Ledger {
     nfe: number,
     quota: number,
     now: number,
-    priceMicroUsdPerNfe: number,
+    terms: JobTerms,
   ): Promise<ReserveResult> {
     checkNfe(nfe);
     checkQuota(quota);
     checkNow(now);
-    checkPrice(priceMicroUsdPerNfe);
+    checkTerms(terms);
     if (this.jobs.has(jobId)) return { ok: false, reason: "duplicate_job" };
-    this.expire(tenant, now - this.leaseMs);
+    this.expire(tenant, now);
     const period = periodOf(now);
     const t = this.totalsOf(tenant, period);
     if (t.used + t.reserved + nfe > quota) {
       return { ok: false, reason: "quota_exhausted", usage: makeUsage(tenant, period, quota, t) };
     }
-    const reservation = openReservation(jobId, tenant, nfe, period, now, priceMicroUsdPerNfe);
+    const reservation = openReservation(jobId, tenant, nfe, period, now, terms);
     this.jobs.set(jobId, reservation);
     this.openOf(tenant).add(reservation);
     t.reserved += nfe;
     return { ok: true, reservation: { ...reservation } };
   }
 
-  async settle(jobId: string, spent: number): Promise<boolean> {
+  async settle(jobId: string, spent: number, now: number): Promise<boolean> {
     const want = normalizeSpent(spent);
+    checkNow(now);
     const r = this.jobs.get(jobId);
-    if (r?.state !== "reserved") return false;
+    if (!r || !settleable(r)) return false;
+    const late = r.state !== "reserved" || leaseOver(r.created_at, now, this.leaseMs);
     const s = Math.min(want, r.reserved);
+    addTotals(this.totalsOf(r.tenant, r.period), settleTotals(r, s, late));
+    this.openOf(r.tenant).delete(r);
     r.state = "settled";
     r.spent = s;
-    this.openOf(r.tenant).delete(r);
-    const t = this.totalsOf(r.tenant, r.period);
-    const billed = settledTotals(s, r.price_micro_usd_per_nfe);
-    t.reserved -= r.reserved;
-    t.used += s;
-    t.cost_micro_usd += billed.cost_micro_usd;
-    t.unpriced += billed.unpriced;
+    r.settled_at = now;
+    r.expired_at ??= late ? now : null;
+    this.settledOf(r.tenant, r.period).push(r);
     return true;
   }
 
@@ -78,8 +100,24 @@ class MemoryLedger implements Ledger {
   async usage(tenant: string, quota: number, now: number): Promise<TenantUsage> {
     checkQuota(quota);
     const period = periodOf(checkNow(now));
-    this.expire(tenant, now - this.leaseMs);
+    this.expire(tenant, now);
     return makeUsage(tenant, period, quota, this.totals.get(totalsKey(tenant, period)) ?? emptyTotals());
+  }
+
+  async report(tenant: string, quota: number, now: number, period: string): Promise<UsageReport> {
+    checkPeriod(period);
+    checkQuota(quota);
+    this.expire(tenant, checkNow(now));
+    const usage = makeUsage(tenant, period, quota, this.totals.get(totalsKey(tenant, period)) ?? emptyTotals());
+    return makeReport(usage, this.settled.get(totalsKey(tenant, period)) ?? []);
+  }
+
+  async settledJobs(tenant: string, period: string, after: JobCursor | null, limit: number): Promise<Reservation[]> {
+    checkPeriod(period);
+    checkPage(after, limit);
+    const rows = [...(this.settled.get(totalsKey(tenant, period)) ?? [])].sort(byCursor);
+    const from = after ? rows.findIndex((r) => byCursor(r, after) > 0) : 0;
+    return (from < 0 ? [] : rows.slice(from, from + limit)).map((r) => ({ ...r }));
   }
 
   async get(jobId: string): Promise<Reservation | null> {
@@ -93,10 +131,15 @@ class MemoryLedger implements Ledger {
     this.openOf(r.tenant).delete(r);
   }
 
-  private expire(tenant: string, cutoff: number): void {
+  /** Releases `tenant`'s open reservations whose lease ran out by `now`, marking them expired (a settle may follow). */
+  private expire(tenant: string, now: number): void {
     const open = this.open.get(tenant);
     if (!open) return;
-    for (const r of open) if (r.created_at <= cutoff) this.end(r);
+    for (const r of open) {
+      if (!leaseOver(r.created_at, now, this.leaseMs)) continue;
+      this.end(r);
+      r.expired_at = now;
+    }
     if (open.size === 0) this.open.delete(tenant);
   }
 
@@ -107,6 +150,16 @@ class MemoryLedger implements Ledger {
       this.open.set(tenant, set);
     }
     return set;
+  }
+
+  private settledOf(tenant: string, period: string): Reservation[] {
+    const key = totalsKey(tenant, period);
+    let rows = this.settled.get(key);
+    if (!rows) {
+      rows = [];
+      this.settled.set(key, rows);
+    }
+    return rows;
   }
 
   private totalsOf(tenant: string, period: string): PeriodTotals {

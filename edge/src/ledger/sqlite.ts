@@ -1,8 +1,10 @@
-// Node-only: Ledger and IdempotencyStore in a SQLite file through better-sqlite3. Never import this from the
+// Node-only: Ledger, IdempotencyStore and quota overrides in a SQLite file through better-sqlite3. Never import this from the
 // Workers or Deno entries (it loads a native addon); they use durable-object-client.ts or memory.ts.
 import Database from "better-sqlite3";
 import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
 import { SqlLedgerCore } from "./sql-core.ts";
+import { SqlQuotaCore } from "../quotas/sql.ts";
+import type { QuotaOverrideStore } from "../quotas/types.ts";
 import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
 import type { IdempotencyStore, Ledger } from "./types.ts";
 import { checkLease } from "./validate.ts";
@@ -41,24 +43,28 @@ export function sqlitePort(db: Db): SqlPort {
   };
 }
 
-/** Ledger and IdempotencyStore sharing one connection, plus `close()`. */
+/** Ledger, IdempotencyStore and quota overrides sharing one connection, plus `close()`. */
 export interface SqliteStores {
   ledger: Ledger;
   idempotency: IdempotencyStore;
+  quotas: QuotaOverrideStore;
   close(): void;
 }
 
-/** Both stores on one SQLite file (created with its schema if missing). */
+/** Every store on one SQLite file (created with its schema if missing). */
 export function createSqliteStores(path: string, options: LedgerOptions = {}): SqliteStores {
   const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
   const db = openSqlite(path);
-  const core = new SqlLedgerCore(sqlitePort(db));
+  const port = sqlitePort(db);
+  const core = new SqlLedgerCore(port);
   const ledger: Ledger = {
-    reserve: async (tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe) =>
-      core.reserve(tenant, jobId, nfe, quota, now, priceMicroUsdPerNfe, leaseMs),
-    settle: async (jobId, spent) => core.settle(jobId, spent),
+    reserve: async (tenant, jobId, nfe, quota, now, terms) =>
+      core.reserve(tenant, jobId, nfe, quota, now, terms, leaseMs),
+    settle: async (jobId, spent, now) => core.settle(jobId, spent, now, leaseMs),
     void: async (jobId) => core.void(jobId),
     usage: async (tenant, quota, now) => core.usage(tenant, quota, now, leaseMs),
+    report: async (tenant, quota, now, period) => core.report(tenant, quota, now, period, leaseMs),
+    settledJobs: async (tenant, period, after, limit) => core.settledJobs(tenant, period, after, limit),
     get: async (jobId) => core.get(jobId),
   };
   const idempotency: IdempotencyStore = {
@@ -66,7 +72,12 @@ export function createSqliteStores(path: string, options: LedgerOptions = {}): S
     finish: async (tenant, key, status, response) => core.finish(tenant, key, status, response),
     release: async (tenant, key) => core.release(tenant, key),
   };
-  return { ledger, idempotency, close: () => db.close() };
+  const quotaCore = new SqlQuotaCore(port);
+  const quotas: QuotaOverrideStore = {
+    get: async (tenant) => quotaCore.get(tenant),
+    set: async (tenant, quotaNfe) => quotaCore.set(tenant, quotaNfe),
+  };
+  return { ledger, idempotency, quotas, close: () => db.close() };
 }
 
 /** A Ledger on its own connection to the SQLite file at `path`. */

@@ -9,6 +9,9 @@ import {
   PolicyNameSchema,
   RuleNameSchema,
   ScheduleNameSchema,
+  USAGE_CSV_COLUMNS,
+  UsageQuerySchema,
+  UsageReportSchema,
   UsageSchema,
 } from "@guidegate/shared";
 import type { EdgeConfig } from "../config.ts";
@@ -63,22 +66,6 @@ const Job = z.object({
   usage: PriceUsage,
   error: ErrorEnvelopeSchema.shape.error.nullable(),
 });
-const UsageResponse = z.object({
-  object: z.literal("usage"),
-  tenant: z.string(),
-  tier: z.string(),
-  period: z.string(),
-  quota_nfe: z.number().int(),
-  used_nfe: z.number().int(),
-  reserved_nfe: z.number().int(),
-  remaining_nfe: z.number().int(),
-  price_micro_usd_per_nfe: z.number().describe("The caller's tier price now: what new jobs are billed per NFE."),
-  cost_micro_usd: z
-    .number()
-    .describe(
-      "What this month's settled jobs were billed: each job's NFEs at the price of the tier it was reserved under, whatever the tier of the token reading it.",
-    ),
-});
 const PoliciesResponse = z.object({
   object: z.literal("list"),
   tier: z.string(),
@@ -127,6 +114,17 @@ const idemHeader = {
     "Same key and body within 24 h returns the first response (or joins the running job), billed once; another body: 422; still running: 409.",
   schema: { type: "string", maxLength: 255 },
 };
+const periodParam = {
+  name: "period",
+  in: "query",
+  required: false,
+  description: "The month to report, UTC, as YYYY-MM; default the current one.",
+  schema: schema(UsageQuerySchema.shape.period.unwrap()),
+};
+const CSV_DESCRIPTION = [
+  `Header row, then one row per settled job by reservation time: ${USAGE_CSV_COLUMNS.map((c) => `\`${c}\``).join(", ")}.`,
+  "Times are ISO 8601 UTC; `late_settled` is true for a job settled after its lease expired.",
+].join(" ");
 const common = {
   "400": err("Invalid request (param names the field)"),
   "401": err("Missing or invalid bearer token"),
@@ -258,8 +256,25 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
       },
       "/v1/usage": {
         get: {
-          summary: "NFEs used, reserved and left this month, with what they were billed",
-          responses: { "200": { description: "Usage", content: json("UsageResponse") }, "401": common["401"] },
+          summary: "NFEs used, reserved and left in a month, what they were billed, by day and by policy",
+          parameters: [periodParam],
+          responses: {
+            "200": { description: "Usage", content: json("UsageResponse") },
+            "400": err("`period` is not a month as YYYY-MM"),
+            "401": common["401"],
+          },
+        },
+      },
+      "/v1/usage/export.csv": {
+        get: {
+          summary: "The month's settled jobs as CSV (RFC 4180); its cost column sums to /v1/usage's cost",
+          description: CSV_DESCRIPTION,
+          parameters: [periodParam],
+          responses: {
+            "200": { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } },
+            "400": err("`period` is not a month as YYYY-MM"),
+            "401": common["401"],
+          },
         },
       },
       "/v1/models": {
@@ -292,7 +307,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         Job: schema(Job),
         JobEvent: schema(JobEventSchema),
         Usage: schema(UsageSchema),
-        UsageResponse: schema(UsageResponse),
+        UsageResponse: schema(UsageReportSchema),
         PoliciesResponse: schema(PoliciesResponse),
         ModelsResponse: schema(ModelsResponse),
         ErrorEnvelope: schema(ErrorEnvelopeSchema),

@@ -1,6 +1,13 @@
 // Admission shared by the generation and jobs routes: tier and limits, seed, NFE reservation
 // and the first dispatch. Anything refused here costs the caller nothing.
-import { editImages, type GenerationRequest, type Tier, type WorkerJob, WorkerJobSchema } from "@guidegate/shared";
+import {
+  editImages,
+  type GenerationRequest,
+  guidanceName,
+  type Tier,
+  type WorkerJob,
+  WorkerJobSchema,
+} from "@guidegate/shared";
 import type { EdgeConfig } from "../config.ts";
 import type { ModelSource } from "../tiers/models.ts";
 import { invalidRequest, overloaded, quotaExhausted, serverError } from "../errors.ts";
@@ -96,7 +103,12 @@ export async function admit(
     resolved.reserve,
     tier.monthly_quota_nfe,
     deps.clock.now(),
-    tier.price_micro_usd_per_nfe, // what the settle bills, even if the tier's price changes before it
+    // What the settle bills at, even if the tier's price changes before it; tier and policy for usage breakdowns.
+    {
+      tier: caller.tierName,
+      policy: guidanceName(job.guidance), // a preset's name, or a pair's "rule/schedule"
+      price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
+    },
   );
   if (!reserved.ok) {
     if (reserved.reason === "quota_exhausted")

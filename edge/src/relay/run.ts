@@ -1,6 +1,7 @@
 // JobRun: one job from first dispatch to terminal event. Fails over to another worker (same
 // seed) when a worker dies, cancels on request, and ends the ledger reservation exactly once.
 import { type ErrorBody, type ImageRef, isTerminal, type JobEvent, type TerminalEvent, type Usage, type WorkerJob } from "@guidegate/shared";
+import type { Clock } from "../clock.ts";
 import type { EdgeConfig } from "../config.ts";
 import type { Ledger } from "../ledger/types.ts";
 import { type Dispatch, JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
@@ -16,6 +17,7 @@ export type Outcome =
 export interface RunDeps {
   pool: WorkerPool;
   ledger: Ledger;
+  clock: Clock; // the settle's time: a settle after the reservation's lease is billed but counted late
   config: Pick<EdgeConfig, "maxAttempts" | "cancelGraceMs">;
 }
 
@@ -183,7 +185,7 @@ export class JobRun {
     if (this.ended) return;
     this.ended = true;
     try {
-      if (how === "settle") await this.deps.ledger.settle(this.job.job_id, nfe);
+      if (how === "settle") await this.deps.ledger.settle(this.job.job_id, nfe, this.deps.clock.now());
       else await this.deps.ledger.void(this.job.job_id);
     } catch (err) {
       // The reservation stays open; the ledger's own expiry resolves it. Never fail the client for it.

@@ -6,6 +6,7 @@ import { createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/src/pool/types.ts";
 import { JobRun } from "../../../edge/src/relay/run.ts";
+import { at } from "../ledger/terms.ts";
 
 const NOW = Date.UTC(2026, 0, 10);
 
@@ -86,9 +87,11 @@ async function setup(
   const settle = vi.spyOn(ledger, "settle");
   const voidSpy = vi.spyOn(ledger, "void");
   const j = job();
-  expect((await ledger.reserve("alice", j.job_id, j.max_nfe, 1000, NOW, 50)).ok).toBe(true);
+  expect((await ledger.reserve("alice", j.job_id, j.max_nfe, 1000, NOW, at(50))).ok).toBe(true);
   const { p, calls, cancels } = pool(dispatches, opts.cancelOk ?? true);
-  const run = new JobRun({ pool: p, ledger, config: { maxAttempts: opts.maxAttempts ?? 3, cancelGraceMs: 50 } }, j, 50);
+  const config = { maxAttempts: opts.maxAttempts ?? 3, cancelGraceMs: 50 };
+  const deps = { pool: p, ledger, clock: { now: () => NOW }, config };
+  const run = new JobRun(deps, j, 50);
   const seen: JobEvent[] = [];
   return { ledger, settle, voidSpy, j, run, calls, cancels, seen, sink: (e: JobEvent) => void seen.push(e) };
 }
@@ -150,7 +153,7 @@ describe("JobRun", () => {
     expect(s.calls[1]!.exclude).toEqual(["w1"]);
     expect(s.seen.map((e) => e.event)).toEqual(["progress", "retrying", "progress", "completed"]);
     expect(s.settle).toHaveBeenCalledTimes(1);
-    expect(s.settle).toHaveBeenCalledWith(s.j.job_id, 20);
+    expect(s.settle).toHaveBeenCalledWith(s.j.job_id, 20, NOW);
   });
 
   it("gives up after maxAttempts and voids", async () => {
@@ -189,7 +192,7 @@ describe("JobRun", () => {
     d.push({ event: "cancelled", usage: { nfe: 6 } });
     const out = await running;
     expect(out).toEqual({ kind: "cancelled", usage: { nfe: 6, cost_micro_usd: 300 } });
-    expect(s.settle).toHaveBeenCalledWith(s.j.job_id, 6);
+    expect(s.settle).toHaveBeenCalledWith(s.j.job_id, 6, NOW);
   });
 
   it("cancel on an unresponsive worker cuts the stream and settles the last progress", async () => {

@@ -7,6 +7,7 @@ import { createSecretKeySource, type KeySource } from "../../../edge/src/auth/ke
 import { type EdgeConfig, makeConfig } from "../../../edge/src/config.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import type { JobStore } from "../../../edge/src/jobs/types.ts";
+import type { QuotaOverrideStore } from "../../../edge/src/quotas/types.ts";
 import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts";
 import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/src/pool/types.ts";
 import { createMemoryRateLimiter } from "../../../edge/src/ratelimit/memory.ts";
@@ -70,6 +71,7 @@ export function testApp(
     idempotency?: IdempotencyStore;
     jobs?: JobStore;
     webhooks?: Webhooks;
+    quotas?: QuotaOverrideStore;
   } = {},
 ): TestApp {
   const clock = {
@@ -92,6 +94,7 @@ export function testApp(
     config,
     jobs: over.jobs,
     webhooks: over.webhooks,
+    quotas: over.quotas,
   });
   const token = (c: { sub?: string; tier?: string } = {}) =>
     mintDevToken({ sub: c.sub ?? "alice", tier: c.tier ?? "pro", secret: SECRET, now: clock.t });

@@ -7,6 +7,7 @@ import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { ledgerConformance } from "./conformance.ts";
 import { expectPricelessMigrated } from "./priceless.ts";
 import { durableObjectStores } from "./stores.ts";
+import { at } from "./terms.ts";
 
 const workerd = useTenantLedgerWorkerd();
 
@@ -20,9 +21,9 @@ describe("DurableObjectLedger routing", () => {
     const ledger = createDurableObjectLedger(ns);
     const a = newJobId("alice");
     const b = newJobId("bob");
-    await ledger.reserve("alice", a, 5, 10, NOW, 50);
-    await ledger.reserve("bob", b, 5, 10, NOW, 50);
-    await ledger.settle(a, 5);
+    await ledger.reserve("alice", a, 5, 10, NOW, at(50));
+    await ledger.reserve("bob", b, 5, 10, NOW, at(50));
+    await ledger.settle(a, 5, NOW);
     await ledger.void(b);
     expect(ns.names().sort()).toEqual([routeKeyOf("alice"), routeKeyOf("bob")].sort());
   });
@@ -34,8 +35,8 @@ describe("DurableObjectLedger routing", () => {
   it("refuses a job id that does not route to the tenant", async () => {
     const ns = workerd.namespace();
     const ledger = createDurableObjectLedger(ns);
-    await expect(ledger.reserve("alice", newJobId("bob"), 1, 10, NOW, 50)).rejects.toThrow(RangeError);
-    await expect(ledger.reserve("alice", "job-123", 1, 10, NOW, 50)).rejects.toThrow(RangeError);
+    await expect(ledger.reserve("alice", newJobId("bob"), 1, 10, NOW, at(50))).rejects.toThrow(RangeError);
+    await expect(ledger.reserve("alice", "job-123", 1, 10, NOW, at(50))).rejects.toThrow(RangeError);
     expect(ns.names()).toEqual([]);
   });
 
@@ -44,10 +45,12 @@ describe("DurableObjectLedger routing", () => {
     // Past the client's checks and types: what arrives if a caller sends the object anything.
     const stub = ns.get(ns.idFromName("x")) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const job = newJobId("t");
-    await expect(stub.reserve!("t", job, "many", 1, NOW, 50, 1)).rejects.toThrow(RangeError);
-    await expect(stub.reserve!("t", job, 1.5, 10, NOW, 50, 1)).rejects.toThrow(RangeError);
-    await expect(stub.reserve!("t", job, 1, 10, NOW, "free", 1)).rejects.toThrow(RangeError);
-    await expect(stub.reserve!("t", job, 1, 10, NOW, -1, 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, "many", 1, NOW, at(50), 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1.5, 10, NOW, at(50), 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1, 10, NOW, at("free" as unknown as number), 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1, 10, NOW, at(-1), 1)).rejects.toThrow(RangeError);
+    await expect(stub.reserve!("t", job, 1, 10, NOW, 50, 1)).rejects.toThrow(RangeError); // a bare price: no terms
+    await expect(stub.reserve!("t", job, 1, 10, NOW, { ...at(50), policy: 7 }, 1)).rejects.toThrow(RangeError);
     await expect(stub.drop_tables!()).rejects.toThrow(/does not implement the method "drop_tables"/);
     expect(await stub.get!(job)).toBeNull();
   });

@@ -1,11 +1,13 @@
 // Property tests (reference B3 "Invariants to test"): random concurrent jobs against each store, interleaved by
-// fast-check's scheduler. Every ledger call waits for the scheduler, so each run explores one interleaving.
+// fast-check's scheduler. Every ledger call waits for the scheduler, so each run explores one interleaving. Then
+// late settles: a settle that outran its lease is billed once, whether or not the sweep released its hold first.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { periodOf, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { allStores, type Stores } from "./stores.ts";
+import { at } from "./terms.ts";
 
 const JAN_LAST = Date.UTC(2026, 0, 31, 23, 0); // the last hour of January ...
 const FEB_FIRST = Date.UTC(2026, 1, 1); // ... and the first hour of February: every run straddles a rollover
@@ -68,6 +70,44 @@ const PRICE_QUOTA = 30 * 40; // room for every reserve of the longest sequence
 
 const expectedSpent = (arg: number, reserved: number): number => Math.min(reserved, Math.max(0, Math.floor(arg)));
 
+// Late settles: jobs reserved over a few leases, each settled after a delay that may outrun the lease, with usage
+// reads (each one a sweep) and repeated settles in between; times in minutes from JAN_LAST's month start.
+const LATE_LEASE = 10 * 60_000;
+const LATE_START = Date.UTC(2026, 0, 10);
+interface LateJob {
+  at: number; // minute of the reserve
+  nfe: number;
+  price: number;
+  spent: number;
+  delay: number; // minutes from reserve to its settle
+  again: number[]; // further settles, minutes after the first: each must change nothing
+}
+const lateJobArb: fc.Arbitrary<LateJob> = fc.record({
+  at: fc.integer({ min: 0, max: 40 }),
+  nfe: fc.integer({ min: 0, max: 40 }),
+  price: priceArb,
+  spent: fc.integer({ min: 0, max: 50 }),
+  delay: fc.integer({ min: 0, max: 25 }), // up to 2.5 leases
+  again: fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 2 }),
+});
+const lateScenarioArb = fc.record({
+  quota: fc.integer({ min: 0, max: 120 }),
+  jobs: fc.array(lateJobArb, { minLength: 1, maxLength: 8 }),
+  reads: fc.array(fc.integer({ min: 0, max: 70 }), { maxLength: 6 }), // minutes of sweeping usage reads
+});
+type LateEvent = { t: number } & ({ kind: "reserve" | "settle"; job: number } | { kind: "read" });
+
+/** Every reserve, settle and read in time order (reserve before settle within a minute, as a job runs). */
+function lateTimeline(sc: { jobs: LateJob[]; reads: number[] }): LateEvent[] {
+  const events: LateEvent[] = sc.reads.map((t) => ({ t, kind: "read" }));
+  for (const [job, j] of sc.jobs.entries()) {
+    events.push({ t: j.at, kind: "reserve", job }, { t: j.at + j.delay, kind: "settle", job });
+    for (const d of j.again) events.push({ t: j.at + j.delay + d, kind: "settle", job });
+  }
+  const order = { reserve: 0, settle: 1, read: 2 };
+  return events.sort((a, b) => a.t - b.t || order[a.kind] - order[b.kind]);
+}
+
 const RUNS: Record<string, number> = { memory: 300, sqlite: 150 };
 
 let tenantSeq = 0;
@@ -107,7 +147,7 @@ for (const [name, make] of allStores(workerd)) {
             const o = outcomes[i]!;
             o.id = newJobId(tenant);
             const r: ReserveResult = await step(`reserve#${i}`, () =>
-              ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, job.price),
+              ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, at(job.price)),
             );
             if (r.ok) o.admitted = true;
             else if (r.reason !== "quota_exhausted") problems.push(`job ${i}: unexpected ${r.reason}`);
@@ -119,7 +159,7 @@ for (const [name, make] of allStores(workerd)) {
               const label = `${a.kind}#${i}.${k}`;
               if (a.kind === "reserve_again") {
                 const again = await step(label, () =>
-                  ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, job.price),
+                  ledger.reserve(tenant, o.id, job.nfe, sc.quota, job.now, at(job.price)),
                 );
                 if (o.admitted && !(again.ok === false && again.reason === "duplicate_job")) {
                   problems.push(`${label}: a second reserve of a live id was not a duplicate`);
@@ -128,7 +168,7 @@ for (const [name, make] of allStores(workerd)) {
                 continue;
               }
               const ended = await step(label, () =>
-                a.kind === "settle" ? ledger.settle(o.id, a.spent) : ledger.void(o.id),
+                a.kind === "settle" ? ledger.settle(o.id, a.spent, job.now) : ledger.void(o.id),
               );
               if (ended) {
                 o.ends++;
@@ -203,9 +243,9 @@ for (const [name, make] of allStores(workerd)) {
             if (op.kind === "reserve") {
               const id = newJobId(tenant);
               jobs.push({ id, price: op.price, nfe: op.nfe });
-              expect((await ledger.reserve(tenant, id, op.nfe, PRICE_QUOTA, JAN_LAST, op.price)).ok).toBe(true);
+              expect((await ledger.reserve(tenant, id, op.nfe, PRICE_QUOTA, JAN_LAST, at(op.price))).ok).toBe(true);
             } else if (j && op.kind === "settle") {
-              if (await ledger.settle(j.id, op.spent)) billed += Math.min(op.spent, j.nfe) * j.price;
+              if (await ledger.settle(j.id, op.spent, JAN_LAST)) billed += Math.min(op.spent, j.nfe) * j.price;
             } else if (j) {
               await ledger.void(j.id);
             }
@@ -214,6 +254,72 @@ for (const [name, make] of allStores(workerd)) {
             if (op.kind !== "settle") expect(u.cost_micro_usd).toBe(before); // reserving and releasing cost nothing
             before = u.cost_micro_usd;
           }
+        }),
+        { numRuns: RUNS[name] ?? 60 },
+      );
+    });
+  });
+
+  describe(`Ledger late settles: ${name}`, () => {
+    let stores: Stores;
+    beforeAll(() => {
+      stores = make({ leaseMs: LATE_LEASE });
+    });
+    afterAll(() => stores.close());
+
+    it("bills a settle after its lease expired once, never twice after the sweep, with quota consistent", async () => {
+      await fc.assert(
+        fc.asyncProperty(lateScenarioArb, async (sc) => {
+          const { ledger } = stores;
+          const tenant = `late-${name}-${++tenantSeq}`;
+          const ids = sc.jobs.map(() => newJobId(tenant));
+          const admitted = sc.jobs.map(() => false);
+          const settles = sc.jobs.map(() => 0);
+          const want = { used: 0, cost: 0, late: 0 };
+          const problems: string[] = [];
+          const check = async (t: number, when: string): Promise<void> => {
+            const u = await ledger.usage(tenant, sc.quota, t);
+            // A late settle bills NFEs whose hold the lease already gave back: only by those may usage pass the quota.
+            if (u.used + u.reserved > sc.quota + u.late_settled) problems.push(`${when}: over quota + late`);
+            if (u.used !== want.used || u.cost_micro_usd !== want.cost || u.late_settled !== want.late) {
+              problems.push(`${when}: ${u.used}/${u.cost_micro_usd}/${u.late_settled}, want ${JSON.stringify(want)}`);
+            }
+          };
+          for (const e of lateTimeline(sc)) {
+            const t = LATE_START + e.t * 60_000;
+            if (e.kind === "read") {
+              await check(t, `read@${e.t}`);
+              continue;
+            }
+            const j = sc.jobs[e.job]!;
+            if (e.kind === "reserve") {
+              const r = await ledger.reserve(tenant, ids[e.job]!, j.nfe, sc.quota, t, at(j.price));
+              admitted[e.job] = r.ok;
+              continue;
+            }
+            const took = await ledger.settle(ids[e.job]!, j.spent, t);
+            const first = admitted[e.job]! && settles[e.job] === 0;
+            if (took !== first) problems.push(`settle#${e.job}@${e.t}: ${took}, want ${first}`);
+            if (took) {
+              settles[e.job]!++;
+              const s = Math.min(j.spent, j.nfe);
+              want.used += s;
+              want.cost += s * j.price;
+              if (j.delay * 60_000 >= LATE_LEASE) want.late += s;
+            }
+            await check(t, `after settle#${e.job}@${e.t}`);
+          }
+          const end = LATE_START + 200 * 60_000;
+          expect(await ledger.usage(tenant, sc.quota, end)).toMatchObject({ reserved: 0 }); // each hold ended once
+          await check(end, "end");
+          for (const [i, id] of ids.entries()) {
+            const r = await ledger.get(id);
+            if (!admitted[i]) continue;
+            const late = sc.jobs[i]!.delay * 60_000 >= LATE_LEASE;
+            if (r?.state !== "settled" || (r.expired_at !== null) !== late)
+              problems.push(`job ${i}: ${JSON.stringify(r)}`);
+          }
+          expect(problems).toEqual([]);
         }),
         { numRuns: RUNS[name] ?? 60 },
       );

@@ -9,6 +9,7 @@ import { PRICELESS_NOW, PRICELESS_SEED, PRICELESS_TENANT } from "../../support/p
 import { ledgerConformance } from "./conformance.ts";
 import { expectPricelessMigrated } from "./priceless.ts";
 import { sqliteStores } from "./stores.ts";
+import { at } from "./terms.ts";
 
 ledgerConformance("sqlite", sqliteStores);
 
@@ -22,10 +23,10 @@ describe("sqlite ledger file", () => {
       const a = createSqliteStores(path);
       const b = createSqliteLedger(path); // a second connection, as a second process would have
       const job = newJobId("t1");
-      expect((await a.ledger.reserve("t1", job, 10, 15, NOW, 50)).ok).toBe(true);
-      expect((await b.reserve("t1", newJobId("t1"), 10, 15, NOW, 50)).ok).toBe(false); // sees a's reservation
-      expect(await b.settle(job, 7)).toBe(true);
-      expect(await a.ledger.settle(job, 7)).toBe(false);
+      expect((await a.ledger.reserve("t1", job, 10, 15, NOW, at(50))).ok).toBe(true);
+      expect((await b.reserve("t1", newJobId("t1"), 10, 15, NOW, at(50))).ok).toBe(false); // sees a's reservation
+      expect(await b.settle(job, 7, NOW)).toBe(true);
+      expect(await a.ledger.settle(job, 7, NOW)).toBe(false);
       await a.idempotency.begin({ tenant: "t1", key: "k", fingerprint: "f", job_id: job, created_at: NOW }, NOW);
       a.close();
       b.close();

@@ -1,0 +1,6 @@
+// Per-tenant quota overrides: memory for Deno and tests, SQLite for Node (ledger/sqlite.ts opens it beside the
+// ledger), the TenantLedger Durable Object for Workers.
+export { createDurableObjectQuotaStore, type QuotaObject } from "./durable-object.ts";
+export { createMemoryQuotaStore } from "./memory.ts";
+export { withQuotaOverrides, withQuotaSeed } from "./overrides.ts";
+export type { QuotaOverrideStore } from "./types.ts";

@@ -1,0 +1,4 @@
+import { createMemoryQuotaStore } from "../../../edge/src/quotas/memory.ts";
+import { quotaStoreConformance } from "./conformance.ts";
+
+quotaStoreConformance("memory", () => ({ quotas: createMemoryQuotaStore(), close: () => {} }));
