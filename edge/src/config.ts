@@ -48,15 +48,25 @@ export function makeConfig(overrides: Partial<EdgeConfig> = {}): EdgeConfig {
   return Object.freeze({ ...DEFAULT_CONFIG, ...overrides });
 }
 
-const PartialTiers = z.record(z.string(), TierSchema.partial());
+/** An override as written: any fields of a tier, unparsed, so no schema default slips in for a field not given. */
+const TierOverrides = z.record(z.string(), z.record(z.string(), z.unknown()));
+const TIER_FIELDS = Object.keys(TierSchema.shape);
 
 /** `GG_TIERS_JSON` overrides tiers by name: fields merge onto a default tier of that name, new names must be complete. */
 export function parseTiers(json: string | undefined, base: Tiers = DEFAULT_TIERS): Tiers {
   if (!json) return base;
-  const overrides = PartialTiers.parse(JSON.parse(json));
-  const merged: Record<string, unknown> = { ...base };
-  for (const [name, t] of Object.entries(overrides)) merged[name] = { ...(base[name] ?? {}), ...t };
-  return TiersSchema.parse(merged);
+  const overrides = TierOverrides.parse(JSON.parse(json));
+  const merged = new Map<string, unknown>(Object.entries(base));
+  for (const [name, fields] of Object.entries(overrides)) {
+    const unknown = Object.keys(fields).find((f) => !TIER_FIELDS.includes(f));
+    if (unknown) throw new Error(`GG_TIERS_JSON: ${name}.${unknown} is not a tier field (${TIER_FIELDS.join(", ")})`);
+    // Raw fields over the parsed default tier: defaults only fill what neither of them has.
+    merged.set(name, { ...(base[name] ?? {}), ...fields });
+  }
+  const parsed = TiersSchema.safeParse(Object.fromEntries(merged));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new Error(`GG_TIERS_JSON: ${issue.path.map(String).join(".")}: ${issue.message}`);
 }
 
 /** A non-negative number from `env[name]`, or `fallback` when unset; throws on anything else. */

@@ -72,6 +72,20 @@ describe("policy choice and reservation", () => {
     expect(tiers.team!.max_n).toBe(6);
     expect(() => parseTiers(JSON.stringify({ gold: { max_n: 1 } }))).toThrow();
   });
+
+  it("an override changes only the fields it names: no other field falls back to a schema default", () => {
+    const tiers = parseTiers(JSON.stringify({ eco: { monthly_quota_nfe: 200 }, pro: { max_n: 4 } }));
+    expect(tiers.eco).toEqual({ ...DEFAULT_TIERS.eco, monthly_quota_nfe: 200 });
+    expect(tiers.eco!.requests_per_minute).toBe(60);
+    expect(tiers.pro).toEqual({ ...DEFAULT_TIERS.pro, max_n: 4 });
+    expect(tiers.pro!.requests_per_minute).toBe(600);
+    expect(tiers.standard).toEqual(DEFAULT_TIERS.standard);
+  });
+
+  it("an override naming a field no tier has is refused by name, not dropped", () => {
+    expect(() => parseTiers(JSON.stringify({ eco: { monthly_quota: 200 } }))).toThrow(/eco\.monthly_quota/);
+    expect(() => parseTiers(JSON.stringify({ eco: { max_n: "2" } }))).toThrow(/eco\.max_n/);
+  });
 });
 
 describe("GET /v1/policies and /v1/models", () => {
