@@ -4,6 +4,7 @@ import {
   type GenerationRequest,
   type Guidance,
   nfeBound,
+  nfeFloor,
   type PairGuidance,
   parseGuidance,
   parseSize,
@@ -91,6 +92,17 @@ function chooseGuidance(tierName: string, tier: Tier, model: ModelInfo, req: Gen
   return withDefaults(policy);
 }
 
+/** CFG-Zero* zero-initialising every step would run nothing and return noise-free zeros: refuse the field that asks it. */
+function checkZeroInit(g: Guidance, steps: number): void {
+  if (nfeFloor(g, steps) > 0) return;
+  const field = g.policy === undefined ? "guidance.rule.zero_init_steps" : "guidance.zero_init_steps";
+  throw invalidRequest(
+    "invalid_value",
+    `${field} must be less than steps (${steps}): with every step zero-initialised nothing is generated.`,
+    field,
+  );
+}
+
 export function resolveGeneration(
   tierName: string,
   tier: Tier,
@@ -125,12 +137,14 @@ export function resolveGeneration(
     );
 
   const guidance = chooseGuidance(tierName, tier, model, req);
+  checkZeroInit(guidance, steps);
   const bound = req.n * nfeBound(guidance, steps);
-  // Every step costs at least one NFE per image, so a cap below n·steps can never complete.
-  if (req.max_nfe !== undefined && req.max_nfe < req.n * steps)
+  // Every step that evaluates anything costs at least one NFE per image: a cap below that can never complete.
+  const floor = req.n * nfeFloor(guidance, steps);
+  if (req.max_nfe !== undefined && req.max_nfe < floor)
     throw invalidRequest(
       "max_nfe_too_low",
-      `max_nfe must be at least n × steps = ${req.n * steps} (each step costs at least 1 NFE per image).`,
+      `max_nfe must be at least ${floor} for ${req.n} image(s) over ${steps} steps (each step that runs the model costs at least 1 NFE per image).`,
       "max_nfe",
     );
   const reserve = Math.min(bound, req.max_nfe ?? Number.POSITIVE_INFINITY);

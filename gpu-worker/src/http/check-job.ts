@@ -1,5 +1,5 @@
 // Refuses jobs the loaded models cannot run, before any NFE is spent.
-import { needsPerturbed, type WorkerJob } from "@guidegate/shared";
+import { needsPerturbed, nfeFloor, type WorkerJob } from "@guidegate/shared";
 import type { LoadedModel } from "../jobs/runner.ts";
 
 export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { message: string; param: string } | null {
@@ -13,6 +13,7 @@ export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { me
     const param = job.guidance.policy === undefined ? "guidance.rule.name" : "guidance.policy";
     return { message: `Model ${m.name} cannot do pag.`, param };
   }
-  if (job.max_nfe < job.n * job.steps) return { message: "max_nfe must allow at least one NFE per image and step.", param: "max_nfe" };
+  // Zero-init steps (cfg_zero_star) evaluate nothing: the floor is one NFE per image and step that runs.
+  if (job.max_nfe < job.n * nfeFloor(job.guidance, job.steps)) return { message: "max_nfe must allow at least one NFE per image and step that runs the model.", param: "max_nfe" };
   return null;
 }
