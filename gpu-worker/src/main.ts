@@ -1,4 +1,5 @@
 // Starts one GPU worker: the runtime thread, the models, the batcher, the internal HTTP API.
+import { DEV_INTERNAL_SECRET } from "@guidegate/shared";
 import { serve } from "@hono/node-server";
 import { resolve } from "node:path";
 import { loadWorkerConfig } from "./config.ts";
@@ -11,6 +12,7 @@ import { Spool } from "./storage/spool.ts";
 import { spoolingStore } from "./storage/spooling-store.ts";
 
 const cfg = loadWorkerConfig();
+if (cfg.GG_INTERNAL_SECRET === DEV_INTERNAL_SECRET) console.warn("[gpu-worker] accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)");
 const rt = await OnnxRuntime.start({ provider: cfg.GG_PROVIDER, deviceId: cfg.GG_DEVICE_ID, intraOpThreads: cfg.GG_INTRA_OP_THREADS });
 const models = new Map<string, LoadedModel>();
 for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {

@@ -70,3 +70,9 @@ export type CancelAck = z.infer<typeof CancelAckSchema>;
 
 export const INTERNAL_AUDIENCE = "gpu-worker";
 export const INTERNAL_ISSUER = "guidegate-edge";
+
+/**
+ * The internal secret every local process (`npm start`, the tests) shares. It is public: a worker
+ * falls back to it only outside production, and refuses it in production.
+ */
+export const DEV_INTERNAL_SECRET = "guidegate-dev-internal-secret";
