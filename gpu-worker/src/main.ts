@@ -34,7 +34,7 @@ await s3.ensureBucket().catch((err: { name?: string }) => log("object store unre
 const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), { attempts: 2, retry: { baseMs: 200, maxMs: 1_000 }, drain: { baseMs: 250, maxMs: 2_000 }, log });
 await store.resume(); // images a previous run spooled are uploaded, not lost
 const runner = new JobRunner(models, store, { workerId: cfg.GG_WORKER_ID, capacity: cfg.GG_CAPACITY, maxQueue: cfg.GG_MAX_QUEUE, retainMs: 10 * 60_000 });
-const app = createWorkerApp({ runner, internalSecret: cfg.GG_INTERNAL_SECRET, checkJob: (job) => checkJob(models, job) });
+const app = createWorkerApp({ runner, internalSecret: cfg.GG_INTERNAL_SECRET, healthToken: cfg.GG_HEALTH_TOKEN, checkJob: (job) => checkJob(models, job) });
 const server = serve({ fetch: app.fetch, hostname: cfg.GG_WORKER_HOST, port: cfg.GG_WORKER_PORT }, (info) => {
   // One machine-readable line: the launcher and the tests read the port from it.
   console.log(JSON.stringify({ event: "ready", service: "gpu-worker", worker: cfg.GG_WORKER_ID, port: info.port, models: [...models.keys()] }));

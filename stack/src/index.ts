@@ -231,7 +231,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     children.push(proc);
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitFor(`${url}/internal/health`, proc, 120_000, id, said(output, '"event":"ready"'));
+      await waitFor(`${url}/healthz`, proc, 120_000, id, said(output, '"event":"ready"'));
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join("")}`);
     }

@@ -1,5 +1,7 @@
 // Read-only probes of a running stack: worker health (with its NFE counter), tenant usage, process RSS.
 import { readFileSync } from "node:fs";
+import { DEV_INTERNAL_SECRET } from "@guidegate/shared";
+import { internalHealthSigner } from "../../../edge/src/pool/internal-token.ts";
 
 export interface WorkerProbe {
   ok: boolean;
@@ -12,8 +14,14 @@ export interface WorkerProbe {
   spooled: number;
 }
 
+const signHealth = internalHealthSigner(DEV_INTERNAL_SECRET);
+
+/** A worker's full health, read as the edge does (with a health-scoped internal token). */
 export async function health(workerUrl: string): Promise<WorkerProbe> {
-  const res = await fetch(`${workerUrl}/internal/health`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${workerUrl}/internal/health`, {
+    headers: { authorization: `Bearer ${await signHealth(Date.now())}` },
+    signal: AbortSignal.timeout(5_000),
+  });
   return (await res.json()) as WorkerProbe;
 }
 

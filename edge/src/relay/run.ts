@@ -40,6 +40,13 @@ const CANCEL_REPORT_WAIT_MS = 3_000;
 /** Images as clients see them: storage keys stay internal. */
 export const publicImages = (images: ImageRef[]): ImageRef[] => images.map(({ key: _key, ...rest }) => rest);
 
+/** An event as clients see it: which worker ran the job stays internal. */
+function publicEvent(e: JobEvent): JobEvent {
+  if (e.event !== "started" || e.worker === undefined) return e;
+  const { worker: _worker, ...rest } = e;
+  return rest;
+}
+
 export class JobRun {
   readonly job: WorkerJob;
   private readonly deps: RunDeps;
@@ -92,7 +99,7 @@ export class JobRun {
     if (!this.dispatch) throw new Error("JobRun.run() before start()");
     const emit = async (e: JobEvent) => {
       try {
-        await sink(e);
+        await sink(publicEvent(e));
       } catch (err) {
         console.error("[edge] event sink failed", err);
       }
