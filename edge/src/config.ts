@@ -24,6 +24,10 @@ export interface EdgeConfig {
   cancelGraceMs: number;
   /** Base URL used to build absolute `events_url`s; relative paths when absent. */
   publicBaseUrl: string | null;
+  /** Open `GET /v1/jobs/{id}/events` streams one tenant may hold (429 beyond). */
+  maxEventStreamsPerTenant: number;
+  /** Open event streams this gateway process holds for everyone together (503 beyond). */
+  maxEventStreams: number;
 }
 
 export type EnvMap = Record<string, string | undefined>;
@@ -41,6 +45,8 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   maxAttempts: 3,
   cancelGraceMs: 5_000,
   publicBaseUrl: null,
+  maxEventStreamsPerTenant: 32,
+  maxEventStreams: 5_000,
 });
 
 /** Build a config from defaults plus explicit overrides (tests, embedding). */
@@ -93,6 +99,8 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     maxAttempts: Math.max(1, int(env, "GG_MAX_ATTEMPTS", DEFAULT_CONFIG.maxAttempts)),
     cancelGraceMs: int(env, "GG_CANCEL_GRACE_MS", DEFAULT_CONFIG.cancelGraceMs),
     publicBaseUrl: env.GG_PUBLIC_BASE_URL || null,
+    maxEventStreamsPerTenant: int(env, "GG_MAX_EVENT_STREAMS_PER_TENANT", DEFAULT_CONFIG.maxEventStreamsPerTenant),
+    maxEventStreams: int(env, "GG_MAX_EVENT_STREAMS", DEFAULT_CONFIG.maxEventStreams),
   });
 }
 

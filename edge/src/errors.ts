@@ -44,8 +44,14 @@ export const notFound = (message = "Not found.", param: string | null = null) =>
 export const quotaExhausted = (message: string) =>
   // OpenAI-style SDKs retry 429 and 5xx; x-should-retry stops them for a budget that will not refill.
   new ApiError("insufficient_quota", "quota_exhausted", message, { headers: { "x-should-retry": "false" } });
-export const overloaded = (retryAfterSec: number, message = "No worker capacity is available; retry later.") =>
-  new ApiError("overloaded_error", "no_capacity", message, { headers: { "retry-after": String(retryAfterSec) } });
+export const overloaded = (
+  retryAfterSec: number,
+  message = "No worker capacity is available; retry later.",
+  code = "no_capacity",
+) => new ApiError("overloaded_error", code, message, { headers: { "retry-after": String(retryAfterSec) } });
+/** 429 for a tenant over one of its own limits (not the request rate: that is rate_limited). */
+export const tenantLimited = (code: string, message: string, retryAfterSec: number) =>
+  new ApiError("rate_limit_error", code, message, { headers: { "retry-after": String(retryAfterSec) } });
 export const serverError = (code = "internal_error", message = "An internal error occurred.") =>
   new ApiError("server_error", code, message);
 
