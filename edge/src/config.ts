@@ -28,6 +28,10 @@ export interface EdgeConfig {
   maxEventStreamsPerTenant: number;
   /** Open event streams this gateway process holds for everyone together (503 beyond). */
   maxEventStreams: number;
+  /** Node only: a client must finish sending its headers within this (408 after). */
+  headersTimeoutMs: number;
+  /** Node only: a client must finish sending its whole request, body included, within this (408 after). */
+  requestTimeoutMs: number;
 }
 
 export type EnvMap = Record<string, string | undefined>;
@@ -47,6 +51,8 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   publicBaseUrl: null,
   maxEventStreamsPerTenant: 32,
   maxEventStreams: 5_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 });
 
 /** Build a config from defaults plus explicit overrides (tests, embedding). */
@@ -101,6 +107,8 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     publicBaseUrl: env.GG_PUBLIC_BASE_URL || null,
     maxEventStreamsPerTenant: int(env, "GG_MAX_EVENT_STREAMS_PER_TENANT", DEFAULT_CONFIG.maxEventStreamsPerTenant),
     maxEventStreams: int(env, "GG_MAX_EVENT_STREAMS", DEFAULT_CONFIG.maxEventStreams),
+    headersTimeoutMs: int(env, "GG_HEADERS_TIMEOUT_MS", DEFAULT_CONFIG.headersTimeoutMs),
+    requestTimeoutMs: int(env, "GG_REQUEST_TIMEOUT_MS", DEFAULT_CONFIG.requestTimeoutMs),
   });
 }
 

@@ -172,7 +172,11 @@ export async function readJson(c: Context): Promise<unknown> {
       `Content-Type ${named} is not accepted: send the body as JSON with Content-Type: application/json.`,
     );
   }
-  const text = await c.req.text();
+  const text = await c.req.text().catch((err: unknown) => {
+    // The client went away mid-body (or the server's request timeout cut it): nobody's fault here, no 500.
+    if (c.req.raw.signal?.aborted) throw invalidRequest("incomplete_body", "The request body did not arrive in full.");
+    throw err;
+  });
   if (!text.trim()) throw invalidRequest("invalid_json", "The request body must be a JSON object.");
   try {
     return JSON.parse(text);
