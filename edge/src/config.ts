@@ -28,6 +28,8 @@ export interface EdgeConfig {
   maxEventStreamsPerTenant: number;
   /** Open event streams this gateway process holds for everyone together (503 beyond). */
   maxEventStreams: number;
+  /** POST /v1/jobs: how long a request waits for another holding its Idempotency-Key to finish (409 after). */
+  idempotencyWaitMs: number;
   /** Node only: a client must finish sending its headers within this (408 after). */
   headersTimeoutMs: number;
   /** Node only: a client must finish sending its whole request, body included, within this (408 after). */
@@ -51,6 +53,7 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   publicBaseUrl: null,
   maxEventStreamsPerTenant: 32,
   maxEventStreams: 5_000,
+  idempotencyWaitMs: 10_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
 });
@@ -107,6 +110,7 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     publicBaseUrl: env.GG_PUBLIC_BASE_URL || null,
     maxEventStreamsPerTenant: int(env, "GG_MAX_EVENT_STREAMS_PER_TENANT", DEFAULT_CONFIG.maxEventStreamsPerTenant),
     maxEventStreams: int(env, "GG_MAX_EVENT_STREAMS", DEFAULT_CONFIG.maxEventStreams),
+    idempotencyWaitMs: int(env, "GG_IDEMPOTENCY_WAIT_MS", DEFAULT_CONFIG.idempotencyWaitMs),
     headersTimeoutMs: int(env, "GG_HEADERS_TIMEOUT_MS", DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: int(env, "GG_REQUEST_TIMEOUT_MS", DEFAULT_CONFIG.requestTimeoutMs),
   });

@@ -3,8 +3,11 @@
 import { Hono, type Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { guidanceName, isFinished, isTerminal, type JobEvent } from "@guidegate/shared";
-import { invalidRequest, notFound, readJson } from "../errors.ts";
-import { finishQuietly, IDEMPOTENCY_HEADER } from "../idempotency/claim.ts";
+import { invalidRequest, notFound, onError, readJson } from "../errors.ts";
+import { finishQuietly, IDEMPOTENCY_HEADER, jobExpired, stillRunning } from "../idempotency/claim.ts";
+import { fingerprint } from "../idempotency/fingerprint.ts";
+import { Flights } from "../idempotency/flights.ts";
+import type { IdempotencyRecord } from "../ledger/types.ts";
 import type { JobRecord } from "../jobs/types.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
 import { startGeneration } from "../relay/start.ts";
@@ -18,6 +21,7 @@ const FOLLOW_RECHECK_MS = 5_000;
 export function jobRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   const { jobs, runs, config } = deps;
+  const flights = new Flights();
   const eventsUrl = (id: string) => `${config.publicBaseUrl ?? ""}/v1/jobs/${id}/events`;
 
   function view(r: JobRecord) {
@@ -67,25 +71,30 @@ export function jobRoutes(deps: RouteDeps) {
     if (isTerminal(ev)) await deps.webhooks.jobFinished(await jobs.get(id)); // after the log and status: readers first
   }
 
-  app.post("/v1/jobs", async (c) => {
+  /** The key's first request finished (here or elsewhere): its job as it stands now, or why there is none. */
+  async function joined(c: Context<AppEnv>, claimed: IdempotencyRecord): Promise<Response> {
+    if (claimed.state !== "done") throw stillRunning();
+    const id = claimed.job_id;
+    const rec = await jobs.get(id);
+    if (!rec) throw jobExpired(id); // the key outlives the job's record (24 h against GG_JOB_TTL_MS)
+    c.header("idempotent-replayed", "true");
+    return c.json({ id, object: "job" as const, status: rec.status, events_url: eventsUrl(id) }, 202);
+  }
+
+  async function createJob(c: Context<AppEnv>, body: unknown): Promise<Response> {
     const caller = c.get("caller");
     const started = await startGeneration(deps, {
       caller,
-      body: await readJson(c),
+      body,
       idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
       path: "/v1/jobs",
       responseFormat: (req) => req.response_format,
       precheck: async (req) => {
         if (req.webhook_url) await deps.webhooks.checkUrl(req.webhook_url, "webhook_url");
       },
+      joinWaitMs: config.idempotencyWaitMs,
     });
-    if (started.kind === "existing") {
-      // Same key, same body: join the job the first request started (billed once).
-      const id = started.record.job_id;
-      const rec = await jobs.get(id);
-      c.header("idempotent-replayed", "true");
-      return c.json({ id, object: "job" as const, status: rec?.status ?? "queued", events_url: eventsUrl(id) }, 202);
-    }
+    if (started.kind === "existing") return joined(c, started.record); // same key, same body: billed once
     const { admitted: a, resolved, claim, now } = started;
     const jobId = a.job.job_id;
     await jobs.create({
@@ -114,10 +123,19 @@ export function jobRoutes(deps: RouteDeps) {
       c,
       a.run.run((ev) => record(jobId, ev, deps.clock.now())).finally(() => runs.delete(jobId)),
     );
-    const body = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
-    // The job runs either way; a lost record only means a retry joins it by job_id from begin().
-    await finishQuietly(deps.idempotency, caller.tenant, claim, 202, body);
-    return c.json(body, 202);
+    const reply = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
+    // After the job record exists: a key marked done always names a job that can be read.
+    await finishQuietly(deps.idempotency, caller.tenant, claim, 202, reply);
+    return c.json(reply, 202);
+  }
+
+  app.post("/v1/jobs", async (c) => {
+    const body = await readJson(c);
+    const key = c.req.header(IDEMPOTENCY_HEADER);
+    if (key === undefined) return createJob(c, body);
+    // Callers with the same key and body while the first is being answered get its answer, refusals included.
+    const flight = `${c.get("caller").tenant}\n${key}\n${await fingerprint("POST", "/v1/jobs", body)}`;
+    return flights.share(flight, () => createJob(c, body).catch((err) => onError(err, c)));
   });
 
   app.get("/v1/jobs/:id", async (c) => c.json(view(await own(c))));
