@@ -28,6 +28,9 @@ export interface EdgeConfig {
   maxEventStreamsPerTenant: number;
   /** Open event streams this gateway process holds for everyone together (503 beyond). */
   maxEventStreams: number;
+  /** Jobs on workers at once for all tenants together, beyond which jobs wait at the edge and tenants take
+   * turns; 0: no edge-wide limit (each tenant's tier limits still apply). */
+  maxConcurrentJobs: number;
   /** POST /v1/jobs: how long a request waits for another holding its Idempotency-Key to finish (409 after). */
   idempotencyWaitMs: number;
   /** Node only: a client must finish sending its headers within this (408 after). */
@@ -53,6 +56,7 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   publicBaseUrl: null,
   maxEventStreamsPerTenant: 32,
   maxEventStreams: 5_000,
+  maxConcurrentJobs: 0,
   idempotencyWaitMs: 10_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -110,6 +114,7 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     publicBaseUrl: env.GG_PUBLIC_BASE_URL || null,
     maxEventStreamsPerTenant: int(env, "GG_MAX_EVENT_STREAMS_PER_TENANT", DEFAULT_CONFIG.maxEventStreamsPerTenant),
     maxEventStreams: int(env, "GG_MAX_EVENT_STREAMS", DEFAULT_CONFIG.maxEventStreams),
+    maxConcurrentJobs: int(env, "GG_MAX_CONCURRENT_JOBS", DEFAULT_CONFIG.maxConcurrentJobs),
     idempotencyWaitMs: int(env, "GG_IDEMPOTENCY_WAIT_MS", DEFAULT_CONFIG.idempotencyWaitMs),
     headersTimeoutMs: int(env, "GG_HEADERS_TIMEOUT_MS", DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: int(env, "GG_REQUEST_TIMEOUT_MS", DEFAULT_CONFIG.requestTimeoutMs),

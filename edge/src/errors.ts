@@ -52,6 +52,9 @@ export const overloaded = (
 /** 429 for a tenant over one of its own limits (not the request rate: that is rate_limited). */
 export const tenantLimited = (code: string, message: string, retryAfterSec: number) =>
   new ApiError("rate_limit_error", code, message, { headers: { "retry-after": String(retryAfterSec) } });
+/** The client left before its request was answered (nginx's 499): nothing is billed for it. */
+export const requestCancelled = () =>
+  new ApiError("invalid_request_error", "request_cancelled", "The request was cancelled.", { status: 499 });
 export const serverError = (code = "internal_error", message = "An internal error occurred.") =>
   new ApiError("server_error", code, message);
 

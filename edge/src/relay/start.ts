@@ -28,6 +28,8 @@ export interface StartRequest {
   precheck?(req: GenerationRequest): Promise<void>;
   /** Wait up to this long for a request that holds the key to finish, instead of answering at once. */
   joinWaitMs?: number;
+  /** Return a job that must wait for its tenant's turn unstarted (jobs API), instead of waiting here. */
+  startLater?: boolean;
 }
 
 /** A claim this request holds (or none without a key): finish it on success, release it on failure. */
@@ -65,7 +67,7 @@ export async function startGeneration(deps: StartDeps, r: StartRequest): Promise
   if (claim.kind === "existing") return { kind: "existing", req, resolved, record: claim.record };
   try {
     const job = workerJobFor(jobId, caller, req, resolved, r.responseFormat(req));
-    const admitted = await admit(deps, caller, job, resolved, r.signal);
+    const admitted = await admit(deps, caller, job, resolved, { signal: r.signal, startLater: r.startLater });
     return { kind: "admitted", req, resolved, admitted, claim, now };
   } catch (err) {
     await releaseQuietly(deps.idempotency, caller.tenant, claim);

@@ -93,6 +93,7 @@ export function jobRoutes(deps: RouteDeps) {
         if (req.webhook_url) await deps.webhooks.checkUrl(req.webhook_url, "webhook_url");
       },
       joinWaitMs: config.idempotencyWaitMs,
+      startLater: true, // a job behind its tenant's own running ones is answered 202 queued and waits here
     });
     if (started.kind === "existing") return joined(c, started.record); // same key, same body: billed once
     const { admitted: a, resolved, claim, now } = started;
