@@ -36,6 +36,19 @@ export async function nfeTotal(workerUrls: readonly string[]): Promise<number> {
   return sum;
 }
 
+/**
+ * The one of `workers` that runs or queues a job now: how a scenario finds where a job went, since no
+ * public event names the worker. Call it when only that job is on an otherwise idle pool.
+ */
+export const busyWorker = <W extends { url: string }>(workers: readonly W[]): Promise<W> =>
+  until("a worker with the job", async () => {
+    for (const w of workers) {
+      const h = await health(w.url);
+      if (h.running + h.queued > 0) return w;
+    }
+    return null;
+  });
+
 /** Polls `fn` every 50 ms until it returns a truthy value; throws after `ms`. */
 export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
