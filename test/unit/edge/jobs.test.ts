@@ -1,6 +1,7 @@
 // The jobs read side (GET /v1/jobs/{id}, /events, /cancel) over a JobStore filled directly:
 // replay, Last-Event-ID, live follow, keep-alives, 204 after the end, tenant isolation.
 import type { JobEvent } from "@guidegate/shared";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMemoryJobStore } from "../../../edge/src/jobs/memory.ts";
 import type { JobRecord, JobStore } from "../../../edge/src/jobs/types.ts";
@@ -113,6 +114,32 @@ describe("GET /v1/jobs/{id}/events", () => {
       // At the end the client gets the terminal event; past it there is nothing it has not "seen".
       expect((ended as Awaited<typeof read>).map((e) => e.event)).toEqual(leid === "2" ? ["completed"] : []);
     }
+  });
+
+  it("any Last-Event-ID, running or finished job: exactly the events after it, and the stream ends with the job", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 10 }), fc.boolean(), async (logged, after, finished) => {
+        const jobs = await filled(Array.from({ length: logged }, (_, i) => progress(i + 1)));
+        if (finished) {
+          await jobs.append(ID, done);
+          await jobs.update(ID, { status: "completed", finished_at: NOW });
+        }
+        const t = testApp({ jobs, config: { keepAliveMs: 20 } });
+        const res = await t.get(`/v1/jobs/${ID}/events`, { headers: { "last-event-id": String(after) } });
+        const terminalSeq = logged + 1;
+        if (finished && after >= terminalSeq) return void expect(res.status).toBe(204);
+        const read = readSse(res);
+        if (!finished) {
+          await jobs.append(ID, done);
+          await jobs.update(ID, { status: "completed", finished_at: NOW });
+        }
+        const evs = await Promise.race([read, new Promise<null>((r) => setTimeout(() => r(null), 1_500))]);
+        expect(evs, "the stream ended").not.toBeNull();
+        const want = Array.from({ length: terminalSeq }, (_, i) => String(i + 1)).filter((id) => Number(id) > after);
+        expect(evs!.map((e) => e.id)).toEqual(want);
+      }),
+      { numRuns: 40, seed: 5 },
+    );
   });
 
   it("caps open event streams per tenant (429) and in total (503), with the envelope, and frees them on close", async () => {

@@ -1,5 +1,6 @@
 // Tier -> policy -> reservation, checked at the pool boundary (which records the job and has no capacity).
 import { nfeBound } from "@guidegate/shared";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseTiers } from "../../../edge/src/config.ts";
 import { SHAPES_32 } from "../../support/models.ts";
@@ -80,6 +81,28 @@ describe("policy choice and reservation", () => {
     expect(tiers.pro).toEqual({ ...DEFAULT_TIERS.pro, max_n: 4 });
     expect(tiers.pro!.requests_per_minute).toBe(600);
     expect(tiers.standard).toEqual(DEFAULT_TIERS.standard);
+  });
+
+  it("any override merges exactly: the fields given, every other field of that tier and every other tier unchanged", () => {
+    const names = Object.keys(DEFAULT_TIERS);
+    const field = {
+      max_steps: fc.integer({ min: 1, max: 1000 }),
+      max_n: fc.integer({ min: 1, max: 16 }),
+      price_micro_usd_per_nfe: fc.integer({ min: 0, max: 1000 }),
+      monthly_quota_nfe: fc.integer({ min: 0, max: 10 ** 9 }),
+      requests_per_minute: fc.integer({ min: 1, max: 10_000 }),
+      max_concurrent_jobs: fc.integer({ min: 1, max: 64 }),
+      max_queued_jobs: fc.integer({ min: 0, max: 1000 }),
+      allowed: fc.constant(["none", "ag"]),
+    };
+    const override = fc.record(field, { requiredKeys: [] });
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names), override), (overrides) => {
+        const tiers = parseTiers(JSON.stringify(overrides));
+        for (const name of names) expect(tiers[name]).toEqual({ ...DEFAULT_TIERS[name], ...overrides[name] });
+      }),
+      { numRuns: 200, seed: 15 },
+    );
   });
 
   it("an override naming a field no tier has is refused by name, not dropped", () => {
