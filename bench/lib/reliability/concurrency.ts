@@ -72,8 +72,9 @@ export async function cancelRaceScenario(edgeUrl: string, workerUrls: readonly s
   const t = await tenant("cancel-race");
   const steps = 6;
   const runs = [];
-  // Alternate between a cancel at the last progress and one right after `completed`: both race the settle.
-  for (let i = 0; i < trials; i++) runs.push(await racedJob(edgeUrl, t, steps, i % 2 === 0 ? steps - 1 : steps + 1));
+  // Cancels two steps before the end, at the last step and right after `completed`: each races the settle.
+  const at = [steps - 2, steps - 1, steps + 1];
+  for (let i = 0; i < trials; i++) runs.push(await racedJob(edgeUrl, t, steps, at[i % at.length]!));
   await idle(workerUrls);
   const u = await until("settled", async () => {
     const x = await usage(edgeUrl, t.token);

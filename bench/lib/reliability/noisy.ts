@@ -54,22 +54,48 @@ async function quietJob(edgeUrl: string, t: Tenant, steps: number) {
   return { status: done ? 200 : 500, waitMs: startedAt - t0, jobMs: performance.now() - startedAt, nfe };
 }
 
-/** Cancels the flood and returns the NFEs its jobs reported once they ended. */
-async function stopFlood(edgeUrl: string, t: Tenant, ids: string[]): Promise<number> {
-  await Promise.all(ids.map((id) => post(edgeUrl, t, `/v1/jobs/${id}/cancel`, {})));
-  // All at once: a finished job's record expires after GG_JOB_TTL_MS (4 s on the hostile stack).
-  const ended = await Promise.all(
-    ids.map((id) =>
-      until(`flood job ${id} ended`, async () => {
-        const j = (await (await fetch(`${edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json()) as {
-          status: string;
-          usage: { nfe: number };
-        };
-        return ["completed", "failed", "cancelled"].includes(j.status) ? j : null;
-      }),
-    ),
-  );
-  return ended.reduce((n, j) => n + j.usage.nfe, 0);
+const TERMINAL = ["completed", "failed", "cancelled"];
+
+/**
+ * Keeps each of `ids`' final usage as soon as the job ends (polled every second): a finished job's record
+ * expires after GG_JOB_TTL_MS, and flood jobs end (complete) while the quiet tenant runs.
+ */
+function watchJobs(edgeUrl: string, t: Tenant, ids: string[]) {
+  const ended = new Map<string, number>();
+  const poll = () =>
+    Promise.all(
+      ids
+        .filter((id) => !ended.has(id))
+        .map(async (id) => {
+          const res = await fetch(`${edgeUrl}/v1/jobs/${id}`, { headers: t.headers });
+          const j = (await res.json()) as { status?: string; usage?: { nfe: number } };
+          if (j.status && TERMINAL.includes(j.status)) ended.set(id, j.usage?.nfe ?? 0);
+        }),
+    );
+  let watching = true;
+  const loop = (async () => {
+    while (watching) {
+      await poll().catch(() => {});
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  })();
+  return {
+    /** Cancels what still runs or waits, and returns the NFEs all the jobs reported once they ended. */
+    async stop(): Promise<number> {
+      await Promise.all(ids.filter((id) => !ended.has(id)).map((id) => post(edgeUrl, t, `/v1/jobs/${id}/cancel`, {})));
+      await until(
+        "the flood to end",
+        async () => {
+          await poll();
+          return ended.size === ids.length;
+        },
+        30_000,
+      );
+      watching = false;
+      await loop;
+      return [...ended.values()].reduce((a, b) => a + b, 0);
+    },
+  };
 }
 
 export async function noisyNeighbourScenario(
@@ -87,11 +113,12 @@ export async function noisyNeighbourScenario(
     }),
   );
   const floodIds = floodAnswers.flatMap((a) => (a.id ? [a.id] : []));
+  const watch = watchJobs(edgeUrl, flood, floodIds);
   const runs = [];
   for (let i = 0; i < o.quietJobs; i++) runs.push(await quietJob(edgeUrl, quiet, o.quietSteps));
   const sync = await post(edgeUrl, quiet, "/v1/images/generations", { prompt: "a red circle", steps: o.quietSteps });
   const syncNfe = sync.status === 200 ? ((await sync.json()) as { usage: { nfe: number } }).usage.nfe : 0;
-  const floodReported = await stopFlood(edgeUrl, flood, floodIds);
+  const floodReported = await watch.stop();
   await idle(workerUrls);
 
   const done = runs.filter((r) => r.status === 200);

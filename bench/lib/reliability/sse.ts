@@ -46,7 +46,8 @@ async function resume(edgeUrl: string) {
   return {
     atEndEvents: tail.map((e) => e.event),
     pastEndEvents: past.evs.length,
-    pastEndClosedAfterMs: Math.round(past.at - endedAt),
+    // Both streams get the end at about the same moment: which one is read first is noise, never negative.
+    pastEndClosedAfterMs: Math.max(0, Math.round(past.at - endedAt)),
     afterEnd,
   };
 }
