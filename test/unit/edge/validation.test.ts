@@ -83,6 +83,9 @@ describe("request validation (400)", () => {
     // Every step zero-initialised: nothing would be generated; the field at fault is the one the caller sent.
     const all = await expectError(await zero(10), 400, "guidance.zero_init_steps");
     expect(all.message).toMatch(/less than steps/);
+    // The same as a rule × schedule pair names the rule's field.
+    const pair = { rule: { name: "cfg_zero_star", zero_init_steps: 10 }, schedule: { name: "every" } };
+    await expectError(await t.post(PATH, { prompt: "x", steps: 10, guidance: pair }), 400, "guidance.rule.zero_init_steps");
     expect(t.pool.dispatched).toHaveLength(2);
   });
 });
