@@ -70,10 +70,10 @@ async function racedJob(edgeUrl: string, t: Tenant, steps: number, atStep: numbe
 
 export async function cancelRaceScenario(edgeUrl: string, workerUrls: readonly string[], trials = 6): Promise<CancelRaceResult> {
   const t = await tenant("cancel-race");
-  const steps = 6;
+  const steps = 12;
   const runs = [];
-  // Cancels two steps before the end, at the last step and right after `completed`: each races the settle.
-  const at = [steps - 2, steps - 1, steps + 1];
+  // Cancels half-way, at the last step and right after `completed`: each races the settle differently.
+  const at = [steps / 2, steps - 1, steps + 1];
   for (let i = 0; i < trials; i++) runs.push(await racedJob(edgeUrl, t, steps, at[i % at.length]!));
   await idle(workerUrls);
   const u = await until("settled", async () => {
