@@ -1,7 +1,10 @@
-// `npm run bench:reliability`: the reliability issue's figures in one run on loopback. Faults (worker
+// `npm run bench:reliability`: the reliability issue's figures in one run on loopback. First the hostile
+// clients on a small stack of their own (a noisy neighbour, one Idempotency-Key from 20 callers, SSE resume
+// at and past the end, money races, odd-but-valid requests, parser-level rejects); then faults (worker
 // SIGKILL, client disconnects, S3 outage, edge SIGKILL, a cut cancel), 200 concurrent event streams,
 // 1,000 + 100 hostile requests, autocannon on the non-streaming endpoints; then one summary table.
-//   STREAMS (default 200), FUZZ (1000), FUZZ_HTTP (100), CANNON_S (3 seconds per endpoint), GG_FUZZ_SEED.
+//   STREAMS (default 200), FUZZ (1000), FUZZ_HTTP (100), CANNON_S (3 seconds per endpoint), GG_FUZZ_SEED,
+//   FLOOD (40 jobs from the noisy tenant), QUIET (10 jobs from the quiet one).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +23,7 @@ import { fuzzInProcess } from "./lib/reliability/fuzz/in-process.ts";
 import { lateSettleScenario } from "./lib/reliability/late-settle.ts";
 import { holdStreams } from "./lib/reliability/load.ts";
 import { idle, until } from "./lib/reliability/probes.ts";
+import { runHostile } from "./lib/reliability/hostile-run.ts";
 import { restartWorker, stopService, stopStack } from "./lib/reliability/restart.ts";
 import { s3OutageScenario } from "./lib/reliability/s3-outage.ts";
 import { type Check, printSummary } from "./lib/reliability/summary.ts";
@@ -30,6 +34,8 @@ const FUZZ = Number(env.FUZZ ?? 1000);
 const FUZZ_HTTP = Number(env.FUZZ_HTTP ?? 100);
 const CANNON_S = Number(env.CANNON_S ?? 3);
 const seed = Number(env.GG_FUZZ_SEED ?? Date.now() % 2 ** 31);
+const FLOOD = Number(env.FLOOD ?? 40);
+const QUIET = Number(env.QUIET ?? 10);
 
 const dir = mkdtempSync(join(tmpdir(), "gg-bench-rel-"));
 const log = (msg: string) => console.error(`[bench:reliability] ${msg}`);
@@ -41,11 +47,15 @@ const check = (name: string, ok: boolean, detail: string) => {
 const live = () =>
   stack.workers.filter((w) => w.proc.exitCode === null && w.proc.signalCode === null).map((w) => w.url);
 
+log("hostile clients: starting a small stack (one 4-slot worker)");
+const hostile = await runHostile(log, { floodJobs: FLOOD, quietJobs: QUIET });
+checks.push(...hostile.checks);
+
 log("starting s3rver, 2 gpu-workers and the edge");
 // 32 slots per worker: the rest of the 200 jobs queue, so every stream stays open until its job's turn.
 const stack = await startStack({ dataDir: dir, workers: 2, workerEnv: { GG_CAPACITY: "32", GG_MAX_QUEUE: "512" } });
 const extra = [];
-let billingMismatches = 0;
+let billingMismatches = hostile.billingMismatches;
 let lostEvents = 0;
 let faults = 0;
 try {
@@ -197,6 +207,7 @@ try {
     rssPeakKiB: l.rssPeakKiB,
     rssAfterKiB: l.rssAfterKiB,
     seed,
+    hostile: hostile.rows,
     checks,
   });
 } finally {

@@ -1,6 +1,8 @@
 // createApp(deps): the whole edge as one Hono app on Web APIs only, so the same code serves
 // Cloudflare Workers, Deno and Node. Entries (worker.ts, deno.ts, node.ts) build the deps.
 import { Hono } from "hono";
+import { createMemoryAdmission } from "./admission/jobs.ts";
+import { createStreamGate } from "./admission/streams.ts";
 import type { AppEnv } from "./auth/caller.ts";
 import { tenantAuth } from "./auth/middleware.ts";
 import type { Deps } from "./deps.ts";
@@ -43,6 +45,8 @@ export function createApp(deps: Deps) {
     runs: new Map(),
     models: modelSource(config.models, () => deps.pool.models()),
     webhooks: deps.webhooks ?? createWebhooks({ store: createMemoryWebhookStore(), clock }),
+    streams: createStreamGate(config),
+    admission: deps.admission ?? createMemoryAdmission({ maxConcurrentJobs: config.maxConcurrentJobs }),
   };
   const authOptions = {
     keys: deps.keys,

@@ -36,6 +36,19 @@ export interface EdgeConfig {
   reservationLeaseMs: number;
   /** Monthly NFE quotas by tenant that replace their tier's (GG_TENANT_QUOTAS_JSON); a stored override wins. */
   tenantQuotas: Readonly<Record<string, number>>;
+  /** Open `GET /v1/jobs/{id}/events` streams one tenant may hold (429 beyond). */
+  maxEventStreamsPerTenant: number;
+  /** Open event streams this gateway process holds for everyone together (503 beyond). */
+  maxEventStreams: number;
+  /** Jobs on workers at once for all tenants together, beyond which jobs wait at the edge and tenants take
+   * turns; 0: no edge-wide limit (each tenant's tier limits still apply). */
+  maxConcurrentJobs: number;
+  /** POST /v1/jobs: how long a request waits for another holding its Idempotency-Key to finish (409 after). */
+  idempotencyWaitMs: number;
+  /** Node only: a client must finish sending its headers within this (408 after). */
+  headersTimeoutMs: number;
+  /** Node only: a client must finish sending its whole request, body included, within this (408 after). */
+  requestTimeoutMs: number;
 }
 
 export type EnvMap = Record<string, string | undefined>;
@@ -58,6 +71,12 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   publicBaseUrl: null,
   reservationLeaseMs: RESERVATION_LEASE_MS,
   tenantQuotas: Object.freeze({}),
+  maxEventStreamsPerTenant: 32,
+  maxEventStreams: 5_000,
+  maxConcurrentJobs: 0,
+  idempotencyWaitMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
 });
 
 /** Build a config from defaults plus explicit overrides (tests, embedding). */
@@ -65,15 +84,25 @@ export function makeConfig(overrides: Partial<EdgeConfig> = {}): EdgeConfig {
   return Object.freeze({ ...DEFAULT_CONFIG, ...overrides });
 }
 
-const PartialTiers = z.record(z.string(), TierSchema.partial());
+/** An override as written: any fields of a tier, unparsed, so no schema default slips in for a field not given. */
+const TierOverrides = z.record(z.string(), z.record(z.string(), z.unknown()));
+const TIER_FIELDS = Object.keys(TierSchema.shape);
 
 /** `GG_TIERS_JSON` overrides tiers by name: fields merge onto a default tier of that name, new names must be complete. */
 export function parseTiers(json: string | undefined, base: Tiers = DEFAULT_TIERS): Tiers {
   if (!json) return base;
-  const overrides = PartialTiers.parse(JSON.parse(json));
-  const merged: Record<string, unknown> = { ...base };
-  for (const [name, t] of Object.entries(overrides)) merged[name] = { ...(base[name] ?? {}), ...t };
-  return TiersSchema.parse(merged);
+  const overrides = TierOverrides.parse(JSON.parse(json));
+  const merged = new Map<string, unknown>(Object.entries(base));
+  for (const [name, fields] of Object.entries(overrides)) {
+    const unknown = Object.keys(fields).find((f) => !TIER_FIELDS.includes(f));
+    if (unknown) throw new Error(`GG_TIERS_JSON: ${name}.${unknown} is not a tier field (${TIER_FIELDS.join(", ")})`);
+    // Raw fields over the parsed default tier: defaults only fill what neither of them has.
+    merged.set(name, { ...(base[name] ?? {}), ...fields });
+  }
+  const parsed = TiersSchema.safeParse(Object.fromEntries(merged));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new Error(`GG_TIERS_JSON: ${issue.path.map(String).join(".")}: ${issue.message}`);
 }
 
 const TenantQuotas = z.record(z.string().min(1), z.number().int().min(0));
@@ -112,6 +141,12 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     publicBaseUrl: env.GG_PUBLIC_BASE_URL || null,
     reservationLeaseMs: checkLease(int(env, "GG_RESERVATION_LEASE_MS", DEFAULT_CONFIG.reservationLeaseMs)),
     tenantQuotas: parseTenantQuotas(env.GG_TENANT_QUOTAS_JSON),
+    maxEventStreamsPerTenant: int(env, "GG_MAX_EVENT_STREAMS_PER_TENANT", DEFAULT_CONFIG.maxEventStreamsPerTenant),
+    maxEventStreams: int(env, "GG_MAX_EVENT_STREAMS", DEFAULT_CONFIG.maxEventStreams),
+    maxConcurrentJobs: int(env, "GG_MAX_CONCURRENT_JOBS", DEFAULT_CONFIG.maxConcurrentJobs),
+    idempotencyWaitMs: int(env, "GG_IDEMPOTENCY_WAIT_MS", DEFAULT_CONFIG.idempotencyWaitMs),
+    headersTimeoutMs: int(env, "GG_HEADERS_TIMEOUT_MS", DEFAULT_CONFIG.headersTimeoutMs),
+    requestTimeoutMs: int(env, "GG_REQUEST_TIMEOUT_MS", DEFAULT_CONFIG.requestTimeoutMs),
   });
 }
 

@@ -1,5 +1,6 @@
 // What createApp(deps) is given: each runtime's entry (worker.ts, deno.ts, node.ts) builds these.
 // Only app.ts and routes/ import this module; every interface here lives with its own concept.
+import type { Admission } from "./admission/jobs.ts";
 import type { KeySource } from "./auth/key-source.ts";
 import type { Clock } from "./clock.ts";
 import type { EdgeConfig } from "./config.ts";
@@ -24,4 +25,6 @@ export interface Deps {
   webhooks?: Webhooks;
   /** Per-tenant quota overrides, over config.tenantQuotas; in memory when absent. */
   quotas?: QuotaOverrideStore;
+  /** Per-tenant job admission; in process (GG_MAX_CONCURRENT_JOBS edge-wide) when absent. */
+  admission?: Admission;
 }

@@ -44,8 +44,17 @@ export const notFound = (message = "Not found.", param: string | null = null) =>
 export const quotaExhausted = (message: string) =>
   // OpenAI-style SDKs retry 429 and 5xx; x-should-retry stops them for a budget that will not refill.
   new ApiError("insufficient_quota", "quota_exhausted", message, { headers: { "x-should-retry": "false" } });
-export const overloaded = (retryAfterSec: number, message = "No worker capacity is available; retry later.") =>
-  new ApiError("overloaded_error", "no_capacity", message, { headers: { "retry-after": String(retryAfterSec) } });
+export const overloaded = (
+  retryAfterSec: number,
+  message = "No worker capacity is available; retry later.",
+  code = "no_capacity",
+) => new ApiError("overloaded_error", code, message, { headers: { "retry-after": String(retryAfterSec) } });
+/** 429 for a tenant over one of its own limits (not the request rate: that is rate_limited). */
+export const tenantLimited = (code: string, message: string, retryAfterSec: number) =>
+  new ApiError("rate_limit_error", code, message, { headers: { "retry-after": String(retryAfterSec) } });
+/** The client left before its request was answered (nginx's 499): nothing is billed for it. */
+export const requestCancelled = () =>
+  new ApiError("invalid_request_error", "request_cancelled", "The request was cancelled.", { status: 499 });
 export const serverError = (code = "internal_error", message = "An internal error occurred.") =>
   new ApiError("server_error", code, message);
 
@@ -166,7 +175,11 @@ export async function readJson(c: Context): Promise<unknown> {
       `Content-Type ${named} is not accepted: send the body as JSON with Content-Type: application/json.`,
     );
   }
-  const text = await c.req.text();
+  const text = await c.req.text().catch((err: unknown) => {
+    // The client went away mid-body (or the server's request timeout cut it): nobody's fault here, no 500.
+    if (c.req.raw.signal?.aborted) throw invalidRequest("incomplete_body", "The request body did not arrive in full.");
+    throw err;
+  });
   if (!text.trim()) throw invalidRequest("invalid_json", "The request body must be a JSON object.");
   try {
     return JSON.parse(text);

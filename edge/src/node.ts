@@ -5,12 +5,12 @@
 //   and the GG_* settings read by config.ts and webhooks/config.ts.
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { serve } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createSqliteStores } from "./ledger/sqlite.ts";
 import { createWorkerPool } from "./pool/pool.ts";
+import { serveNode } from "./node-server.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
 import { systemClock } from "./clock.ts";
 import { loadWebhookConfig } from "./webhooks/config.ts";
@@ -56,7 +56,8 @@ webhooks.start();
 
 const port = Number(env.PORT || env.GG_EDGE_PORT || 8787);
 const hostname = env.GG_HOST || "127.0.0.1";
-const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+const timeouts = { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs };
+const server = serveNode(app.fetch, { port, hostname, ...timeouts }, (info) => {
   console.log(
     `[edge] listening on http://${hostname}:${info.port} (workers: ${workers.join(", ")}; ledger: ${ledgerPath})`,
   );

@@ -1,4 +1,5 @@
 // Starts one GPU worker: the runtime thread, the models, the batcher, the internal HTTP API.
+import { DEV_INTERNAL_SECRET } from "@guidegate/shared";
 import { serve } from "@hono/node-server";
 import { resolve } from "node:path";
 import { loadWorkerConfig } from "./config.ts";
@@ -12,6 +13,7 @@ import { Spool } from "./storage/spool.ts";
 import { spoolingStore } from "./storage/spooling-store.ts";
 
 const cfg = loadWorkerConfig();
+if (cfg.GG_INTERNAL_SECRET === DEV_INTERNAL_SECRET) console.warn("[gpu-worker] accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)");
 const rt = await OnnxRuntime.start({ provider: cfg.GG_PROVIDER, deviceId: cfg.GG_DEVICE_ID, intraOpThreads: cfg.GG_INTRA_OP_THREADS });
 const models = new Map<string, LoadedModel>();
 for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {
@@ -33,7 +35,7 @@ await s3.ensureBucket().catch((err: { name?: string }) => log("object store unre
 const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), { attempts: 2, retry: { baseMs: 200, maxMs: 1_000 }, drain: { baseMs: 250, maxMs: 2_000 }, log });
 await store.resume(); // images a previous run spooled are uploaded, not lost
 const runner = new JobRunner(models, store, { workerId: cfg.GG_WORKER_ID, capacity: cfg.GG_CAPACITY, maxQueue: cfg.GG_MAX_QUEUE, retainMs: 10 * 60_000 });
-const app = createWorkerApp({ runner, internalSecret: cfg.GG_INTERNAL_SECRET, checkJob: (job) => checkJob(models, job) });
+const app = createWorkerApp({ runner, internalSecret: cfg.GG_INTERNAL_SECRET, healthToken: cfg.GG_HEALTH_TOKEN, checkJob: (job) => checkJob(models, job) });
 const server = serve({ fetch: app.fetch, hostname: cfg.GG_WORKER_HOST, port: cfg.GG_WORKER_PORT }, (info) => {
   // One machine-readable line: the launcher and the tests read the port from it.
   console.log(JSON.stringify({ event: "ready", service: "gpu-worker", worker: cfg.GG_WORKER_ID, port: info.port, models: [...models.keys()] }));

@@ -65,6 +65,6 @@ USER 10001
 EXPOSE 8790
 # Kubernetes uses its own probes; this one is for plain `docker run`.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=120s \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.GG_WORKER_PORT||8790)+'/internal/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.GG_WORKER_PORT||8790)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1 and gets SIGTERM directly (gpu-worker/src/main.ts stops on it).
 CMD ["node", "--import", "tsx", "gpu-worker/src/main.ts"]

@@ -157,6 +157,17 @@ export function nfeBound(input: GuidanceInput, steps: number, strength?: number)
   return pairNfeBound(rule, schedule, runSteps(steps, strength));
 }
 
+/**
+ * Fewest NFEs one image can finish `steps` steps with: one (the cond branch) per step its rule does not
+ * leave idle. CFG-Zero*'s zero-init steps evaluate nothing, so they lower this floor as they lower nfeBound.
+ */
+export function nfeFloor(input: GuidanceInput, steps: number): number {
+  const { rule } = asPair(parseGuidance(input));
+  let n = 0;
+  for (let i = 0; i < steps; i++) if (!ruleIdleStep(rule, i)) n++;
+  return n;
+}
+
 /** NFEs per step for one image in the worst case (for `GET /v1/policies`). */
 export function nfePerStepBound(g: GuidanceInput): number {
   return nfeBound(g, 100) / 100;

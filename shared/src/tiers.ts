@@ -10,6 +10,10 @@ export const TierSchema = z.object({
   price_micro_usd_per_nfe: z.number().min(0),
   monthly_quota_nfe: z.number().int().min(0),
   requests_per_minute: z.number().int().min(1).default(120),
+  /** A tenant's jobs on workers at once; keep it below the pool's capacity so others always find a slot. */
+  max_concurrent_jobs: z.number().int().min(1).default(4),
+  /** More of a tenant's jobs waiting at the edge, in its own queue, behind its running ones (429 beyond). */
+  max_queued_jobs: z.number().int().min(0).default(16),
 });
 export type Tier = z.infer<typeof TierSchema>;
 export const TiersSchema = z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/), TierSchema);
@@ -27,6 +31,8 @@ export const DEFAULT_TIERS: Tiers = TiersSchema.parse({
     price_micro_usd_per_nfe: 40,
     monthly_quota_nfe: 200_000,
     requests_per_minute: 60,
+    max_concurrent_jobs: 2,
+    max_queued_jobs: 8,
   },
   standard: {
     default_policy: ["ag"],
@@ -45,5 +51,7 @@ export const DEFAULT_TIERS: Tiers = TiersSchema.parse({
     price_micro_usd_per_nfe: 50,
     monthly_quota_nfe: 20_000_000,
     requests_per_minute: 600,
+    max_concurrent_jobs: 6,
+    max_queued_jobs: 64,
   },
 });

@@ -83,4 +83,12 @@ export const CancelAckSchema = z.object({
 export type CancelAck = z.infer<typeof CancelAckSchema>;
 
 export const INTERNAL_AUDIENCE = "gpu-worker";
+/** Audience of the edge's health-scoped token: it reads GET /internal/health and names no job, so it starts none. */
+export const INTERNAL_HEALTH_AUDIENCE = "gpu-worker-health";
 export const INTERNAL_ISSUER = "guidegate-edge";
+
+/**
+ * The internal secret every local process (`npm start`, the tests) shares. It is public: a worker
+ * falls back to it only outside production, and refuses it in production.
+ */
+export const DEV_INTERNAL_SECRET = "guidegate-dev-internal-secret";

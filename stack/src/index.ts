@@ -13,7 +13,8 @@ export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const DEFAULT_MODEL = join(ROOT, "models", "shapes-32");
 export { DEV_JWT_SECRET } from "../../edge/src/auth/dev-token.ts";
 import { DEV_JWT_SECRET } from "../../edge/src/auth/dev-token.ts";
-export const DEV_INTERNAL_SECRET = "guidegate-dev-internal-secret";
+export { DEV_INTERNAL_SECRET } from "@guidegate/shared";
+import { DEV_INTERNAL_SECRET } from "@guidegate/shared";
 
 /** A port the stack was told to use is taken: which one, and for what. */
 export class PortInUseError extends Error {
@@ -230,7 +231,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     children.push(proc);
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitFor(`${url}/internal/health`, proc, 120_000, id, said(output, '"event":"ready"'));
+      await waitFor(`${url}/healthz`, proc, 120_000, id, said(output, '"event":"ready"'));
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join("")}`);
     }

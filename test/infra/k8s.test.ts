@@ -60,7 +60,12 @@ describe("infra/k8s manifests", () => {
   it("secrets come from the Secret and the ConfigMap by their names, with keys that exist", () => {
     expect(container.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
     const refs = (container.env as Doc[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.valueFrom.secretKeyRef);
-    expect(refs.map((r) => r.key).sort()).toEqual(["GG_INTERNAL_SECRET", "GG_S3_ACCESS_KEY_ID", "GG_S3_SECRET_ACCESS_KEY"]);
+    expect(refs.map((r) => r.key).sort()).toEqual([
+      "GG_HEALTH_TOKEN",
+      "GG_INTERNAL_SECRET",
+      "GG_S3_ACCESS_KEY_ID",
+      "GG_S3_SECRET_ACCESS_KEY",
+    ]);
     for (const r of refs) {
       expect(r.name).toBe(secret.metadata.name);
       expect(Object.keys(secret.stringData)).toContain(r.key);
@@ -74,10 +79,10 @@ describe("infra/k8s manifests", () => {
     expect(container.resources.limits["nvidia.com/gpu"]).toBe(1);
   });
 
-  it("ports and probes point at the worker's port and GET /internal/health", () => {
+  it("ports and probes point at the worker's port and its unauthenticated GET /healthz", () => {
     expect(containerPort("http")).toBe(port);
     for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"]) {
-      expect(container[probe]?.httpGet?.path, probe).toBe("/internal/health");
+      expect(container[probe]?.httpGet?.path, probe).toBe("/healthz"); // /internal/health needs a token
       expect(containerPort(container[probe].httpGet.port), probe).toBe(port);
     }
   });
@@ -116,9 +121,35 @@ describe("infra/k8s manifests", () => {
     expect((so.spec.triggers as Doc[]).map((t) => t.metadata.valueLocation).sort()).toEqual(["queued", "running"]);
   });
 
+  it("KEDA authenticates to /internal/health with the bearer the worker reads as GG_HEALTH_TOKEN", () => {
+    const so = one(files, "ScaledObject");
+    const auth = one(files, "TriggerAuthentication");
+    for (const t of so.spec.triggers as Doc[]) {
+      expect(t.metadata.authModes).toBe("bearer");
+      expect(t.authenticationRef.name).toBe(auth.metadata.name);
+    }
+    expect(auth.spec.secretTargetRef).toHaveLength(1);
+    const ref = auth.spec.secretTargetRef[0];
+    expect(ref.parameter).toBe("token");
+    expect(ref.name).toBe(secret.metadata.name);
+    const env = (container.env as Doc[]).find((e) => e.name === "GG_HEALTH_TOKEN");
+    expect(env?.valueFrom?.secretKeyRef).toEqual({ name: ref.name, key: ref.key });
+    expect(workerReads({ GG_HEALTH_TOKEN: secret.stringData[ref.key] }).has("GG_HEALTH_TOKEN")).toBe(true);
+  });
+
   it("nothing else: every kind is one the docs describe", () => {
     const kinds = files.flatMap((f) => f.docs.map((d) => d.kind)).sort();
-    expect(kinds).toEqual(["ConfigMap", "Deployment", "Ingress", "Namespace", "PodDisruptionBudget", "ScaledObject", "Secret", "Service"]);
+    expect(kinds).toEqual([
+      "ConfigMap",
+      "Deployment",
+      "Ingress",
+      "Namespace",
+      "PodDisruptionBudget",
+      "ScaledObject",
+      "Secret",
+      "Service",
+      "TriggerAuthentication",
+    ]);
     expect(byKind(files, "Deployment")).toHaveLength(1);
   });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFrontier } from "@guidegate/gpu-worker";
 import { POLICY_NAMES } from "@guidegate/shared";
 import { DEFAULT_MODEL, type S3Handle, type Service, spawnTs, startS3, freePort, DEV_INTERNAL_SECRET } from "@guidegate/stack";
+import { health } from "../../bench/lib/reliability/probes.ts";
 import { internalToken } from "../support/internal-token.ts";
 import { readSse } from "../support/sse.ts";
 
@@ -52,7 +53,7 @@ beforeAll(async () => {
   worker = { url: `http://127.0.0.1:${port}`, port, proc, env: {}, output };
   for (let i = 0; i < 400; i++) {
     if (proc.exitCode !== null) throw new Error(output.join(""));
-    if (await fetch(`${worker.url}/internal/health`).then((r) => r.ok, () => false)) return;
+    if (await fetch(`${worker.url}/healthz`).then((r) => r.ok, () => false)) return;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`worker did not start: ${output.join("")}`);
@@ -66,7 +67,7 @@ afterAll(async () => {
 
 describe("gpu-worker internal API", () => {
   it("reports health with capacity and queue depth", async () => {
-    const h = (await (await fetch(`${worker.url}/internal/health`)).json()) as Record<string, unknown>;
+    const h = (await health(worker.url)) as unknown as Record<string, unknown>; // with the edge's health token
     expect(h).toMatchObject({ ok: true, running: 0, queued: 0 });
     // The edge learns what exists from this: shapes-32 at its one size, every policy (it has PAG's hook),
     // and its calibrated frontier's points.

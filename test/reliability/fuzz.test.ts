@@ -1,6 +1,8 @@
 // 1,200 hostile requests (fast-check; seed logged, GG_FUZZ_SEED replays) against the edge app in
-// process: every answer is a 4xx with the error envelope, or, for the few a correct gateway may accept,
-// the refusing pool's 503; nothing polluted Object.prototype and the ledger is untouched.
+// process: every answer is a 4xx with the error envelope (a 400 naming the field the request got wrong),
+// or, for the few a correct gateway may accept, the refusing pool's 503; nothing polluted
+// Object.prototype and the ledger is untouched. Token cases include header parameters (jwk, jku, x5u,
+// kid, crit) and claim shapes.
 import { expect, it } from "vitest";
 import { fuzzInProcess } from "../../bench/lib/reliability/fuzz/in-process.ts";
 
@@ -20,5 +22,6 @@ it("answers 1,200 hostile requests with 4xx envelopes (or 503 for acceptable one
   expect(s.byStatus[401] ?? 0).toBeGreaterThan(50);
   // Malformed bodies are 400; a body declared as anything but JSON is 415 (unsupported_media_type).
   expect((s.byStatus[400] ?? 0) + (s.byStatus[415] ?? 0)).toBeGreaterThan(50);
+  expect(s.paramsChecked).toBeGreaterThan(10); // 400s checked for the field they name
   expect(r.ledgerChanged).toEqual([]);
 });

@@ -15,12 +15,13 @@ import { fuzzOverHttp } from "../../bench/lib/reliability/fuzz/http.ts";
 import { idle, until } from "../../bench/lib/reliability/probes.ts";
 import { stopStack } from "../../bench/lib/reliability/restart.ts";
 import { DEV_INTERNAL_SECRET, DEV_JWT_SECRET, type Service, type Stack, startStack } from "@guidegate/stack";
-import { internalToken } from "../support/internal-token.ts";
+import { internalHealthToken, internalToken } from "../support/internal-token.ts";
 
 let dir: string;
 let stack: Stack;
 let ttlWorker: Service;
 const tokensUsed: string[] = [];
+const HEALTH_TOKEN = "static-health-token-for-keda-0123456789";
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 async function tenant(prefix: string): Promise<Tenant> {
@@ -32,7 +33,8 @@ async function tenant(prefix: string): Promise<Tenant> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "gg-rel-sec-"));
   stack = await startStack({ dataDir: dir, workers: 1 });
-  ttlWorker = await stack.startWorker({ GG_URL_TTL_SECONDS: "1" }); // not in the edge's pool: used directly
+  // Not in the edge's pool: used directly.
+  ttlWorker = await stack.startWorker({ GG_URL_TTL_SECONDS: "1", GG_HEALTH_TOKEN: HEALTH_TOKEN });
 });
 afterAll(async () => {
   await stopStack(stack);
@@ -106,6 +108,41 @@ describe("security", () => {
     const ok = await toWorker(w.url, "/internal/jobs", `Bearer ${await internalToken(id)}`, workerJob(id));
     expect(ok.status).toBe(200);
     expect((await readEvents(ok)).at(-1)!.event).toBe("completed");
+  });
+
+  it("customers see no internal metadata: worker health needs a health token, started names no worker", async () => {
+    const w = stack.workers[0]!;
+    const refused: Record<string, string | null> = {
+      missing: null,
+      "customer token": `Bearer ${await mintDevToken({ sub: "mallory", tier: "pro" })}`,
+      "a job's token": `Bearer ${await internalToken("job_security_03")}`,
+      "wrong secret": `Bearer ${await internalHealthToken({ secret: "another-secret-of-enough-length" })}`,
+      "a static token the worker was not given": `Bearer ${HEALTH_TOKEN}`,
+    };
+    for (const [what, authorization] of Object.entries(refused)) {
+      const res = await toWorker(w.url, "/internal/health", authorization);
+      expect(res.status, what).toBe(401);
+      expect(ErrorEnvelopeSchema.parse(await res.json()).error.code).toBe("invalid_internal_token");
+    }
+    const ok = await toWorker(w.url, "/internal/health", `Bearer ${await internalHealthToken()}`);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ ok: true, worker: "worker-1" });
+    // The operator's static token (KEDA's TriggerAuthentication) on the worker that was given one.
+    expect((await toWorker(ttlWorker.url, "/internal/health", `Bearer ${HEALTH_TOKEN}`)).status).toBe(200);
+    // Probes get liveness and nothing else.
+    const live = await fetch(`${w.url}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ ok: true });
+
+    const t = await tenant("no-metadata");
+    const id = await postJob(stack.edgeUrl, t, { prompt: "a red circle", steps: 4, guidance: { policy: "none" } });
+    const res = await fetch(`${stack.edgeUrl}/v1/jobs/${id}/events`, { headers: t.headers });
+    const events = await readEvents(res);
+    const started = events.find((e) => e.event === "started")!;
+    expect(started.data).not.toHaveProperty("worker");
+    const text = JSON.stringify(events) + JSON.stringify(await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json());
+    expect(text).not.toContain(w.url);
+    expect(text).not.toContain("worker-1");
   });
 
   it("stores images under the tenant's own prefix with unguessable ids", async () => {

@@ -4,7 +4,7 @@ import type { Stack } from "@guidegate/stack";
 import { completedOf, download, followJob, tenant } from "./client.ts";
 import { checkStream, type StreamCheck, type StreamEvent } from "./events.ts";
 import { compareImages, type ImageDiff } from "./images.ts";
-import { idle, nfeTotal, usage } from "./probes.ts";
+import { busyWorker, idle, nfeTotal, usage } from "./probes.ts";
 
 export interface FailoverResult {
   killedWorker: string;
@@ -41,8 +41,9 @@ export async function failoverScenario(
   for (const w of live) before.set(w.url, await nfeTotal([w.url]));
   let killedWorker = "";
   let killedAtStep = 0;
-  const { events } = await followJob(stack.edgeUrl, t, body, (e) => {
-    if (e.event === "started" && !killedWorker) killedWorker = String(e.data.worker);
+  await idle(live.map((w) => w.url)); // busyWorker() finds the job's worker as the only busy one
+  const { events } = await followJob(stack.edgeUrl, t, body, async (e) => {
+    if (e.event === "started" && !killedWorker) killedWorker = (await busyWorker(live)).env.GG_WORKER_ID ?? "";
     if (e.event === "progress" && killedAtStep === 0 && Number(e.data.step) >= killAt) {
       const victim = live.find((w) => w.env.GG_WORKER_ID === killedWorker);
       if (!victim) throw new Error(`no worker named ${killedWorker}`);

@@ -1,5 +1,7 @@
 // Read-only probes of a running stack: worker health (with its NFE counter), tenant usage, process RSS.
 import { readFileSync } from "node:fs";
+import { DEV_INTERNAL_SECRET } from "@guidegate/shared";
+import { internalHealthSigner } from "../../../edge/src/pool/internal-token.ts";
 
 export interface WorkerProbe {
   ok: boolean;
@@ -12,8 +14,14 @@ export interface WorkerProbe {
   spooled: number;
 }
 
+const signHealth = internalHealthSigner(DEV_INTERNAL_SECRET);
+
+/** A worker's full health, read as the edge does (with a health-scoped internal token). */
 export async function health(workerUrl: string): Promise<WorkerProbe> {
-  const res = await fetch(`${workerUrl}/internal/health`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${workerUrl}/internal/health`, {
+    headers: { authorization: `Bearer ${await signHealth(Date.now())}` },
+    signal: AbortSignal.timeout(5_000),
+  });
   return (await res.json()) as WorkerProbe;
 }
 
@@ -27,6 +35,19 @@ export async function nfeTotal(workerUrls: readonly string[]): Promise<number> {
     );
   return sum;
 }
+
+/**
+ * The one of `workers` that runs or queues a job now: how a scenario finds where a job went, since no
+ * public event names the worker. Call it when only that job is on an otherwise idle pool.
+ */
+export const busyWorker = <W extends { url: string }>(workers: readonly W[]): Promise<W> =>
+  until("a worker with the job", async () => {
+    for (const w of workers) {
+      const h = await health(w.url);
+      if (h.running + h.queued > 0) return w;
+    }
+    return null;
+  });
 
 /** Polls `fn` every 50 ms until it returns a truthy value; throws after `ms`. */
 export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {

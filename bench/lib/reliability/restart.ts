@@ -23,7 +23,7 @@ export async function restartService(
 }
 
 export const restartWorker = (dead: Service, env?: Record<string, string>) =>
-  restartService(dead, "gpu-worker/src/main.ts", "/internal/health", dead.env.GG_WORKER_ID ?? "worker", env);
+  restartService(dead, "gpu-worker/src/main.ts", "/healthz", dead.env.GG_WORKER_ID ?? "worker", env);
 export const restartEdge = (dead: Service, env?: Record<string, string>) =>
   restartService(dead, "edge/src/node.ts", "/healthz", "edge", env);
 

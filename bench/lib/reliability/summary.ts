@@ -23,6 +23,8 @@ export interface Summary {
   rssPeakKiB: number;
   rssAfterKiB: number;
   seed: number;
+  /** Rows of the hostile-client scenarios (noisy neighbour, idempotency, SSE, ...), printed as given. */
+  hostile: Array<[string, string]>;
   checks: Check[];
 }
 
@@ -44,6 +46,7 @@ export function printSummary(s: Summary): void {
       `autocannon ${c.path}`,
       `p50 ${c.p50} ms, p99 ${c.p99} ms, ${Math.round(c.rps)} req/s, ${c.non2xx} non-2xx, ${c.errors} errors`,
     ]),
+    ...s.hostile,
     ["edge RSS before/after load", `${mib(s.rssBeforeKiB)} / ${mib(s.rssAfterKiB)} (peak ${mib(s.rssPeakKiB)})`],
     ["checks passed", `${s.checks.filter((c) => c.ok).length}/${s.checks.length}`],
   ];

@@ -68,6 +68,10 @@ export async function verifyToken(token: string, o: VerifyOptions): Promise<Call
     throw unauthorized();
   }
 
+  // jose checks iat only against a maxTokenAge, which customer tokens do not get: a token dated later than now
+  // (beyond the skew allowed for exp and nbf) comes from a broken or forged issuer.
+  if (typeof payload.iat === "number" && payload.iat > o.now() / 1000 + o.clockToleranceSec)
+    throw unauthorized("invalid_token", "The token's iat (issued at) claim is in the future.");
   const { sub, tier } = payload as { sub?: unknown; tier?: unknown };
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 128)
     throw unauthorized("invalid_token", "The token's sub claim is invalid.");

@@ -44,6 +44,22 @@ export async function claimKey(
   return { kind: "existing", record: begun.record };
 }
 
+type ClaimOptions = Parameters<typeof claimKey>[1];
+
+/**
+ * Claim the key, or wait up to `waitMs` for the request holding it to finish (its record then replays) or
+ * to let go after a refusal (then this request claims it and runs). Still held after that: the holder's
+ * claim, still running (the caller answers 409).
+ */
+export async function claimOrWait(store: IdempotencyStore, opts: ClaimOptions, waitMs: number): Promise<Claim> {
+  const deadline = Date.now() + waitMs;
+  for (let pauseMs = 20; ; pauseMs = Math.min(pauseMs * 2, 250)) {
+    const claim = await claimKey(store, opts);
+    if (claim.kind !== "existing" || claim.record.state === "done" || Date.now() >= deadline) return claim;
+    await new Promise((r) => setTimeout(r, Math.min(pauseMs, Math.max(0, deadline - Date.now()))));
+  }
+}
+
 export const stillRunning = () =>
   new ApiError(
     "idempotency_error",
@@ -54,6 +70,15 @@ export const stillRunning = () =>
       param: "Idempotency-Key",
       headers: { "retry-after": "1" },
     },
+  );
+
+/** The key's job ran and its record expired (GG_JOB_TTL_MS) while the key (24 h) still holds: never run it again. */
+export const jobExpired = (jobId: string) =>
+  new ApiError(
+    "not_found_error",
+    "job_expired",
+    `The job this Idempotency-Key started (${jobId}) has ended and its record expired; use a new key to run another.`,
+    { param: "Idempotency-Key" },
   );
 
 /** Release a claim without failing the request that was already failing. */

@@ -111,7 +111,7 @@ const idemHeader = {
   in: "header",
   required: false,
   description:
-    "Same key and body within 24 h returns the first response (or joins the running job), billed once; another body: 422; still running: 409.",
+    "Same key and body within 24 h returns the first response (or joins the job it started), billed once; callers arriving while the first is answered get its answer, a refusal included; another body: 422; still running: 409.",
   schema: { type: "string", maxLength: 255 },
 };
 const periodParam = {
@@ -129,7 +129,7 @@ const common = {
   "400": err("Invalid request (param names the field)"),
   "401": err("Missing or invalid bearer token"),
   "413": err("Body too large"),
-  "429": err("Rate limited (Retry-After)"),
+  "429": err("Rate limited, or over the tier's jobs running and waiting (`too_many_jobs`); Retry-After"),
 };
 
 export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
@@ -208,6 +208,8 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
             "402": err("Monthly NFE quota exhausted"),
             "415": err("Body not sent as `application/json`"),
             "403": err("Policy or limit not in the caller's tier"),
+            "404": err("Idempotency-Key replayed after its job's record expired (`job_expired`)"),
+            "409": err("Idempotency-Key held by a request elsewhere that did not finish in time"),
             "422": err("Idempotency-Key reused with another body"),
             "503": err("No worker capacity (Retry-After)"),
           },
@@ -228,7 +230,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         get: {
           summary: "SSE of the job's events",
           description:
-            "Every event has `id:` (per-job sequence), `event:` and JSON `data:`. Replays from the start or after Last-Event-ID (header or `last_event_id` query), then follows live; ends after the terminal event. `: keep-alive` comments every 15 s. Accepts `access_token` in the query for EventSource.",
+            "Every event has `id:` (per-job sequence), `event:` and JSON `data:`. Replays from the start or after Last-Event-ID (header or `last_event_id` query), then follows live; ends after the terminal event, or when the job ends for a Last-Event-ID at or past the end. `: keep-alive` comments every 15 s. Accepts `access_token` in the query for EventSource.",
           parameters: [
             idParam,
             { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string" } },
@@ -240,6 +242,8 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
             "204": { description: "The job has ended and nothing is left after Last-Event-ID" },
             "401": common["401"],
             "404": err("Unknown job"),
+            "429": err("The caller holds as many open event streams as it may (`too_many_streams`)"),
+            "503": err("The gateway holds as many event streams as it can (`stream_capacity`)"),
           },
         },
       },

@@ -11,7 +11,7 @@ import {
   type WorkerJob,
 } from "@guidegate/shared";
 import type { Clock } from "../types.ts";
-import { internalSigner } from "./internal-token.ts";
+import { internalHealthSigner, internalSigner } from "./internal-token.ts";
 import { jobEvents } from "./sse.ts";
 import {
   type Dispatch,
@@ -70,6 +70,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     throw new Error("createWorkerPool: at least one worker URL is required");
   for (const u of options.workers) new URL(u); // malformed URLs fail at start-up
   const sign = internalSigner(options.internalSecret);
+  const signHealth = internalHealthSigner(options.internalSecret);
   const clock = options.clock;
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -98,7 +99,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
 
   async function fetchHealth(w: WorkerState): Promise<void> {
     try {
-      const res = await doFetch(`${w.url}/internal/health`, { signal: AbortSignal.timeout(2_000) });
+      const res = await doFetch(`${w.url}/internal/health`, {
+        headers: { authorization: `Bearer ${await signHealth(clock.now())}` },
+        signal: AbortSignal.timeout(2_000),
+      });
       const parsed = WorkerHealthSchema.safeParse(await res.json());
       w.health = parsed.success ? parsed.data : null;
       if (parsed.success) w.models = parsed.data.models;

@@ -8,9 +8,10 @@ import {
   type WorkerJob,
   WorkerJobSchema,
 } from "@guidegate/shared";
+import type { Admission, JobLimits } from "../admission/jobs.ts";
 import type { EdgeConfig } from "../config.ts";
 import type { ModelSource } from "../tiers/models.ts";
-import { invalidRequest, overloaded, quotaExhausted, serverError } from "../errors.ts";
+import { invalidRequest, overloaded, quotaExhausted, requestCancelled, serverError } from "../errors.ts";
 import type { Ledger } from "../ledger/types.ts";
 import { JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
 import { type ResolvedGeneration, resolveGeneration } from "../tiers/resolve.ts";
@@ -20,6 +21,7 @@ import { previewEveryFor } from "./openai.ts";
 import { JobRun } from "./run.ts";
 
 export interface AdmitDeps {
+  admission: Admission;
   ledger: Ledger;
   pool: WorkerPool;
   clock: Clock;
@@ -88,44 +90,67 @@ function editFields(req: GenerationRequest, r: ResolvedGeneration): Partial<Work
   return { init_images: images, strength: r.strength, mask: req.mask };
 }
 
-/** Reserve the worst case, then dispatch; 402 when the quota cannot hold it, 503 when no worker can. */
+export interface AdmitOptions {
+  /** Aborts the wait for the tenant's turn and the first dispatch (the client went away). */
+  signal?: AbortSignal;
+  /** A job that must wait for its tenant's turn is returned unstarted: JobRun.run() starts it later. */
+  startLater?: boolean;
+}
+
+const limitsOf = (tier: Tier): JobLimits => ({
+  maxConcurrentJobs: tier.max_concurrent_jobs,
+  maxQueuedJobs: tier.max_queued_jobs,
+});
+
+/** Hold the worst case in the ledger at the tier's price, which it returns; 402 when the quota cannot hold it. */
+async function reserve(deps: AdmitDeps, caller: Caller, job: WorkerJob, resolved: ResolvedGeneration): Promise<number> {
+  const { monthly_quota_nfe: quota, price_micro_usd_per_nfe: price } = caller.tier;
+  // The price is what the settle bills, even if the tier's price changes before it.
+  const reserved = await deps.ledger.reserve(caller.tenant, job.job_id, resolved.reserve, quota, deps.clock.now(), {
+    tier: caller.tierName, // tier and policy for usage breakdowns
+    policy: guidanceName(job.guidance), // a preset's name, or a pair's "rule/schedule"
+    price_micro_usd_per_nfe: price,
+  });
+  if (reserved.ok) return reserved.reservation.price_micro_usd_per_nfe;
+  if (reserved.reason === "quota_exhausted")
+    throw quotaExhausted(
+      `This request needs up to ${resolved.reserve} NFEs but only ${reserved.usage.remaining} remain in your monthly quota.`,
+    );
+  throw serverError("duplicate_job", "The job id is already in use; retry the request.");
+}
+
+/**
+ * A place in the tenant's admission (429 when its queue is full), the worst case reserved (402), then the
+ * first dispatch once it is the tenant's turn (503 when no worker can take it, 400 when one refuses it).
+ */
 export async function admit(
   deps: AdmitDeps,
   caller: Caller,
   job: WorkerJob,
   resolved: ResolvedGeneration,
-  signal?: AbortSignal,
+  o: AdmitOptions = {},
 ): Promise<Admitted> {
   const tier = caller.tier;
-  const reserved = await deps.ledger.reserve(
-    caller.tenant,
-    job.job_id,
-    resolved.reserve,
-    tier.monthly_quota_nfe,
-    deps.clock.now(),
-    // What the settle bills at, even if the tier's price changes before it; tier and policy for usage breakdowns.
-    {
-      tier: caller.tierName,
-      policy: guidanceName(job.guidance), // a preset's name, or a pair's "rule/schedule"
-      price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
-    },
-  );
-  if (!reserved.ok) {
-    if (reserved.reason === "quota_exhausted")
-      throw quotaExhausted(
-        `This request needs up to ${resolved.reserve} NFEs but only ${reserved.usage.remaining} remain in your monthly quota.`,
-      );
-    throw serverError("duplicate_job", "The job id is already in use; retry the request.");
+  const place = await deps.admission.enter(caller.tenant, limitsOf(tier));
+  let price: number;
+  try {
+    price = await reserve(deps, caller, job, resolved);
+  } catch (err) {
+    place.release();
+    throw err;
   }
   // The job reports its cost at the price the ledger recorded, the one its settle bills.
-  const run = new JobRun(deps, job, reserved.reservation.price_micro_usd_per_nfe);
+  const run = new JobRun(deps, job, price, place);
+  const admitted = { run, job, resolved, tier };
+  if (place.position > 0 && o.startLater) return admitted;
   try {
-    await run.start(signal);
+    await run.start(o.signal);
   } catch (err) {
+    if (o.signal?.aborted) throw requestCancelled();
     if (err instanceof NoCapacityError) throw overloaded(err.retryAfterSec);
     // The worker judged the job itself invalid (e.g. a model it lacks): the caller's request, a 400.
     if (err instanceof JobRejectedError) throw invalidRequest(err.error.code, err.error.message, err.error.param);
     throw err;
   }
-  return { run, job, resolved, tier };
+  return admitted;
 }

@@ -2,6 +2,7 @@
 // seed) when a worker dies, cancels on request, and ends the ledger reservation exactly once.
 import { type ErrorBody, type ImageRef, isTerminal, type JobEvent, type TerminalEvent, type Usage, type WorkerJob } from "@guidegate/shared";
 import type { Clock } from "../clock.ts";
+import type { Place } from "../admission/jobs.ts";
 import type { EdgeConfig } from "../config.ts";
 import type { Ledger } from "../ledger/types.ts";
 import { type Dispatch, JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
@@ -36,11 +37,21 @@ const noCapacity: ErrorBody = {
   param: null,
 };
 
+/** The place of a run that was never queued (tests, callers without admission). */
+const ALWAYS_ADMITTED: Place = { position: 0, turn: async () => {}, release: () => {} };
+
 /** How long a cancelled run waits for the worker's own count after its stream was cut. */
 const CANCEL_REPORT_WAIT_MS = 3_000;
 
 /** Images as clients see them: storage keys stay internal. */
 export const publicImages = (images: ImageRef[]): ImageRef[] => images.map(({ key: _key, ...rest }) => rest);
+
+/** An event as clients see it: which worker ran the job stays internal. */
+function publicEvent(e: JobEvent): JobEvent {
+  if (e.event !== "started" || e.worker === undefined) return e;
+  const { worker: _worker, ...rest } = e;
+  return rest;
+}
 
 export class JobRun {
   readonly job: WorkerJob;
@@ -52,20 +63,28 @@ export class JobRun {
   private cancelRequested = false;
   private cancelTimer: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
+  private readonly place: Place;
+  /** Aborts the wait for the tenant's turn when the job is cancelled while still queued at the edge. */
+  private readonly queueWait = new AbortController();
 
-  constructor(deps: RunDeps, job: WorkerJob, pricePerNfe: number) {
+  constructor(deps: RunDeps, job: WorkerJob, pricePerNfe: number, place: Place = ALWAYS_ADMITTED) {
     this.deps = deps;
     this.job = job;
     this.price = pricePerNfe;
+    this.place = place;
   }
 
   get worker(): string | null {
     return this.dispatch?.worker ?? null;
   }
 
-  /** First dispatch. On failure the reservation is voided and the pool's error rethrown (503 / 400 to the caller). */
+  /**
+   * The tenant's turn (at once unless it was queued), then the first dispatch. On failure the reservation
+   * is voided, the place given back and the error rethrown (503 / 400 to the caller).
+   */
   async start(signal?: AbortSignal): Promise<void> {
     try {
+      await this.place.turn(signal ? AbortSignal.any([signal, this.queueWait.signal]) : this.queueWait.signal);
       this.dispatch = await this.deps.pool.dispatch(this.job, { signal });
     } catch (err) {
       await this.endLedger("void", 0);
@@ -82,7 +101,10 @@ export class JobRun {
     if (this.cancelRequested || this.ended) return;
     this.cancelRequested = true;
     const d = this.dispatch;
-    if (!d) return;
+    if (!d) {
+      this.queueWait.abort(new Error("cancelled while queued")); // still waiting: leave the queue, nothing ran
+      return;
+    }
     this.cancelTimer = setTimeout(() => d.close(), this.deps.config.cancelGraceMs);
     void this.deps.pool.cancel(d.worker, this.job.job_id).then((ok) => {
       if (!ok) d.close(); // closing the dispatch body also cancels on the worker
@@ -91,16 +113,17 @@ export class JobRun {
 
   /** Consume events until the job ends; `sink` sees every event, the terminal one with its price. */
   async run(sink: EventSink): Promise<Outcome> {
-    if (!this.dispatch) throw new Error("JobRun.run() before start()");
     const emit = async (e: JobEvent) => {
       try {
-        await sink(e);
+        await sink(publicEvent(e));
       } catch (err) {
         console.error("[edge] event sink failed", err);
       }
     };
+    const refused = this.dispatch ? null : await this.startQueued(emit);
+    if (refused) return this.finish(refused, emit);
     for (let attempt = 1; ; attempt++) {
-      const d = this.dispatch;
+      const d = this.dispatch!; // set by start(): the caller's, or startQueued()'s just now
       let terminal: Terminal | null = null;
       try {
         for await (const ev of d.events) {
@@ -130,6 +153,19 @@ export class JobRun {
         this.cancelRequested = false;
         this.cancel();
       }
+    }
+  }
+
+  /** A job queued at the edge starts in the background: what the POST would have answered becomes its end. */
+  private async startQueued(emit: (e: JobEvent) => Promise<void>): Promise<Terminal | null> {
+    if (this.place.position > 0) await emit({ event: "queued", position: this.place.position });
+    try {
+      await this.start();
+      return null;
+    } catch (err) {
+      if (this.cancelRequested) return { event: "cancelled", usage: { nfe: 0 } };
+      if (err instanceof JobRejectedError) return { event: "failed", error: err.error };
+      return { event: "failed", error: err instanceof NoCapacityError ? noCapacity : workerLost };
     }
   }
 
@@ -184,6 +220,7 @@ export class JobRun {
   private async endLedger(how: "settle" | "void", nfe: number): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    this.place.release(); // the tenant's slot frees with its reservation: its next queued job may go
     try {
       if (how === "settle") await this.deps.ledger.settle(this.job.job_id, nfe, this.deps.clock.now());
       else await this.deps.ledger.void(this.job.job_id);

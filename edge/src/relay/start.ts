@@ -4,7 +4,7 @@
 import { type GenerationRequest, GenerationRequestSchema } from "@guidegate/shared";
 import type { Caller } from "../auth/caller.ts";
 import { checkEditInputs } from "../edits/check.ts";
-import { type Claim, claimKey, readIdempotencyKey, releaseQuietly } from "../idempotency/claim.ts";
+import { type Claim, claimKey, claimOrWait, readIdempotencyKey, releaseQuietly } from "../idempotency/claim.ts";
 import type { IdempotencyRecord, IdempotencyStore } from "../ledger/types.ts";
 import type { ResolvedGeneration } from "../tiers/resolve.ts";
 import { type AdmitDeps, type Admitted, admit, newJobId, resolveFor, workerJobFor } from "./admit.ts";
@@ -27,6 +27,10 @@ export interface StartRequest {
   signal?: AbortSignal;
   /** The route's own checks of the parsed body (webhook_url), run before anything is claimed or reserved. */
   precheck?(req: GenerationRequest): Promise<void>;
+  /** Wait up to this long for a request that holds the key to finish, instead of answering at once. */
+  joinWaitMs?: number;
+  /** Return a job that must wait for its tenant's turn unstarted (jobs API), instead of waiting here. */
+  startLater?: boolean;
 }
 
 /** A claim this request holds (or none without a key): finish it on success, release it on failure. */
@@ -58,19 +62,14 @@ export async function startGeneration(deps: StartDeps, r: StartRequest): Promise
   const key = readIdempotencyKey(r.idempotencyKey);
   const jobId = newJobId(caller.tenant);
   const now = deps.clock.now();
-  const claim = await claimKey(deps.idempotency, {
-    tenant: caller.tenant,
-    key,
-    method: "POST",
-    path: r.path,
-    body: req,
-    jobId,
-    now,
-  });
+  const claimOpts = { tenant: caller.tenant, key, method: "POST", path: r.path, body: req, jobId, now };
+  const claim = r.joinWaitMs
+    ? await claimOrWait(deps.idempotency, claimOpts, r.joinWaitMs)
+    : await claimKey(deps.idempotency, claimOpts);
   if (claim.kind === "existing") return { kind: "existing", req, resolved, record: claim.record };
   try {
     const job = workerJobFor(jobId, caller, req, resolved, r.responseFormat(req));
-    const admitted = await admit(deps, caller, job, resolved, r.signal);
+    const admitted = await admit(deps, caller, job, resolved, { signal: r.signal, startLater: r.startLater });
     return { kind: "admitted", req, resolved, admitted, claim, now };
   } catch (err) {
     await releaseQuietly(deps.idempotency, caller.tenant, claim);

@@ -1,5 +1,7 @@
 // What route handlers share: the app's dependencies plus the process-local registry of runs.
 import type { Context } from "hono";
+import type { Admission } from "../admission/jobs.ts";
+import type { StreamGate } from "../admission/streams.ts";
 import type { JobStore } from "../jobs/types.ts";
 import type { JobRun } from "../relay/run.ts";
 import type { AppEnv } from "../auth/caller.ts";
@@ -14,6 +16,10 @@ export interface RouteDeps extends Deps {
   /** The models that exist: pinned in config, or from the workers' health. */
   models: ModelSource;
   webhooks: Webhooks;
+  /** Each tenant's jobs on workers and waiting at the edge, and whose turn is next. */
+  admission: Admission;
+  /** Open event streams per tenant and in total. */
+  streams: StreamGate;
 }
 
 /** Keep a background task alive: Workers' waitUntil when there is one; elsewhere it simply runs. */

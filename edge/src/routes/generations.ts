@@ -4,7 +4,7 @@ import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { type ErrorBody, type GenerationRequest, STATUS_OF } from "@guidegate/shared";
 import type { AppEnv } from "../auth/caller.ts";
-import { ApiError, errorResponse, invalidRequest, readJson } from "../errors.ts";
+import { ApiError, errorResponse, invalidRequest, readJson, requestCancelled } from "../errors.ts";
 import {
   type Claim,
   finishQuietly,
@@ -78,9 +78,7 @@ export function generationRoutes(deps: RouteDeps) {
     }
     await releaseQuietly(deps.idempotency, tenant, claim);
     if (outcome.kind === "failed") throw asApiError(outcome.error);
-    return errorResponse(
-      new ApiError("invalid_request_error", "request_cancelled", "The request was cancelled.", { status: 499 }),
-    );
+    return errorResponse(requestCancelled());
   }
 
   function stream(c: Context<AppEnv>, a: Admitted, req: GenerationRequest, claim: Claim, created: number) {

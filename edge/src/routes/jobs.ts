@@ -1,10 +1,13 @@
 // Jobs API: POST /v1/jobs (202), GET /v1/jobs/{id}, GET /v1/jobs/{id}/events (SSE with
 // Last-Event-ID replay), POST /v1/jobs/{id}/cancel. Jobs outlive the connections watching them.
 import { Hono, type Context } from "hono";
-import { streamSSE } from "hono/streaming";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { guidanceName, isFinished, isTerminal, type JobEvent } from "@guidegate/shared";
-import { invalidRequest, notFound, readJson } from "../errors.ts";
-import { finishQuietly, IDEMPOTENCY_HEADER } from "../idempotency/claim.ts";
+import { invalidRequest, notFound, onError, readJson } from "../errors.ts";
+import { finishQuietly, IDEMPOTENCY_HEADER, jobExpired, stillRunning } from "../idempotency/claim.ts";
+import { fingerprint } from "../idempotency/fingerprint.ts";
+import { Flights } from "../idempotency/flights.ts";
+import type { IdempotencyRecord } from "../ledger/types.ts";
 import type { JobRecord } from "../jobs/types.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
 import { startGeneration } from "../relay/start.ts";
@@ -12,10 +15,13 @@ import type { AppEnv } from "../auth/caller.ts";
 import { background, type RouteDeps } from "./context.ts";
 
 export const EVENTS_PATH = /^\/v1\/jobs\/[^/]+\/events$/;
+/** How often a stream with no new events checks that its job still exists (keep-alives off). */
+const FOLLOW_RECHECK_MS = 5_000;
 
 export function jobRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   const { jobs, runs, config } = deps;
+  const flights = new Flights();
   const eventsUrl = (id: string) => `${config.publicBaseUrl ?? ""}/v1/jobs/${id}/events`;
 
   function view(r: JobRecord) {
@@ -46,8 +52,9 @@ export function jobRoutes(deps: RouteDeps) {
     return rec;
   }
 
-  /** Mirror an event into the job record and its log. */
+  /** Log an event, then mirror it into the job record: a reader that sees a finished status has the terminal event. */
   async function record(id: string, ev: JobEvent, now: number): Promise<void> {
+    await jobs.append(id, ev);
     if (ev.event === "started") await jobs.update(id, { status: "running", policy: ev.policy });
     else if (ev.event === "progress") await jobs.update(id, { status: "running", nfe: ev.nfe });
     else if (ev.event === "completed")
@@ -61,29 +68,34 @@ export function jobRoutes(deps: RouteDeps) {
       await jobs.update(id, { status: "failed", nfe: 0, error: ev.error, finished_at: now });
     else if (ev.event === "cancelled")
       await jobs.update(id, { status: "cancelled", nfe: ev.usage.nfe, finished_at: now });
-    await jobs.append(id, ev);
-    if (isTerminal(ev)) await deps.webhooks.jobFinished(await jobs.get(id)); // after the log: readers first
+    if (isTerminal(ev)) await deps.webhooks.jobFinished(await jobs.get(id)); // after the log and status: readers first
   }
 
-  app.post("/v1/jobs", async (c) => {
+  /** The key's first request finished (here or elsewhere): its job as it stands now, or why there is none. */
+  async function joined(c: Context<AppEnv>, claimed: IdempotencyRecord): Promise<Response> {
+    if (claimed.state !== "done") throw stillRunning();
+    const id = claimed.job_id;
+    const rec = await jobs.get(id);
+    if (!rec) throw jobExpired(id); // the key outlives the job's record (24 h against GG_JOB_TTL_MS)
+    c.header("idempotent-replayed", "true");
+    return c.json({ id, object: "job" as const, status: rec.status, events_url: eventsUrl(id) }, 202);
+  }
+
+  async function createJob(c: Context<AppEnv>, body: unknown): Promise<Response> {
     const caller = c.get("caller");
     const started = await startGeneration(deps, {
       caller,
-      body: await readJson(c),
+      body,
       idempotencyKey: c.req.header(IDEMPOTENCY_HEADER),
       path: "/v1/jobs",
       responseFormat: (req) => req.response_format,
       precheck: async (req) => {
         if (req.webhook_url) await deps.webhooks.checkUrl(req.webhook_url, "webhook_url");
       },
+      joinWaitMs: config.idempotencyWaitMs,
+      startLater: true, // a job behind its tenant's own running ones is answered 202 queued and waits here
     });
-    if (started.kind === "existing") {
-      // Same key, same body: join the job the first request started (billed once).
-      const id = started.record.job_id;
-      const rec = await jobs.get(id);
-      c.header("idempotent-replayed", "true");
-      return c.json({ id, object: "job" as const, status: rec?.status ?? "queued", events_url: eventsUrl(id) }, 202);
-    }
+    if (started.kind === "existing") return joined(c, started.record); // same key, same body: billed once
     const { admitted: a, resolved, claim, now } = started;
     const jobId = a.job.job_id;
     await jobs.create({
@@ -112,10 +124,19 @@ export function jobRoutes(deps: RouteDeps) {
       c,
       a.run.run((ev) => record(jobId, ev, deps.clock.now())).finally(() => runs.delete(jobId)),
     );
-    const body = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
-    // The job runs either way; a lost record only means a retry joins it by job_id from begin().
-    await finishQuietly(deps.idempotency, caller.tenant, claim, 202, body);
-    return c.json(body, 202);
+    const reply = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
+    // After the job record exists: a key marked done always names a job that can be read.
+    await finishQuietly(deps.idempotency, caller.tenant, claim, 202, reply);
+    return c.json(reply, 202);
+  }
+
+  app.post("/v1/jobs", async (c) => {
+    const body = await readJson(c);
+    const key = c.req.header(IDEMPOTENCY_HEADER);
+    if (key === undefined) return createJob(c, body);
+    // Callers with the same key and body while the first is being answered get its answer, refusals included.
+    const flight = `${c.get("caller").tenant}\n${key}\n${await fingerprint("POST", "/v1/jobs", body)}`;
+    return flights.share(flight, () => createJob(c, body).catch((err) => onError(err, c)));
   });
 
   app.get("/v1/jobs/:id", async (c) => c.json(view(await own(c))));
@@ -130,35 +151,46 @@ export function jobRoutes(deps: RouteDeps) {
     return c.json({ ...view(rec), cancel_requested: !isFinished(rec.status) }, 202);
   });
 
+  /** Logged events after `after`, live, until the terminal event, the job's end or the client leaving. */
+  async function follow(sse: SSEStreamingApi, id: string, after: number, gone: AbortSignal): Promise<void> {
+    for (;;) {
+      for (const { seq, event } of await jobs.events(id, after)) {
+        if (gone.aborted) return;
+        await sse.writeSSE({ id: String(seq), event: event.event, data: JSON.stringify(event) });
+        after = seq;
+        if (isTerminal(event)) return;
+      }
+      const rec = await jobs.get(id);
+      if (gone.aborted || !rec) return;
+      // The terminal event is logged before the status says so: a finished job with nothing after the
+      // client's Last-Event-ID (at or past the end) will never have more to send.
+      if (isFinished(rec.status) && (await jobs.events(id, after)).length === 0) return;
+      await jobs.wait(id, after, config.keepAliveMs || FOLLOW_RECHECK_MS, gone);
+    }
+  }
+
   app.get("/v1/jobs/:id/events", async (c) => {
     const rec = await own(c);
     const raw = c.req.header("last-event-id") ?? c.req.query("last_event_id") ?? "";
     if (raw !== "" && !/^\d{1,15}$/.test(raw.trim()))
       throw invalidRequest("invalid_last_event_id", "Last-Event-ID must be a non-negative integer.", "Last-Event-ID");
-    let after = raw === "" ? 0 : Number(raw.trim());
+    const after = raw === "" ? 0 : Number(raw.trim());
     // Nothing left to send: 204 tells EventSource to stop reconnecting.
     if (isFinished(rec.status) && (await jobs.events(rec.id, after)).length === 0) return c.body(null, 204);
+    const close = deps.streams.open(rec.tenant); // 429 / 503 before the stream starts
 
     return streamSSE(c, async (sse) => {
       const gone = new AbortController();
       const stop = onDisconnect(c, sse, () => gone.abort());
       const stopKeepAlive = keepAlive(sse, config.keepAliveMs);
       try {
-        for (;;) {
-          for (const { seq, event } of await jobs.events(rec.id, after)) {
-            if (gone.signal.aborted) return;
-            await sse.writeSSE({ id: String(seq), event: event.event, data: JSON.stringify(event) });
-            after = seq;
-            if (isTerminal(event)) return;
-          }
-          if (gone.signal.aborted || !(await jobs.get(rec.id))) return;
-          await jobs.wait(rec.id, after, config.keepAliveMs, gone.signal);
-        }
+        await follow(sse, rec.id, after, gone.signal);
       } catch (err) {
         console.error("[edge] job event stream failed", err);
       } finally {
         stopKeepAlive();
         stop();
+        close();
       }
     });
   });

@@ -6,6 +6,7 @@ import {
   type GenerationRequest,
   type Guidance,
   nfeBound,
+  nfeFloor,
   type PairGuidance,
   parseGuidance,
   parseSize,
@@ -99,6 +100,17 @@ function chooseGuidance(tierName: string, tier: Tier, model: ModelInfo, req: Gen
   return withDefaults(policy);
 }
 
+/** CFG-Zero* zero-initialising every step would run nothing and return noise-free zeros: refuse the field that asks it. */
+function checkZeroInit(g: Guidance, steps: number): void {
+  if (nfeFloor(g, steps) > 0) return;
+  const field = g.policy === undefined ? "guidance.rule.zero_init_steps" : "guidance.zero_init_steps";
+  throw invalidRequest(
+    "invalid_value",
+    `${field} must be less than steps (${steps}): with every step zero-initialised nothing is generated.`,
+    field,
+  );
+}
+
 export function resolveGeneration(
   tierName: string,
   tier: Tier,
@@ -140,12 +152,15 @@ export function resolveGeneration(
   // Nothing to run, bill or reserve: the caller already has the source.
   if (ran === 0)
     throw invalidRequest("invalid_value", "strength must be above 0: at 0 the edit returns the source unchanged.", "strength");
+  checkZeroInit(guidance, steps);
   const bound = n * nfeBound(guidance, steps, strength);
-  // Every step that runs costs at least one NFE per image, so a cap below n·steps can never complete.
-  if (req.max_nfe !== undefined && req.max_nfe < n * ran)
+  // Every step that runs the model costs at least one NFE per image: a cap below that can never complete.
+  // An edit runs its last `ran` steps; zero-init steps (cfg_zero_star) evaluate nothing.
+  const floor = n * (strength !== undefined ? ran : nfeFloor(guidance, steps));
+  if (req.max_nfe !== undefined && req.max_nfe < floor)
     throw invalidRequest(
       "max_nfe_too_low",
-      `max_nfe must be at least n × steps run = ${n * ran} (each step costs at least 1 NFE per image).`,
+      `max_nfe must be at least ${floor} for ${n} image(s) over ${ran} steps (each step that runs the model costs at least 1 NFE per image).`,
       "max_nfe",
     );
   const reserve = Math.min(bound, req.max_nfe ?? Number.POSITIVE_INFINITY);

@@ -8,15 +8,16 @@ const FRONT_LOAD = 0.3;
 
 /**
  * Never lets the image exceed `budgetPerImage` NFEs over `steps` steps. Each step costs one NFE
- * for "cond" plus one per extra branch. Requires `branches()` to be side-effect free apart from
- * starting a new trajectory at step 0: at step 0 the wrapper asks it about every step to plan.
+ * for "cond" plus one per extra branch; `condSteps` of them run cond at all (shared's nfeFloor:
+ * fewer than `steps` when CFG-Zero* zero-inits some). Requires `branches()` to be side-effect free apart
+ * from starting a new trajectory at step 0: at step 0 the wrapper asks it about every step to plan.
  */
-export function withNfeCap(policy: GuidancePolicy, budgetPerImage: number, steps: number): GuidancePolicy {
+export function withNfeCap(policy: GuidancePolicy, budgetPerImage: number, steps: number, condSteps = steps): GuidancePolicy {
   if (!Number.isInteger(steps) || steps < 1)
     throw new RangeError(`withNfeCap: steps must be a positive integer, got ${steps}`);
-  if (!Number.isFinite(budgetPerImage) || budgetPerImage < steps) {
+  if (!Number.isFinite(budgetPerImage) || budgetPerImage < condSteps) {
     throw new RangeError(
-      `max_nfe: ${budgetPerImage} NFEs per image cannot cover ${steps} steps; every step needs its conditional evaluation, so allow at least ${steps} per image or use fewer steps`,
+      `max_nfe: ${budgetPerImage} NFEs per image cannot cover ${steps} steps; every step that runs the model needs its conditional evaluation, so allow at least ${condSteps} per image or use fewer steps`,
     );
   }
   const budget = Math.floor(budgetPerImage);

@@ -4,7 +4,7 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { JobRunner } from "../jobs/runner.ts";
 import type { SequencedEvent } from "../jobs/job.ts";
-import { internalAuth } from "./auth.ts";
+import { healthAuth, internalAuth } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { jobStatus, waitForEnd } from "./job-status.ts";
 
@@ -16,6 +16,8 @@ const MAX_WAIT_MS = 10_000;
 export interface WorkerAppOptions {
   runner: JobRunner;
   internalSecret: string;
+  /** A static bearer also accepted on GET /internal/health (GG_HEALTH_TOKEN, for KEDA). */
+  healthToken?: string;
   /** Validates a job against what the loaded models can do; returns an error message or null. */
   checkJob: (job: WorkerJob) => { message: string; param: string } | null;
 }
@@ -25,7 +27,9 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
   const app = new Hono();
   const auth = internalAuth(opts.internalSecret);
 
-  app.get("/internal/health", (c) => c.json(runner.health()));
+  // Liveness for probes, revealing nothing; load, models and the worker's id only to the edge (and KEDA).
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.get("/internal/health", healthAuth(opts.internalSecret, opts.healthToken), (c) => c.json(runner.health()));
 
   app.post("/internal/jobs", auth, async (c) => {
     let body: unknown;

@@ -1,27 +1,54 @@
-// Workers accept only jobs signed by the edge: a short-lived HS256 token for audience gpu-worker.
-import { INTERNAL_AUDIENCE, INTERNAL_ISSUER } from "@guidegate/shared";
-import type { MiddlewareHandler } from "hono";
-import { jwtVerify } from "jose";
+// Workers accept only what the edge signed: a short-lived HS256 token for audience gpu-worker naming one
+// job, or, for GET /internal/health alone, a health-scoped one (audience gpu-worker-health, no job) or
+// the operator's static GG_HEALTH_TOKEN (KEDA cannot sign a JWT).
+import { timingSafeEqual } from "node:crypto";
+import { INTERNAL_AUDIENCE, INTERNAL_HEALTH_AUDIENCE, INTERNAL_ISSUER } from "@guidegate/shared";
+import type { Context, MiddlewareHandler } from "hono";
+import { type JWTPayload, jwtVerify } from "jose";
 import { errorResponse } from "./errors.ts";
 
-export function internalAuth(secret: string): MiddlewareHandler {
+function keyOf(secret: string): Uint8Array {
   if (secret.length < 16) throw new Error("internal secret must be at least 16 characters");
-  const key = new TextEncoder().encode(secret);
+  return new TextEncoder().encode(secret);
+}
+
+const bearer = (c: Context): string => {
+  const header = c.req.header("authorization") ?? "";
+  return header.startsWith("Bearer ") ? header.slice(7) : "";
+};
+
+const refused = (c: Context) =>
+  errorResponse(c, 401, "authentication_error", "invalid_internal_token", "A valid internal token is required.");
+
+function verify(token: string, key: Uint8Array, audience: string, requiredClaims: string[]): Promise<{ payload: JWTPayload }> {
+  return jwtVerify(token, key, { algorithms: ["HS256"], audience, issuer: INTERNAL_ISSUER, requiredClaims, maxTokenAge: "10m", clockTolerance: 5 });
+}
+
+export function internalAuth(secret: string): MiddlewareHandler {
+  const key = keyOf(secret);
   return async (c, next) => {
-    const header = c.req.header("authorization") ?? "";
-    const token = header.startsWith("Bearer ") ? header.slice(7) : "";
     try {
-      const { payload } = await jwtVerify(token, key, {
-        algorithms: ["HS256"],
-        audience: INTERNAL_AUDIENCE,
-        issuer: INTERNAL_ISSUER,
-        requiredClaims: ["exp", "job_id"],
-        maxTokenAge: "10m",
-        clockTolerance: 5,
-      });
+      const { payload } = await verify(bearer(c), key, INTERNAL_AUDIENCE, ["exp", "job_id"]);
       c.set("internalJobId" as never, payload.job_id as never);
     } catch {
-      return errorResponse(c, 401, "authentication_error", "invalid_internal_token", "A valid internal token is required.");
+      return refused(c);
+    }
+    await next();
+  };
+}
+
+const sameBytes = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export function healthAuth(secret: string, staticToken?: string): MiddlewareHandler {
+  const key = keyOf(secret);
+  return async (c, next) => {
+    const token = bearer(c);
+    if (!(staticToken && sameBytes(token, staticToken))) {
+      try {
+        await verify(token, key, INTERNAL_HEALTH_AUDIENCE, ["exp"]);
+      } catch {
+        return refused(c);
+      }
     }
     await next();
   };

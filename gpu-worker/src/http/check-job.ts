@@ -1,5 +1,5 @@
 // Refuses jobs the loaded models cannot run, before any NFE is spent.
-import { needsPerturbed, runSteps, type WorkerJob } from "@guidegate/shared";
+import { needsPerturbed, nfeFloor, runSteps, type WorkerJob } from "@guidegate/shared";
 import type { LoadedModel } from "../jobs/runner.ts";
 
 export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { message: string; param: string } | null {
@@ -19,8 +19,10 @@ export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { me
   if (sources !== undefined && m.space === "latent") return { message: `Model ${m.name} cannot edit images yet.`, param: "model" };
   if (sources !== undefined && job.n % sources !== 0)
     return { message: "n must be a multiple of the number of init_images.", param: "n" };
-  // An edit runs only the last ceil(strength × steps) steps: those are what the cap must cover.
-  if (job.max_nfe < job.n * runSteps(job.steps, job.strength))
-    return { message: "max_nfe must allow at least one NFE per image and step.", param: "max_nfe" };
+  // An edit runs only the last ceil(strength × steps) steps; zero-init steps (cfg_zero_star) evaluate
+  // nothing: the floor is one NFE per image and step that runs the model.
+  const floor = sources !== undefined ? runSteps(job.steps, job.strength) : nfeFloor(job.guidance, job.steps);
+  if (job.max_nfe < job.n * floor)
+    return { message: "max_nfe must allow at least one NFE per image and step that runs the model.", param: "max_nfe" };
   return null;
 }

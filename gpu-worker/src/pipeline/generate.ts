@@ -1,7 +1,7 @@
 // One generation: encode prompts, then step every image of the job together, asking each
 // image's policy which branches it needs, evaluating all of them in one batcher submission,
 // combining, stepping the scheduler; previews from x0; final decode. No ORT calls here.
-import { type GuidanceInput, needsPerturbed, runSteps, type SchedulerName } from "@guidegate/shared";
+import { type GuidanceInput, needsPerturbed, nfeFloor, runSteps, type SchedulerName } from "@guidegate/shared";
 import { createPolicy } from "../guidance/index.ts";
 import { withNfeCap } from "../guidance/capped.ts";
 import type { Branch, BranchOutputs, GuidancePolicy, StepContext } from "../guidance/types.ts";
@@ -88,7 +88,8 @@ export async function generate(
     const scheduler = createScheduler(schedulerName, model.schedulerConfig, p.steps);
     const noise = gaussianNoise((p.seed + k) >>> 0);
     const base = createPolicy(p.guidance, model.defaults, policySteps, schedulerName);
-    const capped = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, policySteps) : base;
+    const floor = nfeFloor(p.guidance, policySteps);
+    const capped = budgetPerImage !== undefined ? withNfeCap(base, budgetPerImage, policySteps, floor) : base;
     const policy = p.truncate ? truncated(capped, p.truncate) : capped;
     const recorder = p.record ? new StepRecorder(p.record, policySteps) : null;
     const eps = noise(model.sampleSize);

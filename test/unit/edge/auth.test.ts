@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
+import { base64url, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../../edge/src/app.ts";
 import { tenantAuth } from "../../../edge/src/auth/middleware.ts";
@@ -23,6 +23,7 @@ interface Claims {
   aud?: string;
   exp?: number | null; // seconds relative to NOW
   nbf?: number;
+  iat?: number; // seconds relative to NOW
 }
 
 function claimsJwt(c: Claims): SignJWT {
@@ -31,11 +32,19 @@ function claimsJwt(c: Claims): SignJWT {
   const jwt = new SignJWT(payload)
     .setIssuer(c.iss ?? ISS)
     .setAudience(c.aud ?? AUD)
-    .setIssuedAt(NOW / 1000);
+    .setIssuedAt(NOW / 1000 + (c.iat ?? 0));
   if (c.sub !== null) jwt.setSubject(c.sub ?? "alice");
   if (c.exp !== null) jwt.setExpirationTime(NOW / 1000 + (c.exp ?? 600));
   if (c.nbf !== undefined) jwt.setNotBefore(NOW / 1000 + c.nbf);
   return jwt;
+}
+/** RS256 over any header, crit included (jose refuses to sign parameters it does not know). */
+async function rawRs256(header: Record<string, unknown>, c: Claims, key: CryptoKey): Promise<string> {
+  const now = NOW / 1000;
+  const payload = { tier: "pro", sub: "alice", iss: ISS, aud: AUD, iat: now, exp: now + 600 };
+  const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify({ ...payload, ...c }))}`;
+  const sig = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, enc(input));
+  return `${input}.${base64url.encode(new Uint8Array(sig))}`;
 }
 const hs = (c: Claims = {}, secret = SECRET) => claimsJwt(c).setProtectedHeader({ alg: "HS256" }).sign(enc(secret));
 
@@ -132,6 +141,15 @@ describe("HS256 secret source", () => {
     ).toBe(200);
   });
 
+  it("refuses an iat beyond the clock tolerance in the future, names it, and accepts one within it", async () => {
+    const t = testApp();
+    const err = await expect401(t, await hs({ iat: 365 * 86_400, exp: 366 * 86_400 }));
+    expect(err.message).toMatch(/iat/);
+    await expect401(t, await hs({ iat: 60 }));
+    const skewed = await hs({ iat: 3 });
+    expect((await t.app.request("/v1/models", { headers: { authorization: `Bearer ${skewed}` } })).status).toBe(200);
+  });
+
   it("requires iss, aud, sub, tier and exp, and a known tier", async () => {
     const t = testApp();
     await expect401(t, await hs({ aud: "someone-else" }));
@@ -193,6 +211,27 @@ describe("JWKS sources", () => {
     await expect401(t, await rs({ exp: -60 }));
     await expect401(t, await rs({ tier: "gold" }));
     await expect401(t, await hs()); // HS256 is not in this source's list
+  });
+
+  it("never takes a key from the token: jwk, jku and x5u headers are ignored, unknown crit refused", async () => {
+    const attacker = await generateKeyPair("RS256", { extractable: true });
+    const jwk = { ...(await exportJWK(attacker.publicKey)), kid: "rsa", alg: "RS256" };
+    const before = jwksHits;
+    const t = testApp({ keys: [createLocalJwksKeySource(jwks)] });
+    for (const header of [
+      { alg: "RS256", kid: "rsa", jwk },
+      { alg: "RS256", kid: "rsa", jku: jwksUrl },
+      { alg: "RS256", x5u: jwksUrl },
+      { alg: "RS256", kid: "../../../etc/passwd" },
+      { alg: "RS256", kid: "rsa", crit: ["exp"] },
+    ])
+      await expect401(t, await rawRs256(header, {}, attacker.privateKey as CryptoKey));
+    // A genuine token with an unknown critical header parameter is refused too (RFC 7515 §4.1.11).
+    await expect401(t, await rawRs256({ alg: "RS256", kid: "rsa", crit: ["x-gg"], "x-gg": 1 }, {}, rsa.privateKey as CryptoKey));
+    // The control: the same raw signer with a plain header is accepted.
+    const ok = await rawRs256({ alg: "RS256", kid: "rsa" }, {}, rsa.privateKey as CryptoKey);
+    expect((await t.app.request("/v1/models", { headers: { authorization: `Bearer ${ok}` } })).status).toBe(200);
+    expect(jwksHits).toBe(before); // the jku/x5u URL was never fetched
   });
 
   it("answers 503 (not 401) when the JWKS cannot be fetched", async () => {

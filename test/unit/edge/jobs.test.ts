@@ -1,6 +1,7 @@
 // The jobs read side (GET /v1/jobs/{id}, /events, /cancel) over a JobStore filled directly:
 // replay, Last-Event-ID, live follow, keep-alives, 204 after the end, tenant isolation.
 import type { JobEvent } from "@guidegate/shared";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createMemoryJobStore } from "../../../edge/src/jobs/memory.ts";
 import type { JobRecord, JobStore } from "../../../edge/src/jobs/types.ts";
@@ -96,6 +97,73 @@ describe("GET /v1/jobs/{id}/events", () => {
     const { done: ended } = await reader.read().then(async (r) => (r.done ? r : reader.read()));
     expect(ended).toBe(true);
     expect(text).not.toContain("id: 1\n");
+  });
+
+  it("Last-Event-ID at or past the end of a running job: the stream ends when the job does", async () => {
+    for (const leid of ["2", "999"]) {
+      const jobs = await filled([progress(1), progress(2)]);
+      const t = testApp({ jobs, config: { keepAliveMs: 20 } });
+      const res = await t.get(`/v1/jobs/${ID}/events`, { headers: { "last-event-id": leid } });
+      expect(res.status).toBe(200);
+      const read = readSse(res);
+      await new Promise((r) => setTimeout(r, 50));
+      await jobs.update(ID, { status: "completed", finished_at: NOW });
+      await jobs.append(ID, done);
+      const ended = await Promise.race([read, new Promise((r) => setTimeout(() => r("still open"), 2_000))]);
+      expect(ended, `Last-Event-ID ${leid}`).not.toBe("still open");
+      // At the end the client gets the terminal event; past it there is nothing it has not "seen".
+      expect((ended as Awaited<typeof read>).map((e) => e.event)).toEqual(leid === "2" ? ["completed"] : []);
+    }
+  });
+
+  it("any Last-Event-ID, running or finished job: exactly the events after it, and the stream ends with the job", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 10 }), fc.boolean(), async (logged, after, finished) => {
+        const jobs = await filled(Array.from({ length: logged }, (_, i) => progress(i + 1)));
+        if (finished) {
+          await jobs.append(ID, done);
+          await jobs.update(ID, { status: "completed", finished_at: NOW });
+        }
+        const t = testApp({ jobs, config: { keepAliveMs: 20 } });
+        const res = await t.get(`/v1/jobs/${ID}/events`, { headers: { "last-event-id": String(after) } });
+        const terminalSeq = logged + 1;
+        if (finished && after >= terminalSeq) return void expect(res.status).toBe(204);
+        const read = readSse(res);
+        if (!finished) {
+          await jobs.append(ID, done);
+          await jobs.update(ID, { status: "completed", finished_at: NOW });
+        }
+        const evs = await Promise.race([read, new Promise<null>((r) => setTimeout(() => r(null), 1_500))]);
+        expect(evs, "the stream ended").not.toBeNull();
+        const want = Array.from({ length: terminalSeq }, (_, i) => String(i + 1)).filter((id) => Number(id) > after);
+        expect(evs!.map((e) => e.id)).toEqual(want);
+      }),
+      { numRuns: 40, seed: 5 },
+    );
+  });
+
+  it("caps open event streams per tenant (429) and in total (503), with the envelope, and frees them on close", async () => {
+    const jobs = createMemoryJobStore({ clock: { now: () => NOW }, ttlMs: 60_000 });
+    for (const tenant of ["alice", "bob", "carol"]) await jobs.create(record({ id: `${ID.slice(0, -5)}${tenant}`, tenant }));
+    const t = testApp({ jobs, config: { maxEventStreamsPerTenant: 2, maxEventStreams: 3 } });
+    const open = (tenant: string) => t.get(`/v1/jobs/${ID.slice(0, -5)}${tenant}/events`, { sub: tenant });
+    const a1 = await open("alice");
+    const a2 = await open("alice");
+    expect([a1.status, a2.status]).toEqual([200, 200]);
+    const a3 = await open("alice");
+    expect(a3.status).toBe(429);
+    expect(await envelopeOf(a3)).toMatchObject({ type: "rate_limit_error", code: "too_many_streams" });
+    expect(Number(a3.headers.get("retry-after"))).toBeGreaterThan(0);
+    const b1 = await open("bob"); // another tenant is not refused for alice's streams
+    expect(b1.status).toBe(200);
+    const c1 = await open("carol");
+    expect(c1.status).toBe(503);
+    expect(await envelopeOf(c1)).toMatchObject({ type: "overloaded_error", code: "stream_capacity" });
+    await a1.body!.cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    const a4 = await open("alice");
+    expect(a4.status).toBe(200);
+    for (const r of [a2, b1, a4]) await r.body!.cancel();
   });
 
   it("another tenant's job is 404 everywhere", async () => {

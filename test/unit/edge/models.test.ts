@@ -1,6 +1,14 @@
 // The edge learns which models exist from its workers' health (no hand-kept list), keeps what it
 // learnt while a worker is down, lets an operator pin the list, and validates the cancel ack.
-import { type ModelInfo, POLICY_NAMES, type WorkerHealth } from "@guidegate/shared";
+import {
+  INTERNAL_AUDIENCE,
+  INTERNAL_HEALTH_AUDIENCE,
+  INTERNAL_ISSUER,
+  type ModelInfo,
+  POLICY_NAMES,
+  type WorkerHealth,
+} from "@guidegate/shared";
+import { jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { createWorkerPool } from "../../../edge/src/pool/pool.ts";
 import { SHAPES_32 } from "../../support/models.ts";
@@ -16,18 +24,33 @@ function health(models: ModelInfo[]): WorkerHealth {
 /** Workers answering health from `byUrl` (a thrown error for a worker that is down) and cancel with `cancelBody`. */
 function fleet(byUrl: Record<string, () => WorkerHealth>, cancelBody: unknown = null) {
   const clock = { t: Date.UTC(2026, 0, 1), now() { return this.t; } };
-  const f = (async (input: RequestInfo | URL) => {
+  const healthAuth: string[] = [];
+  const f = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = new URL(String(input));
     const base = `${url.protocol}//${url.host}`;
-    if (url.pathname === "/internal/health") return Response.json(byUrl[base]!());
+    if (url.pathname === "/internal/health") {
+      healthAuth.push(new Headers(init.headers).get("authorization") ?? "");
+      return Response.json(byUrl[base]!());
+    }
     if (url.pathname.endsWith("/cancel")) return Response.json(cancelBody, { status: 202 });
     return new Response("no", { status: 404 });
   }) as typeof fetch;
   const pool = createWorkerPool({ workers: Object.keys(byUrl), internalSecret: SECRET, clock, fetch: f, healthTtlMs: 1_000 });
-  return { pool, clock };
+  return { pool, clock, healthAuth };
 }
 
 describe("WorkerPool.models()", () => {
+  it("asks for health with a health-scoped internal token, which names no job and cannot start one", async () => {
+    const { pool, clock, healthAuth } = fleet({ "http://w1": () => health([SHAPES_32]) });
+    await pool.models();
+    const token = healthAuth[0]!.replace(/^Bearer /, "");
+    const key = new TextEncoder().encode(SECRET);
+    const opts = { issuer: INTERNAL_ISSUER, currentDate: new Date(clock.t) };
+    const { payload } = await jwtVerify(token, key, { ...opts, audience: INTERNAL_HEALTH_AUDIENCE });
+    expect(payload.job_id).toBeUndefined();
+    await expect(jwtVerify(token, key, { ...opts, audience: INTERNAL_AUDIENCE })).rejects.toThrow();
+  });
+
   it("is the union of what the workers serve, first listing first", async () => {
     const { pool } = fleet({ "http://w1": () => health([SHAPES_32]), "http://w2": () => health([TINY, SHAPES_32]) });
     expect((await pool.models()).map((m) => m.id)).toEqual(["shapes-32", "tiny-sd"]);

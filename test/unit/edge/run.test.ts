@@ -122,6 +122,16 @@ describe("JobRun", () => {
     expect((await s.ledger.get(s.j.job_id))?.spent).toBe(20);
   });
 
+  it("customers never see which worker ran the job: started loses its worker id", async () => {
+    const d = scripted("http://10.0.0.7:8790");
+    const s = await setup([d]);
+    await s.run.start();
+    d.push({ event: "started", policy: "cfg", steps: 10, seed: 7, max_nfe: 20, n: 1, worker: "gpu-worker-abc12" });
+    d.push(completed(20));
+    await s.run.run(s.sink);
+    expect(s.seen[0]).toEqual({ event: "started", policy: "cfg", steps: 10, seed: 7, max_nfe: 20, n: 1 });
+  });
+
   it("voids on failed (no image, nothing billed)", async () => {
     const d = scripted("w1");
     const s = await setup([d]);

@@ -1,6 +1,6 @@
 // Builds the edge app for unit tests: memory ledger/idempotency/rate limiter, a fixed clock,
 // an HS256 key source, and a pool that records what reached it (and by default has no capacity).
-import type { WorkerJob } from "@guidegate/shared";
+import { isTerminal, type JobEvent, type WorkerJob } from "@guidegate/shared";
 import { createApp } from "../../../edge/src/app.ts";
 import { mintDevToken } from "../../../edge/src/auth/dev-token.ts";
 import { createSecretKeySource, type KeySource } from "../../../edge/src/auth/key-source.ts";
@@ -43,6 +43,36 @@ export function recordingPool(respond?: (job: WorkerJob) => Promise<Dispatch>): 
     status: () => [],
     models: async () => [SHAPES_32],
   };
+}
+
+/** A live dispatch whose events the test pushes; it ends after a terminal event or close(). */
+export function liveDispatch(worker = "http://w1") {
+  const queue: JobEvent[] = [];
+  let wake: (() => void) | null = null;
+  let closed = false;
+  const push = (e: JobEvent) => {
+    queue.push(e);
+    wake?.();
+  };
+  const d: Dispatch & { push: typeof push; isClosed: () => boolean } = {
+    worker,
+    push,
+    isClosed: () => closed,
+    close() {
+      closed = true;
+      wake?.();
+    },
+    events: (async function* () {
+      for (;;) {
+        while (queue.length === 0 && !closed) await new Promise<void>((r) => (wake = r));
+        const e = queue.shift();
+        if (!e) return;
+        yield e;
+        if (isTerminal(e)) return;
+      }
+    })(),
+  };
+  return d;
 }
 
 export interface TestApp {

@@ -1,5 +1,6 @@
 // Tier -> policy -> reservation, checked at the pool boundary (which records the job and has no capacity).
 import { nfeBound } from "@guidegate/shared";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseTiers } from "../../../edge/src/config.ts";
 import { SHAPES_32 } from "../../support/models.ts";
@@ -71,6 +72,42 @@ describe("policy choice and reservation", () => {
     expect(tiers.eco!.allowed).toEqual(DEFAULT_TIERS.eco!.allowed);
     expect(tiers.team!.max_n).toBe(6);
     expect(() => parseTiers(JSON.stringify({ gold: { max_n: 1 } }))).toThrow();
+  });
+
+  it("an override changes only the fields it names: no other field falls back to a schema default", () => {
+    const tiers = parseTiers(JSON.stringify({ eco: { monthly_quota_nfe: 200 }, pro: { max_n: 4 } }));
+    expect(tiers.eco).toEqual({ ...DEFAULT_TIERS.eco, monthly_quota_nfe: 200 });
+    expect(tiers.eco!.requests_per_minute).toBe(60);
+    expect(tiers.pro).toEqual({ ...DEFAULT_TIERS.pro, max_n: 4 });
+    expect(tiers.pro!.requests_per_minute).toBe(600);
+    expect(tiers.standard).toEqual(DEFAULT_TIERS.standard);
+  });
+
+  it("any override merges exactly: the fields given, every other field of that tier and every other tier unchanged", () => {
+    const names = Object.keys(DEFAULT_TIERS);
+    const field = {
+      max_steps: fc.integer({ min: 1, max: 1000 }),
+      max_n: fc.integer({ min: 1, max: 16 }),
+      price_micro_usd_per_nfe: fc.integer({ min: 0, max: 1000 }),
+      monthly_quota_nfe: fc.integer({ min: 0, max: 10 ** 9 }),
+      requests_per_minute: fc.integer({ min: 1, max: 10_000 }),
+      max_concurrent_jobs: fc.integer({ min: 1, max: 64 }),
+      max_queued_jobs: fc.integer({ min: 0, max: 1000 }),
+      allowed: fc.constant(["none", "ag"]),
+    };
+    const override = fc.record(field, { requiredKeys: [] });
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names), override), (overrides) => {
+        const tiers = parseTiers(JSON.stringify(overrides));
+        for (const name of names) expect(tiers[name]).toEqual({ ...DEFAULT_TIERS[name], ...overrides[name] });
+      }),
+      { numRuns: 200, seed: 15 },
+    );
+  });
+
+  it("an override naming a field no tier has is refused by name, not dropped", () => {
+    expect(() => parseTiers(JSON.stringify({ eco: { monthly_quota: 200 } }))).toThrow(/eco\.monthly_quota/);
+    expect(() => parseTiers(JSON.stringify({ eco: { max_n: "2" } }))).toThrow(/eco\.max_n/);
   });
 });
 

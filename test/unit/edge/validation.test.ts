@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { parseTiers } from "../../../edge/src/config.ts";
 import type { Ledger } from "../../../edge/src/ledger/types.ts";
 import { createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
+import { checkJob } from "../../../gpu-worker/src/http/check-job.ts";
 import { envelopeOf, testApp } from "./support.ts";
+
+/** What checkJob reads of a loaded shapes-32 model. */
+const SHAPES_MODEL = { name: "shapes-32", width: 32, height: 32, supportsPag: true };
 
 const PATH = "/v1/images/generations";
 
@@ -63,6 +67,26 @@ describe("request validation (400)", () => {
     const err = await expectError(await t.post(PATH, { prompt: "x", n: 2, steps: 10, max_nfe: 19 }), 400, "max_nfe");
     expect(err.code).toBe("max_nfe_too_low");
     expect(t.pool.dispatched).toHaveLength(0);
+  });
+
+  it("cfg_zero_star: zero-init steps cost nothing, so they lower the reservation and the max_nfe floor", async () => {
+    const t = testApp();
+    const zero = (zero_init_steps: number, extra: Record<string, unknown> = {}) =>
+      t.post(PATH, { prompt: "x", n: 2, steps: 10, guidance: { policy: "cfg_zero_star", zero_init_steps }, ...extra });
+    expect((await zero(7)).status).toBe(503); // admitted: the recording pool has no capacity
+    const job = t.pool.dispatched[0]!;
+    expect(job.max_nfe).toBe(2 * 2 * (10 - 7));
+    expect(checkJob(new Map([["shapes-32", { model: SHAPES_MODEL }]]) as never, job)).toBeNull(); // the worker takes it
+    expect((await zero(7, { max_nfe: 6 })).status).toBe(503); // one cond NFE per image on each of the 3 real steps
+    const low = await expectError(await zero(7, { max_nfe: 5 }), 400, "max_nfe");
+    expect(low.message).toContain("6");
+    // Every step zero-initialised: nothing would be generated; the field at fault is the one the caller sent.
+    const all = await expectError(await zero(10), 400, "guidance.zero_init_steps");
+    expect(all.message).toMatch(/less than steps/);
+    // The same as a rule × schedule pair names the rule's field.
+    const pair = { rule: { name: "cfg_zero_star", zero_init_steps: 10 }, schedule: { name: "every" } };
+    await expectError(await t.post(PATH, { prompt: "x", steps: 10, guidance: pair }), 400, "guidance.rule.zero_init_steps");
+    expect(t.pool.dispatched).toHaveLength(2);
   });
 });
 

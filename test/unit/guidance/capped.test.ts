@@ -2,7 +2,7 @@
 // steps are spread (first one early, slightly denser at the start).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AG_AFTER_LATCH, asPair, type Guidance, GuidanceSchema, nfeBound, plannedExtraStep } from "@guidegate/shared";
+import { AG_AFTER_LATCH, asPair, type Guidance, GuidanceSchema, nfeBound, nfeFloor, plannedExtraStep } from "@guidegate/shared";
 import { spreadFrontLoaded, withNfeCap } from "../../../gpu-worker/src/guidance/capped.ts";
 import { createPolicy } from "../../../gpu-worker/src/guidance/index.ts";
 import { guidanceOf, runPolicy } from "./harness.ts";
@@ -142,6 +142,16 @@ describe("withNfeCap", () => {
     const { nfe, extrasPerStep } = runPolicy(policy, steps);
     expect(nfe).toBe(steps + 1);
     expect(extrasPerStep[0]).toBe(1);
+  });
+
+  it("cfg_zero_star zero-init past half the steps: a budget below the step count (what the edge reserves) completes", () => {
+    const steps = 10;
+    const guidance = guidanceOf("cfg_zero_star", { zero_init_steps: 7 });
+    const budget = nfeBound(guidance, steps); // 6: only three steps run the model
+    expect(budget).toBeLessThan(steps);
+    const capped = withNfeCap(createPolicy(guidance, {}, steps, "ddim"), budget, steps, nfeFloor(guidance, steps));
+    expect(runPolicy(capped, steps).nfe).toBe(budget);
+    expect(() => withNfeCap(createPolicy(guidance, {}, steps, "ddim"), 2, steps, 3)).toThrow(/max_nfe/);
   });
 
   it("cfg_zero_star's free zero-init steps do not eat the budget", () => {

@@ -8,6 +8,12 @@ export type Verdict =
   | { kind: "admitted" }
   | { kind: "violation"; detail: string };
 
+/** `param` is `expected` or a path under it ("guidance.scale" under "guidance", "data[0]" under "data"). */
+function namesField(param: string | null, expected: string | null): boolean {
+  if (expected === null || param === null) return param === expected;
+  return param === expected || param.startsWith(`${expected}.`) || param.startsWith(`${expected}[`);
+}
+
 const LEAK = /node_modules|\/work\/|\.ts:\d+|\bat \S+ \(|\n\s+at /;
 
 export async function judge(req: HostileRequest, res: Response, secrets: readonly string[]): Promise<Verdict> {
@@ -25,6 +31,13 @@ export async function judge(req: HostileRequest, res: Response, secrets: readonl
     return { kind: "violation", detail: `HTTP ${res.status} without the error envelope: ${text.slice(0, 160)}` };
   if (LEAK.test(env.data.error.message))
     return { kind: "violation", detail: `internal detail in message: ${env.data.error.message.slice(0, 160)}` };
+  // A 400 must name the field at fault (or none, for a body that is no JSON), not some other field.
+  const param = env.data.error.param;
+  if (res.status === 400 && req.params && !req.params.some((p) => namesField(param, p)))
+    return {
+      kind: "violation",
+      detail: `HTTP 400 ${env.data.error.code} names ${param}, expected ${req.params.map(String).join(" or ")}`,
+    };
   if (res.status >= 400 && res.status < 500) return { kind: "rejected", status: res.status };
   if (
     res.status === 503 &&

@@ -14,9 +14,22 @@ export interface HostileRequest {
   token: TokenSpec;
   /** A correct gateway may accept it (then, in-process, the refusing pool answers 503). */
   mayBeValid: boolean;
+  /** The `param`s a 400 may name for this request (null: no field, e.g. malformed JSON); unchecked when absent. */
+  params?: ReadonlyArray<string | null>;
 }
 
-const BODY_PATHS = ["/v1/images/generations", "/v1/images/edits", "/v1/jobs"] as const;
+/** A body and the params a 400 for it may name. */
+interface BodyCase {
+  text: string | Uint8Array;
+  params: ReadonlyArray<string | null>;
+}
+
+/** The param a 400 names for a top-level key (issuePath: "" names nothing). */
+const paramOf = (key: string): string | null => key || null;
+/** Values that are not JSON at all: the body is then malformed JSON, a 400 that names no field. */
+const NOT_JSON = new Set(["NaN", "Infinity", "-Infinity"]);
+
+const BODY_PATHS = ["/v1/images/generations", "/v1/jobs"] as const;
 
 /** A PNG header claiming 100000 × 100000 pixels: a decompression bomb the edge must refuse from its header. */
 const PNG_BOMB = Buffer.from([
@@ -189,7 +202,7 @@ const unknownKey = fc
   .filter(([k]) => !(k in BAD_FIELDS) && !["stream"].includes(k)) as fc.Arbitrary<[string, JsonLike]>;
 
 /** Bodies a correct gateway may accept: a usable prompt plus prototype-pollution keys and unknown fields. */
-const maybeValidBody = fc
+const maybeValidBody: fc.Arbitrary<BodyCase> = fc
   .tuple(
     prompt,
     fc.subarray(POLLUTERS),
@@ -197,12 +210,21 @@ const maybeValidBody = fc
     fc.constantFrom(1, 4, 30),
     fc.constantFrom<JsonLike>("none", "cfg"),
   )
-  .map(([p, pol, extra, steps, policy]) =>
-    toJsonText(obj([...pol, ...extra, ["prompt", p], ["steps", steps], ["guidance", obj([["policy", policy]])]])),
-  );
+  .map(([p, pol, extra, steps, policy]) => ({
+    text: toJsonText(obj([...pol, ...extra, ["prompt", p], ["steps", steps], ["guidance", obj([["policy", policy]])]])),
+    // Refused only for an unknown key (or a known one with a bad value) or a blank prompt: the 400 names it.
+    params: ["prompt", ...[...pol, ...extra].map(([k]) => paramOf(k))],
+  }));
+
+/** One bad field (last, so duplicates lose): the 400 names it, a path under it, or a polluting key sent with it. */
+function badFieldParams(field: string, value: JsonLike, pol: ReadonlyArray<readonly [string, JsonLike]>): Array<string | null> {
+  if (value instanceof Raw && NOT_JSON.has(value.text)) return [null];
+  return [field, ...pol.map(([k]) => paramOf(k))];
+}
 
 /** Bodies that must be refused: malformed text, wrong shapes, one bad field (last, so duplicates lose), too large. */
-const invalidBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+const noField = (text: string | Uint8Array): BodyCase => ({ text, params: [null] });
+const invalidBody: fc.Arbitrary<BodyCase> = fc.oneof(
   fc.constantFrom(
     "",
     " ",
@@ -219,17 +241,19 @@ const invalidBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
     '{"prompt":"x"} trailing',
     '/* c */{"prompt":"x"}',
     '{"prompt":"x" "steps":4}',
-  ),
-  fc.integer({ min: 1, max: 30_000 }).map((d) => "[".repeat(d)),
-  fc.integer({ min: 1, max: 30_000 }).map((d) => `${"[".repeat(d)}${"]".repeat(d)}`),
-  fc.uint8Array({ maxLength: 2_000 }).map((b) => Uint8Array.from([0xff, ...b])), // never valid UTF-8 JSON
+  ).map(noField),
+  fc.integer({ min: 1, max: 30_000 }).map((d) => noField("[".repeat(d))),
+  fc.integer({ min: 1, max: 30_000 }).map((d) => noField(`${"[".repeat(d)}${"]".repeat(d)}`)),
+  fc.uint8Array({ maxLength: 2_000 }).map((b) => noField(Uint8Array.from([0xff, ...b]))), // never valid UTF-8 JSON
   fc
     .tuple(prompt, fc.constantFrom(...Object.keys(BAD_FIELDS)), fc.nat(), fc.subarray(POLLUTERS))
     .map(([p, field, i, pol]) => {
       const values = BAD_FIELDS[field]!;
-      return toJsonText(obj([["prompt", p], ...pol, [field, values[i % values.length]!]]));
+      const value = values[i % values.length]!;
+      return { text: toJsonText(obj([["prompt", p], ...pol, [field, value]])), params: badFieldParams(field, value, pol) };
     }),
-  fc.constantFrom(70 * 1024, 1024 * 1024).map((n) => JSON.stringify({ prompt: "x".repeat(n) })), // over the body limit
+  // Over the body limit: a 413, no field to name.
+  fc.constantFrom(70 * 1024, 1024 * 1024).map((n) => noField(JSON.stringify({ prompt: "x".repeat(n) }))),
 );
 
 /** Idempotency-Keys the gateway must refuse: empty, spaces, non-ASCII, over 255 characters. */
@@ -313,7 +337,7 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
       arbitrary: fc
         .tuple(invalidToken, anyEndpoint, fc.oneof(invalidBody, maybeValidBody), query)
         .map(([t, e, b, q]) =>
-          request("token", e.method, `${e.path}${q}`, t, { body: e.method === "POST" ? b : undefined }),
+          request("token", e.method, `${e.path}${q}`, t, { body: e.method === "POST" ? b.text : undefined }),
         ),
     },
     // A good token and a bad body (or, when allowed, an odd but acceptable one).
@@ -322,7 +346,7 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
       arbitrary: fc
         .tuple(validToken, fc.constantFrom(...BODY_PATHS), invalidBody, fc.constantFrom(...CONTENT_TYPES), query)
         .map(([t, p, b, ct, q]) =>
-          request("body", "POST", `${p}${q}`, t, { body: b, headers: { "content-type": ct } }),
+          request("body", "POST", `${p}${q}`, t, { body: b.text, headers: { "content-type": ct }, params: b.params }),
         ),
     },
     // Ids that are not the caller's (traversal, encodings, unicode, huge).
@@ -341,7 +365,7 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
       weight: 1,
       arbitrary: fc
         .tuple(validToken, fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS"), anyEndpoint, body)
-        .map(([t, m, e, b]) => request("method", m, e.path, t, { body: b })),
+        .map(([t, m, e, b]) => request("method", m, e.path, t, { body: b.text })),
     },
     {
       weight: 1,
@@ -351,21 +375,30 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
       weight: 1,
       arbitrary: fc
         .tuple(validToken, fc.constantFrom(...READ_PATHS), body)
-        .map(([t, p, b]) => request("method", "POST", p, t, { body: b })),
+        .map(([t, p, b]) => request("method", "POST", p, t, { body: b.text })),
     },
     // A bad Idempotency-Key, or a bad Last-Event-ID on an event stream that is not the caller's.
     {
       weight: 1,
       arbitrary: fc
         .tuple(validToken, fc.constantFrom(...BODY_PATHS), body, badKey)
-        .map(([t, p, b, key]) => request("header", "POST", p, t, { body: b, headers: { "idempotency-key": key } })),
+        .map(([t, p, b, key]) =>
+          request("header", "POST", p, t, {
+            body: b.text,
+            headers: { "idempotency-key": key },
+            params: [...b.params, "Idempotency-Key"],
+          }),
+        ),
     },
     {
       weight: 1,
       arbitrary: fc
         .tuple(validToken, jobId, fc.string({ maxLength: 40 }))
         .map(([t, id, leid]) =>
-          request("header", "GET", `/v1/jobs/${id}/events`, t, { headers: { "last-event-id": headerSafe(leid) } }),
+          request("header", "GET", `/v1/jobs/${id}/events`, t, {
+            headers: { "last-event-id": headerSafe(leid) },
+            params: ["Last-Event-ID"],
+          }),
         ),
     },
     // The event stream's query token instead of a header: only a missing or bad one.
@@ -390,7 +423,12 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
         arbitrary: fc
           .tuple(validToken, fc.constantFrom(...BODY_PATHS), maybeValidBody, fc.constantFrom(...CONTENT_TYPES), query)
           .map(([t, p, b, ct, q]) =>
-            request("body", "POST", `${p}${q}`, t, { body: b, headers: { "content-type": ct }, mayBeValid: true }),
+            request("body", "POST", `${p}${q}`, t, {
+              body: b.text,
+              headers: { "content-type": ct },
+              mayBeValid: true,
+              params: b.params,
+            }),
           ),
       },
       {
@@ -398,7 +436,12 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
         arbitrary: fc
           .tuple(validToken, fc.constantFrom(...BODY_PATHS), maybeValidBody, fc.stringMatching(/^[\x21-\x7e]{1,255}$/))
           .map(([t, p, b, key]) =>
-            request("header", "POST", p, t, { body: b, headers: { "idempotency-key": key }, mayBeValid: true }),
+            request("header", "POST", p, t, {
+              body: b.text,
+              headers: { "idempotency-key": key },
+              mayBeValid: true,
+              params: b.params,
+            }),
           ),
       },
     );

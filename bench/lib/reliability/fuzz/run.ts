@@ -21,6 +21,8 @@ export interface FuzzStats {
   cases: number;
   rejected: number; // 4xx with the envelope
   admitted: number; // 503 no_capacity from the refusing pool (in-process only)
+  /** 400s whose `param` was checked against the field the request got wrong. */
+  paramsChecked: number;
   /** Over-limit uploads whose connection the server closed instead of (or before the client read) its 413. */
   closedOversize: number;
   byStatus: Record<string, number>;
@@ -51,6 +53,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzStats> {
     cases: 0,
     rejected: 0,
     admitted: 0,
+    paramsChecked: 0,
     closedOversize: 0,
     byStatus: {},
     byDefect: {},
@@ -80,6 +83,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzStats> {
         const cell = `${req.defect} ${res.status}`;
         stats.byDefectStatus[cell] = (stats.byDefectStatus[cell] ?? 0) + 1;
         const v = await judge(req, res, o.secrets ?? []);
+        if (res.status === 400 && req.params) stats.paramsChecked++;
         if (v.kind === "rejected") stats.rejected++;
         else if (v.kind === "admitted") stats.admitted++;
         else fail(v.detail);
