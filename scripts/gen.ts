@@ -1,10 +1,11 @@
 // `npm run gen -- "a red circle on a blue background" --out out.png [--tier eco] [--steps 20] [--seed 7]
-//    [--policy cfg] [--scale 2] [--negative "..."] [--compare apg,linear_ag] [--json]`
+//    [--policy cfg] [--scale 2] [--negative "..."] [--compare apg,linear_ag] [--json]
+//    [--image src.png [--mask mask.png] [--strength 0.6]]`
 // Streams jobs from the gateway (native events: step and NFE progress) and writes the image; with
 // --compare, runs the policies on the same seed and writes one side-by-side PNG labelled with NFEs.
 // Every side is checked first (the request schema here, the tier's policies at the gateway) and all are
 // accepted before any is followed: one refused side leaves none running, none billed.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { GenerationRequestSchema } from "@guidegate/shared";
 import { mintDevToken } from "../edge/src/auth/dev-token.ts";
@@ -27,6 +28,8 @@ const USAGE = `usage: npm run gen -- "a large red circle on a blue background" [
   --policy NAME       guidance policy (default: the tier's)      --scale X   guidance scale
   --compare A,B       run policies A and B on the same seed (A:scale also works), side by side
   --steps N --seed N --negative TEXT --tier eco|standard|pro --sub NAME
+  --image FILE        edit this image (PNG, JPEG, WebP) instead of starting from noise
+  --mask FILE         with --image: PNG, transparent where to paint   --strength X   0 < X <= 1 (default 1)
   --url URL           gateway (default $GG_URL, else http://127.0.0.1:$GG_EDGE_PORT or $PORT, else :8787)
   --token JWT         bearer token (default $GG_TOKEN, else a development token)
   --json              print one machine-readable JSON summary on stdout, no progress`;
@@ -41,6 +44,9 @@ const OPTIONS = {
   scale: { type: "string" },
   negative: { type: "string" },
   compare: { type: "string" },
+  image: { type: "string" },
+  mask: { type: "string" },
+  strength: { type: "string" },
   url: { type: "string" },
   token: { type: "string", default: process.env.GG_TOKEN },
   json: { type: "boolean", default: false },
@@ -102,7 +108,17 @@ try {
   if (err instanceof BadSettingError) fail(err.message);
   throw err;
 }
-const base = { prompt, steps, seed, negative_prompt: values.negative };
+/** A file as base64 for the jobs API's image fields (they are never fetched from URLs). */
+const base64Of = (path: string | undefined, name: string): string | undefined => {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path).toString("base64");
+  } catch (err) {
+    fail(`--${name}: cannot read ${path}: ${(err as Error).message}`);
+  }
+};
+const edit = { image: base64Of(values.image, "image"), mask: base64Of(values.mask, "mask"), strength: num(values.strength, "strength") };
+const base = { prompt, steps, seed, negative_prompt: values.negative, ...edit };
 const guidanceOf = (s: Spec) => (s.scale !== undefined ? { policy: s.policy, scale: s.scale } : { policy: s.policy });
 const bodyFor = (s: Spec) => ({ ...base, ...(s.policy ? { guidance: guidanceOf(s) } : {}) });
 

@@ -52,6 +52,15 @@ describe("npm run gen", () => {
     expect((await sharp(readFileSync(out)).metadata()).width).toBe(32);
   });
 
+  it("--image and --strength edit a file, billing the steps that run", async () => {
+    const src = join(dir, "src.png");
+    await sharp({ create: { width: 48, height: 48, channels: 3, background: "#c02020" } }).toFile(src);
+    const out = join(dir, "edit.png");
+    const { stdout } = await gen("--steps", "8", "--seed", "7", "--policy", "cfg", "--image", src, "--strength", "0.5", "--out", out);
+    expect(stdout).toMatch(/cfg\s+8 NFE/); // 4 of 8 steps, 2 branches
+    expect((await sharp(readFileSync(out)).metadata()).width).toBe(32);
+  });
+
   it("--compare runs both policies on one seed and writes a labelled side-by-side PNG; --json sums it up", async () => {
     const out = join(dir, "cmp.png");
     const { stdout } = await gen("--steps", "8", "--compare", "cfg,none", "--json", "--out", out);
