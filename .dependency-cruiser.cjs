@@ -19,7 +19,9 @@ const layerRules = WORKER_LAYERS.slice(0, -1).map((layer, i) => ({
   comment: `gpu-worker/src/${layer}/ is below ${WORKER_LAYERS.slice(i + 1).join(", ")}: it may not import them (or the entry points).`,
   severity: "error",
   from: { path: `^gpu-worker/src/${layer}/` },
-  to: { path: [`^gpu-worker/src/(${WORKER_LAYERS.slice(i + 1).join("|")})/`, "^gpu-worker/src/(main|index|config)\\.ts$"] },
+  to: {
+    path: [`^gpu-worker/src/(${WORKER_LAYERS.slice(i + 1).join("|")})/`, "^gpu-worker/src/(main|index|config)\\.ts$"],
+  },
 }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -50,7 +52,8 @@ module.exports = {
     },
     {
       name: "worker-through-its-entry",
-      comment: "bench/, scripts/ and eval/ import @guidegate/gpu-worker (gpu-worker/src/index.ts), not its internals or relative paths.",
+      comment:
+        "bench/, scripts/ and eval/ import @guidegate/gpu-worker (gpu-worker/src/index.ts), not its internals or relative paths.",
       severity: "error",
       from: { path: "^(bench|scripts|eval)/" },
       // A relative path is "local" and never "aliased"; the package name is "aliased" from bench/ and
@@ -88,7 +91,8 @@ module.exports = {
     },
     {
       name: "not-to-unresolvable",
-      comment: "An import that resolves to nothing is a typo or a missing dependency (workerd's cloudflare: modules aside).",
+      comment:
+        "An import that resolves to nothing is a typo or a missing dependency (workerd's cloudflare: modules aside).",
       severity: "error",
       from: {},
       to: { couldNotResolve: true, pathNot: "^cloudflare:" },

@@ -35,10 +35,23 @@ const RECORDED: Record<Statistic, keyof StepAgreement> = {
   "cos(x0_cfg, x0_c)": "guided",
   "centred cos(x0_cfg, x0_c)": "centred",
 };
-const stats = Object.fromEntries(Object.keys(STATISTICS).map((k) => [k, items.map(() => new Array<number>(steps).fill(1))])) as Record<Statistic, number[][]>;
+const stats = Object.fromEntries(
+  Object.keys(STATISTICS).map((k) => [k, items.map(() => new Array<number>(steps).fill(1))]),
+) as Record<Statistic, number[][]>;
 
 const run = (i: number, extra: Pick<GenerateParams, "record" | "truncate">) =>
-  b.model.generate({ prompt: items[i]!.prompt, n: 1, steps, scheduler: "ddim", seed: items[i]!.seed, guidance: { policy: "cfg", scale: w }, ...extra }, () => {});
+  b.model.generate(
+    {
+      prompt: items[i]!.prompt,
+      n: 1,
+      steps,
+      scheduler: "ddim",
+      seed: items[i]!.seed,
+      guidance: { policy: "cfg", scale: w },
+      ...extra,
+    },
+    () => {},
+  );
 
 console.log(`bench:ag-statistic on ${b.model.name}: ${items.length} held-out prompts, DDIM ${steps}, CFG ${w}`);
 await mapConcurrent(items, 32, async (_, i) => {
@@ -51,15 +64,19 @@ await mapConcurrent(items, 32, async (_, i) => {
 
 // outcome[rule][i][g]: all attributes right with CFG on steps < g, then the post-latch rule.
 // g = 0 (never guided) and g = steps (full CFG) are the same run under either rule.
-const outcome = Object.fromEntries(AG_AFTER_LATCH.map((rule) => [rule, items.map(() => new Array<boolean>(steps + 1).fill(false))])) as Record<
-  AgAfterLatch,
-  boolean[][]
->;
+const outcome = Object.fromEntries(
+  AG_AFTER_LATCH.map((rule) => [rule, items.map(() => new Array<boolean>(steps + 1).fill(false))]),
+) as Record<AgAfterLatch, boolean[][]>;
 // Per-attribute checks at g = steps/2 and steps, to say what truncation loses.
 type Check = ReturnType<typeof checkPrompt>;
-const halfway = Object.fromEntries(AG_AFTER_LATCH.map((rule) => [rule, items.map(() => [] as Check[])])) as Record<AgAfterLatch, Check[][]>;
+const halfway = Object.fromEntries(AG_AFTER_LATCH.map((rule) => [rule, items.map(() => [] as Check[])])) as Record<
+  AgAfterLatch,
+  Check[][]
+>;
 const jobs = AG_AFTER_LATCH.flatMap((rule) =>
-  items.flatMap((_, i) => Array.from({ length: steps + 1 }, (_, g) => ({ rule, i, g }))).filter((j) => j.rule === "conditional" || (j.g > 0 && j.g < steps)),
+  items
+    .flatMap((_, i) => Array.from({ length: steps + 1 }, (_, g) => ({ rule, i, g })))
+    .filter((j) => j.rule === "conditional" || (j.g > 0 && j.g < steps)),
 );
 await mapConcurrent(jobs, 32, async ({ rule, i, g }) => {
   // CFG on steps < g, then the rule; "reuse" guides along AG's own stand-in c − (last c − u).
@@ -110,11 +127,16 @@ function atBudget(s: number[][], budget: number, rule: AgAfterLatch): Point | nu
   return best;
 }
 
-const RULE_LABEL: Record<AgAfterLatch, string> = { conditional: "then conditional alone (paper)", reuse: "then last direction reused" };
+const RULE_LABEL: Record<AgAfterLatch, string> = {
+  conditional: "then conditional alone (paper)",
+  reuse: "then last direction reused",
+};
 const budgets = [26, 28, 30, 32, 34];
 const rate = (xs: boolean[]) => xs.filter(Boolean).length / items.length;
 const full = rate(outcome.conditional.map((o) => o[steps]!));
-const fixed = Object.fromEntries(AG_AFTER_LATCH.map((rule) => [rule, budgets.map((n) => rate(outcome[rule].map((o) => o[n - steps]!)))])) as Record<AgAfterLatch, number[]>;
+const fixed = Object.fromEntries(
+  AG_AFTER_LATCH.map((rule) => [rule, budgets.map((n) => rate(outcome[rule].map((o) => o[n - steps]!)))]),
+) as Record<AgAfterLatch, number[]>;
 // Oracle: per prompt the fewest guided steps after which every longer prefix also succeeds.
 let oracleNfe = 0;
 let oracleOk = 0;
@@ -131,7 +153,10 @@ const header = `| statistic | after the latch | ${budgets.map((n) => `≤ ${n} N
 const lines = [
   header,
   `|---|---|${budgets.map(() => "---").join("|")}|`,
-  ...AG_AFTER_LATCH.map((rule) => `| fixed: CFG on the first (NFE − ${steps}) steps | ${RULE_LABEL[rule]} | ${fixed[rule].map(pct).join(" | ")} |`),
+  ...AG_AFTER_LATCH.map(
+    (rule) =>
+      `| fixed: CFG on the first (NFE − ${steps}) steps | ${RULE_LABEL[rule]} | ${fixed[rule].map(pct).join(" | ")} |`,
+  ),
   ...Object.entries(STATISTICS).flatMap(([name, what]) =>
     AG_AFTER_LATCH.map((rule) => {
       const key: Key = `${name as Statistic}|${rule}`;
@@ -167,14 +192,18 @@ const deployed = AG_AFTER_LATCH.flatMap((rule) => {
   if (threshold === undefined) return [];
   const p = evaluate(stats[CENTRED], threshold, rule);
   const chosen = b.defaults.ag_after_latch === rule && b.defaults.ag_threshold === threshold;
-  return [`| ${RULE_LABEL[rule]}${chosen ? " (deployed)" : ""} | ${threshold} | ${p.nfe.toFixed(2)} | ${pct(p.adherence)} |`];
+  return [
+    `| ${RULE_LABEL[rule]}${chosen ? " (deployed)" : ""} | ${threshold} | ${p.nfe.toFixed(2)} | ${pct(p.adherence)} |`,
+  ];
 });
 
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(1)} to ${Math.max(...xs).toFixed(1)}`;
 const centred = gains[`${CENTRED}|conditional`]!;
 const at30 = (rule: AgAfterLatch) => atBudget(stats[CENTRED], 30, rule)?.adherence ?? 0;
 const k30 = budgets.indexOf(30);
-console.log(`full CFG ${pct(full)} at ${2 * steps} NFE; oracle ${pct(oracleOk / items.length)} at ${(oracleNfe / items.length).toFixed(1)}`);
+console.log(
+  `full CFG ${pct(full)} at ${2 * steps} NFE; oracle ${pct(oracleOk / items.length)} at ${(oracleNfe / items.length).toFixed(1)}`,
+);
 console.log([...lines, "", ...losses, "", ...deployed].join("\n"));
 
 const doc = `# Which statistic should Adaptive Guidance watch, and what should it do after?

@@ -16,7 +16,12 @@ const w = cal.scale ?? 2;
 const limit = process.env.PROMPTS ? b.items.slice(0, Number(process.env.PROMPTS)) : b.items;
 // The paper's post-latch rule (conditional alone) at its own calibrated threshold, for comparison.
 const paperThreshold = agCalibration(b.dir, "ddim", steps).byRule.conditional?.threshold;
-const r = (label: string, guidance: GuidanceInput, extra: Partial<Recipe> = {}): Recipe => ({ label, guidance, steps, ...extra });
+const r = (label: string, guidance: GuidanceInput, extra: Partial<Recipe> = {}): Recipe => ({
+  label,
+  guidance,
+  steps,
+  ...extra,
+});
 const recipes: Recipe[] = [
   r("none", { policy: "none" }),
   r(`cfg ${w - 0.5}`, { policy: "cfg", scale: w - 0.5 }),
@@ -26,7 +31,14 @@ const recipes: Recipe[] = [
   r(`cfg ${w} rescale 0.7`, { policy: "cfg", scale: w, rescale: 0.7 }),
   r("ag (calibrated)", { policy: "ag", scale: w }),
   ...(paperThreshold !== undefined && cal.ag_after_latch !== "conditional"
-    ? [r(`ag paper rule (calibrated γ̄ ${paperThreshold})`, { policy: "ag", scale: w, threshold: paperThreshold, after_latch: "conditional" })]
+    ? [
+        r(`ag paper rule (calibrated γ̄ ${paperThreshold})`, {
+          policy: "ag",
+          scale: w,
+          threshold: paperThreshold,
+          after_latch: "conditional",
+        }),
+      ]
     : []),
   r("ag threshold 0.99 (community default)", { policy: "ag", scale: w, threshold: 0.99, after_latch: "conditional" }),
   r("linear_ag (calibrated)", { policy: "linear_ag" }),
@@ -46,9 +58,12 @@ const chosen = only ? recipes.filter((x) => only.some((o) => x.label.startsWith(
 
 const divPrompt = "a small red circle on a blue background";
 const divSeeds = Array.from({ length: 16 }, (_, i) => 9000 + i);
-console.log(`bench:guidance on ${b.model.name}: ${limit.length} held-out prompts, DDIM ${steps} steps; calibrated scale ${w}, AG threshold ${cal.ag_threshold ?? "uncalibrated"} (${cal.ag_after_latch ?? "conditional"} after the latch)`);
+console.log(
+  `bench:guidance on ${b.model.name}: ${limit.length} held-out prompts, DDIM ${steps} steps; calibrated scale ${w}, AG threshold ${cal.ag_threshold ?? "uncalibrated"} (${cal.ag_after_latch ?? "conditional"} after the latch)`,
+);
 console.log("policy                                  NFE/img  adherence  palette-dist  position-spread  area-spread");
-const rows: Array<{ recipe: Recipe; s: Awaited<ReturnType<typeof score>>; d: Awaited<ReturnType<typeof diversity>> }> = [];
+const rows: Array<{ recipe: Recipe; s: Awaited<ReturnType<typeof score>>; d: Awaited<ReturnType<typeof diversity>> }> =
+  [];
 for (const recipe of chosen) {
   const s = await score(b, recipe, limit);
   const d = await diversity(b, recipe, divPrompt, divSeeds);
@@ -64,14 +79,21 @@ const apg2 = rows.find((x) => x.recipe.label === `apg ${2 * w}`)?.s;
 const checks: string[] = [];
 if (cfgBest && ag) {
   const ok = ag.adherence >= cfgBest.adherence - 0.01 && ag.nfePerImage <= 0.75 * cfgBest.nfePerImage;
-  checks.push(`- Calibrated AG: ${pct(ag.adherence)} at ${ag.nfePerImage.toFixed(1)} NFE (${pct(ag.nfePerImage / cfgBest.nfePerImage)} of CFG's) against best CFG ${pct(cfgBest.adherence)}: target (>= best - 1 point at <= 75% NFE) ${ok ? "met" : "NOT met"}.`);
+  checks.push(
+    `- Calibrated AG: ${pct(ag.adherence)} at ${ag.nfePerImage.toFixed(1)} NFE (${pct(ag.nfePerImage / cfgBest.nfePerImage)} of CFG's) against best CFG ${pct(cfgBest.adherence)}: target (>= best - 1 point at <= 75% NFE) ${ok ? "met" : "NOT met"}.`,
+  );
 }
 if (cfgBest && apg2) {
   const ok = apg2.adherence >= 0.9 * cfgBest.adherence;
-  checks.push(`- APG at twice the best CFG scale: ${pct(apg2.adherence)} = ${pct(apg2.adherence / Math.max(1e-9, cfgBest.adherence))} of best CFG: target (>= 90%) ${ok ? "met" : "NOT met"}.`);
+  checks.push(
+    `- APG at twice the best CFG scale: ${pct(apg2.adherence)} = ${pct(apg2.adherence / Math.max(1e-9, cfgBest.adherence))} of best CFG: target (>= 90%) ${ok ? "met" : "NOT met"}.`,
+  );
 }
 const table = rows
-  .map(({ recipe, s, d }) => `| ${recipe.label} | ${s.nfePerImage.toFixed(1)} | ${pct(s.adherence)} | ${pct(s.unseenAdherence)} | ${s.paletteDistance.toFixed(2)} | ${d.positionStd.toFixed(2)} | ${d.areaStd.toFixed(1)} |`)
+  .map(
+    ({ recipe, s, d }) =>
+      `| ${recipe.label} | ${s.nfePerImage.toFixed(1)} | ${pct(s.adherence)} | ${pct(s.unseenAdherence)} | ${s.paletteDistance.toFixed(2)} | ${d.positionStd.toFixed(2)} | ${d.areaStd.toFixed(1)} |`,
+  )
   .join("\n");
 const docs = resolve(import.meta.dirname, "../docs");
 writeFileSync(

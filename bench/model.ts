@@ -15,14 +15,27 @@ console.log(`model ${b.model.name}: ${b.items.length} held-out prompts x 1 seed,
 console.log("recipe           NFE/img  all-attr  unseen   bg      colour  shape   size    palette-dist");
 const scores = [];
 for (const s of scales) {
-  const recipe: Recipe = s === 1 ? { label: "unguided", guidance: { policy: "none" }, steps } : { label: `CFG ${s}`, guidance: { policy: "cfg", scale: s }, steps };
+  const recipe: Recipe =
+    s === 1
+      ? { label: "unguided", guidance: { policy: "none" }, steps }
+      : { label: `CFG ${s}`, guidance: { policy: "cfg", scale: s }, steps };
   const r = await score(b, recipe);
   scores.push({ s, r });
-  const line = [r.label.padEnd(16), r.nfePerImage.toFixed(0).padStart(7), pct(r.adherence).padStart(9), pct(r.unseenAdherence).padStart(7),
-    pct(r.perAttribute.background).padStart(7), pct(r.perAttribute.color).padStart(7), pct(r.perAttribute.shape).padStart(7),
-    pct(r.perAttribute.size).padStart(7), r.paletteDistance.toFixed(1).padStart(8)].join(" ");
+  const line = [
+    r.label.padEnd(16),
+    r.nfePerImage.toFixed(0).padStart(7),
+    pct(r.adherence).padStart(9),
+    pct(r.unseenAdherence).padStart(7),
+    pct(r.perAttribute.background).padStart(7),
+    pct(r.perAttribute.color).padStart(7),
+    pct(r.perAttribute.shape).padStart(7),
+    pct(r.perAttribute.size).padStart(7),
+    r.paletteDistance.toFixed(1).padStart(8),
+  ].join(" ");
   console.log(line);
-  rows.push(`| ${r.label} | ${r.nfePerImage.toFixed(0)} | ${pct(r.adherence)} | ${pct(r.unseenAdherence)} | ${pct(r.perAttribute.background)} | ${pct(r.perAttribute.color)} | ${pct(r.perAttribute.shape)} | ${pct(r.perAttribute.size)} | ${r.paletteDistance.toFixed(1)} |`);
+  rows.push(
+    `| ${r.label} | ${r.nfePerImage.toFixed(0)} | ${pct(r.adherence)} | ${pct(r.unseenAdherence)} | ${pct(r.perAttribute.background)} | ${pct(r.perAttribute.color)} | ${pct(r.perAttribute.shape)} | ${pct(r.perAttribute.size)} | ${r.paletteDistance.toFixed(1)} |`,
+  );
 }
 
 // One unguided NFE at batch 1 (a zero sample), raw ORT time inside the runtime thread.
@@ -31,16 +44,21 @@ await b.model.unetTimes({ ...timing, runs: 10 });
 const times = await b.model.unetTimes({ ...timing, runs: 100 });
 times.sort((x, y) => x - y);
 const median = times[50]!;
-console.log(`one unguided NFE at batch 1: median ${median.toFixed(2)} ms, p90 ${times[90]!.toFixed(2)} ms (ORT run time, CPU)`);
+console.log(
+  `one unguided NFE at batch 1: median ${median.toFixed(2)} ms, p90 ${times[90]!.toFixed(2)} ms (ORT run time, CPU)`,
+);
 
 const best = scores.filter((x) => x.s !== 1).sort((x, y) => y.r.adherence - x.r.adherence)[0]!;
 const unguided = scores.find((x) => x.s === 1);
 // The loader's schema keeps only what the worker needs; the training record is read raw.
-const training = (JSON.parse(readFileSync(resolve(b.dir, "guidegate.json"), "utf8")) as { training?: { steps?: number } }).training;
+const training = (
+  JSON.parse(readFileSync(resolve(b.dir, "guidegate.json"), "utf8")) as { training?: { steps?: number } }
+).training;
 console.log(`best CFG ${best.s}: ${pct(best.r.adherence)}; unguided ${unguided ? pct(unguided.r.adherence) : "n/a"}`);
-if (!probe) writeFileSync(
-  resolve(import.meta.dirname, "../docs/model-quality.md"),
-  `# shapes-32: quality against guidance scale
+if (!probe)
+  writeFileSync(
+    resolve(import.meta.dirname, "../docs/model-quality.md"),
+    `# shapes-32: quality against guidance scale
 
 Measured by \`npm run bench:model\` on ${new Date().toISOString().slice(0, 10)}: ${b.items.length} held-out prompts
 (a quarter from attribute triples never seen in training), one fixed seed each, DDIM ${steps} steps (trailing spacing),
@@ -56,5 +74,5 @@ ${rows.join("\n")}
 - Best scale: CFG ${best.s} at ${pct(best.r.adherence)}; unguided ${unguided ? pct(unguided.r.adherence) : "n/a"}.
 - One unguided NFE at batch 1: median ${median.toFixed(2)} ms (p90 ${times[90]!.toFixed(2)} ms), ORT run time on this 2-core CPU.
 `,
-);
+  );
 await b.close();

@@ -24,7 +24,10 @@ async function oneImage(i: number): Promise<void> {
 const everything: RecordOptions = { agreement: true, branches: true, guidanceNorm: true };
 async function recordedImage(i: number): Promise<void> {
   const item = prompts[i % prompts.length]!;
-  const res = await served.generate({ prompt: item.prompt, n: 1, steps, seed: item.seed, guidance, record: everything }, () => {});
+  const res = await served.generate(
+    { prompt: item.prompt, n: 1, steps, seed: item.seed, guidance, record: everything },
+    () => {},
+  );
   await encodeImage(res.images[0]!, res.width, res.height, "png");
 }
 
@@ -69,12 +72,22 @@ const physical = ms2 / ms16;
 
 const f = (x: number, d = 2) => x.toFixed(d);
 console.log(`bench:worker on ${b.model.name}, CFG ${steps} steps (2 NFE per step), CPU execution provider`);
-console.log(`  overhead ratio (wall / ORT run time, 8 sequential images): ${f(overhead, 3)}  [${f(seq.wall, 0)} ms wall, ${f(seq.ort, 0)} ms in ORT, ${seq.runs} runs]`);
-console.log(`  the rest: ${f(restPerStep, 3)} ms per step (guidance, scheduler, batch assembly, events, text encoding and PNG encoding spread over the steps)`);
-console.log(`  same images recording every per-step value (calibrate's and bench:ag-statistic's runs): ${f(recordedSeq.wall / recordedSeq.ort, 3)}`);
+console.log(
+  `  overhead ratio (wall / ORT run time, 8 sequential images): ${f(overhead, 3)}  [${f(seq.wall, 0)} ms wall, ${f(seq.ort, 0)} ms in ORT, ${seq.runs} runs]`,
+);
+console.log(
+  `  the rest: ${f(restPerStep, 3)} ms per step (guidance, scheduler, batch assembly, events, text encoding and PNG encoding spread over the steps)`,
+);
+console.log(
+  `  same images recording every per-step value (calibrate's and bench:ag-statistic's runs): ${f(recordedSeq.wall / recordedSeq.ort, 3)}`,
+);
 console.log(`  8 sequential jobs: ${f((8 * 1000) / seq.wall)} images/s`);
-console.log(`  8 concurrent jobs: ${f((8 * 1000) / conc.wall)} images/s (${conc.runs} ORT runs for ${8 * steps} job-steps)`);
+console.log(
+  `  8 concurrent jobs: ${f((8 * 1000) / conc.wall)} images/s (${conc.runs} ORT runs for ${8 * steps} job-steps)`,
+);
 console.log(`  batched speed-up: ${f(speedup)}x`);
-console.log(`  UNet physical batching gain (ms/NFE at batch 2 = ${f(ms2, 3)} / at batch 16 = ${f(ms16, 3)}): ${f(physical)}x`);
+console.log(
+  `  UNet physical batching gain (ms/NFE at batch 2 = ${f(ms2, 3)} / at batch 16 = ${f(ms16, 3)}): ${f(physical)}x`,
+);
 console.log(`  batched speed-up / physical gain: ${f((100 * speedup) / physical, 1)}%`);
 await b.close();

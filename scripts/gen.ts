@@ -86,7 +86,9 @@ const parseSpec = (s: string): Spec => {
   if (!policy) fail(`--compare: empty policy name in "${s}"`);
   return { policy, scale: scale === undefined ? defaultScale : num(scale, "compare scale") };
 };
-const specs: Spec[] = values.compare ? values.compare.split(",").map(parseSpec) : [{ policy: values.policy, scale: defaultScale }];
+const specs: Spec[] = values.compare
+  ? values.compare.split(",").map(parseSpec)
+  : [{ policy: values.policy, scale: defaultScale }];
 if (values.compare && specs.length < 2) fail("--compare needs at least two policies, e.g. --compare apg,linear_ag");
 if (values.compare && values.policy) fail("use either --policy or --compare, not both");
 
@@ -117,7 +119,11 @@ const base64Of = (path: string | undefined, name: string): string | undefined =>
     fail(`--${name}: cannot read ${path}: ${(err as Error).message}`);
   }
 };
-const edit = { image: base64Of(values.image, "image"), mask: base64Of(values.mask, "mask"), strength: num(values.strength, "strength") };
+const edit = {
+  image: base64Of(values.image, "image"),
+  mask: base64Of(values.mask, "mask"),
+  strength: num(values.strength, "strength"),
+};
 const base = { prompt, steps, seed, negative_prompt: values.negative, ...edit };
 const guidanceOf = (s: Spec) => (s.scale !== undefined ? { policy: s.policy, scale: s.scale } : { policy: s.policy });
 const bodyFor = (s: Spec) => ({ ...base, ...(s.policy ? { guidance: guidanceOf(s) } : {}) });
@@ -179,7 +185,8 @@ const onEvent = (i: number) => (e: NativeEvent) => {
     p.steps = e.steps ?? 0;
     if (specs.length === 1) process.stderr.write(`policy ${e.policy}, seed ${e.seed}, at most ${e.max_nfe} NFE\n`);
   }
-  if (e.event === "progress") Object.assign(p, { step: e.step ?? p.step, steps: e.steps ?? p.steps, nfe: e.nfe ?? p.nfe });
+  if (e.event === "progress")
+    Object.assign(p, { step: e.step ?? p.step, steps: e.steps ?? p.steps, nfe: e.nfe ?? p.nfe });
   if (e.event === "retrying") process.stderr.write(`\n${p.label}: retrying (attempt ${e.attempt}): ${e.reason}\n`);
   if ((e.event === "progress" || e.event === "started") && process.stderr.isTTY) drawBar(); // no bar spam in logs
 };
@@ -223,7 +230,11 @@ if (ok) {
   const pngs = await Promise.all(runs.map(async (r) => new Uint8Array(await (await fetch(r.url!)).arrayBuffer())));
   const png = values.compare
     ? await sideBySide(
-        runs.map((r, i) => ({ png: pngs[i]!, title: r.policy ?? "?", caption: `${r.nfe} NFE · ${money(r.cost_micro_usd)}` })),
+        runs.map((r, i) => ({
+          png: pngs[i]!,
+          title: r.policy ?? "?",
+          caption: `${r.nfe} NFE · ${money(r.cost_micro_usd)}`,
+        })),
         { footer: `"${prompt}" · seed ${runs[0]!.seed} · ${runs[0]!.steps} steps` },
       )
     : pngs[0]!;
@@ -233,19 +244,30 @@ if (ok) {
 
 if (values.json) {
   const first = runs[0]!;
-  const single = values.compare ? {} : { id: first.id, url: first.url, usage: { nfe: first.nfe, cost_micro_usd: first.cost_micro_usd } };
-  console.log(JSON.stringify({ ok, out: written?.out ?? null, prompt, seed: first.seed, steps: first.steps, ...single, runs }));
+  const single = values.compare
+    ? {}
+    : { id: first.id, url: first.url, usage: { nfe: first.nfe, cost_micro_usd: first.cost_micro_usd } };
+  console.log(
+    JSON.stringify({ ok, out: written?.out ?? null, prompt, seed: first.seed, steps: first.steps, ...single, runs }),
+  );
 } else {
   const baseline = runs[0]!;
   for (const r of runs) {
     const pct = baseline.nfe > 0 ? Math.round((100 * (baseline.nfe - r.nfe)) / baseline.nfe) : 0;
-    const rel = r !== baseline && baseline.nfe > 0 ? `  (${Math.abs(pct)}% ${pct >= 0 ? "fewer" : "more"} NFEs than ${baseline.policy})` : "";
-    const detail = r.status === "completed" ? `${r.nfe} NFE, cost ${money(r.cost_micro_usd)}, seed ${r.seed}${rel}` : `${r.status}${r.error ? `: ${r.error}` : ""}`;
+    const rel =
+      r !== baseline && baseline.nfe > 0
+        ? `  (${Math.abs(pct)}% ${pct >= 0 ? "fewer" : "more"} NFEs than ${baseline.policy})`
+        : "";
+    const detail =
+      r.status === "completed"
+        ? `${r.nfe} NFE, cost ${money(r.cost_micro_usd)}, seed ${r.seed}${rel}`
+        : `${r.status}${r.error ? `: ${r.error}` : ""}`;
     console.log(`${(r.policy ?? "?").padEnd(14)} ${detail}`);
   }
   if (written) console.log(`wrote ${written.out} (${written.bytes} bytes${values.compare ? ", side by side" : ""})`);
 }
 if (!ok) {
-  if (!values.json) console.error(runs.map((r) => `job ${r.id} ended ${r.status}${r.error ? `: ${r.error}` : ""}`).join("\n"));
+  if (!values.json)
+    console.error(runs.map((r) => `job ${r.id} ended ${r.status}${r.error ? `: ${r.error}` : ""}`).join("\n"));
   process.exit(1);
 }

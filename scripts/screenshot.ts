@@ -42,12 +42,19 @@ try {
   // capture lands mid-generation. Everything shown is still what the real stack sent.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
-  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: 6 * 1024, uploadThroughput: -1 });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 0,
+    downloadThroughput: 6 * 1024,
+    uploadThroughput: -1,
+  });
   await page.click("#generate");
   await page.waitForFunction(
     () => {
       const panels = [...document.querySelectorAll<HTMLElement>(".panel")];
-      return panels.length === 2 && panels.every((p) => Number(p.dataset.previews) >= 10 && p.dataset.state === "previewing");
+      return (
+        panels.length === 2 && panels.every((p) => Number(p.dataset.previews) >= 10 && p.dataset.state === "previewing")
+      );
     },
     null,
     { timeout: 60_000 },

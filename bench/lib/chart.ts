@@ -20,18 +20,49 @@ export async function adherenceChart(points: Point[], out: string): Promise<void
   const x = (nfe: number) => L + (nfe / maxNfe) * (W - L - R);
   const y = (a: number) => T + (1 - a) * (H - T - B);
   const grid = [0, 0.2, 0.4, 0.6, 0.8, 1]
-    .map((a) => `<line x1="${L}" x2="${W - R}" y1="${y(a)}" y2="${y(a)}" stroke="#ddd"/><text x="${L - 8}" y="${y(a) + 4}" text-anchor="end" font-size="12">${a * 100}%</text>`)
+    .map(
+      (a) =>
+        `<line x1="${L}" x2="${W - R}" y1="${y(a)}" y2="${y(a)}" stroke="#ddd"/><text x="${L - 8}" y="${y(a) + 4}" text-anchor="end" font-size="12">${a * 100}%</text>`,
+    )
     .join("");
   const ticks = [0, 10, 20, 30, 40, 50, 60]
     .filter((n) => n <= maxNfe)
-    .map((n) => `<line x1="${x(n)}" x2="${x(n)}" y1="${H - B}" y2="${H - B + 5}" stroke="#333"/><text x="${x(n)}" y="${H - B + 20}" text-anchor="middle" font-size="12">${n}</text>`)
+    .map(
+      (n) =>
+        `<line x1="${x(n)}" x2="${x(n)}" y1="${H - B}" y2="${H - B + 5}" stroke="#333"/><text x="${x(n)}" y="${H - B + 20}" text-anchor="middle" font-size="12">${n}</text>`,
+    )
     .join("");
-  const colors = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#9a6324", "#000075", "#808000", "#469990", "#dcbeff", "#800000", "#aaffc3", "#ffd8b1", "#a9a9a9", "#000000", "#fabed4"];
+  const colors = [
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#42d4f4",
+    "#f032e6",
+    "#9a6324",
+    "#000075",
+    "#808000",
+    "#469990",
+    "#dcbeff",
+    "#800000",
+    "#aaffc3",
+    "#ffd8b1",
+    "#a9a9a9",
+    "#000000",
+    "#fabed4",
+  ];
   const dots = points
-    .map((p, i) => `<circle cx="${x(p.nfe)}" cy="${y(p.adherence)}" r="6" fill="${colors[i % colors.length]}" stroke="#222"/>`)
+    .map(
+      (p, i) =>
+        `<circle cx="${x(p.nfe)}" cy="${y(p.adherence)}" r="6" fill="${colors[i % colors.length]}" stroke="#222"/>`,
+    )
     .join("");
   const legend = points
-    .map((p, i) => `<circle cx="${W - R + 20}" cy="${T + 10 + i * 24}" r="6" fill="${colors[i % colors.length]}" stroke="#222"/><text x="${W - R + 32}" y="${T + 14 + i * 24}" font-size="12">${esc(p.label)} (${p.nfe.toFixed(0)}, ${(100 * p.adherence).toFixed(0)}%)</text>`)
+    .map(
+      (p, i) =>
+        `<circle cx="${W - R + 20}" cy="${T + 10 + i * 24}" r="6" fill="${colors[i % colors.length]}" stroke="#222"/><text x="${W - R + 32}" y="${T + 14 + i * 24}" font-size="12">${esc(p.label)} (${p.nfe.toFixed(0)}, ${(100 * p.adherence).toFixed(0)}%)</text>`,
+    )
     .join("");
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
 <rect width="100%" height="100%" fill="white"/>${grid}${ticks}

@@ -72,7 +72,11 @@ function fromZod(err: z.ZodError): ApiError {
     // zod puts the object's path on the issue; the client needs the key it misspelt ("guidance.scal").
     const names = issue.keys.map((k) => issuePath([...issue.path, k]));
     const list = names.map((n) => `"${n}"`).join(", ");
-    return invalidRequest("unknown_parameter", `Unknown parameter ${list}; see /docs for the fields.`, names[0] ?? null);
+    return invalidRequest(
+      "unknown_parameter",
+      `Unknown parameter ${list}; see /docs for the fields.`,
+      names[0] ?? null,
+    );
   }
   const param = issuePath(issue.path);
   const message = param ? `${param}: ${issue.message}` : issue.message;

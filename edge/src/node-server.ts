@@ -19,9 +19,13 @@ export interface NodeServerOptions {
 /** The envelope for a parser error code (llhttp's HPE_* or Node's own). */
 function parserError(code: string | undefined): ApiError {
   if (code === "HPE_HEADER_OVERFLOW")
-    return new ApiError("request_too_large", "headers_too_large", "The request headers are too large.", { status: 431 });
+    return new ApiError("request_too_large", "headers_too_large", "The request headers are too large.", {
+      status: 431,
+    });
   if (code === "ERR_HTTP_REQUEST_TIMEOUT")
-    return new ApiError("invalid_request_error", "request_timeout", "The request did not arrive in time.", { status: 408 });
+    return new ApiError("invalid_request_error", "request_timeout", "The request did not arrive in time.", {
+      status: 408,
+    });
   return invalidRequest("malformed_http", "The request is not valid HTTP/1.1.");
 }
 

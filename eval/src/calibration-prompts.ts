@@ -4,7 +4,11 @@ import type { EvalItem } from "./eval-set.ts";
 import { promptOf } from "./shapes/checker.ts";
 import type { ShapeAttributes, ShapesVocabulary } from "./shapes/vocabulary.ts";
 
-export function calibrationPrompts(v: ShapesVocabulary, count: number, evalSet: EvalItem[]): Array<ShapeAttributes & { prompt: string; seed: number }> {
+export function calibrationPrompts(
+  v: ShapesVocabulary,
+  count: number,
+  evalSet: EvalItem[],
+): Array<ShapeAttributes & { prompt: string; seed: number }> {
   const evalPrompts = new Set(evalSet.map((e) => e.prompt));
   let state = 0x9e3779b9;
   const rand = () => {
@@ -18,7 +22,12 @@ export function calibrationPrompts(v: ShapesVocabulary, count: number, evalSet: 
   const colors = Object.keys(v.palette);
   const out: Array<ShapeAttributes & { prompt: string; seed: number }> = [];
   while (out.length < count) {
-    const a: ShapeAttributes = { color: pick(colors), background: pick(colors), shape: pick(v.shapes), size: pick(Object.keys(v.sizes)) };
+    const a: ShapeAttributes = {
+      color: pick(colors),
+      background: pick(colors),
+      shape: pick(v.shapes),
+      size: pick(Object.keys(v.sizes)),
+    };
     if (a.color === a.background) continue;
     const prompt = promptOf(a);
     if (evalPrompts.has(prompt)) continue;

@@ -35,6 +35,10 @@ export interface EvalSet {
 export function readEvalSet(dir: string): EvalSet {
   const path = join(dir, "guidegate.json");
   const m = existsSync(path) ? EvalManifestSchema.parse(JSON.parse(readFileSync(path, "utf8"))) : null;
-  if (!m?.palette || !m.shapes || !m.sizes || !m.eval) throw new Error(`${dir} has no shapes manifest with an eval set`);
-  return { vocabulary: { palette: m.palette, shapes: m.shapes, sizes: m.sizes, resolution: m.resolution }, items: m.eval };
+  if (!m?.palette || !m.shapes || !m.sizes || !m.eval)
+    throw new Error(`${dir} has no shapes manifest with an eval set`);
+  return {
+    vocabulary: { palette: m.palette, shapes: m.shapes, sizes: m.sizes, resolution: m.resolution },
+    items: m.eval,
+  };
 }

@@ -45,16 +45,28 @@ export interface BenchOptions {
   defaults?: ModelGuidanceDefaults;
 }
 
-export async function openBench(modelDir = resolve(import.meta.dirname, "../../models/shapes-32"), maxBatch = 32, opts: BenchOptions = {}): Promise<Bench> {
+export async function openBench(
+  modelDir = resolve(import.meta.dirname, "../../models/shapes-32"),
+  maxBatch = 32,
+  opts: BenchOptions = {},
+): Promise<Bench> {
   const { vocabulary, items } = readEvalSet(modelDir);
   const defaults = opts.defaults ?? readGuidanceDefaults(modelDir);
   const rt = await OnnxRuntime.start({ provider: "cpu", deviceId: 0, intraOpThreads: 0 });
-  const model = await rt.serve(modelDir, { maxBatch, windowMs: 1, ...(opts.defaults ? { defaults: opts.defaults } : {}) });
+  const model = await rt.serve(modelDir, {
+    maxBatch,
+    windowMs: 1,
+    ...(opts.defaults ? { defaults: opts.defaults } : {}),
+  });
   return { rt, model, dir: modelDir, defaults, vocabulary, items, close: () => rt.close() };
 }
 
 /** Runs `fn` over items with `concurrency` generations in flight (their NFEs share batches). */
-export async function mapConcurrent<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
@@ -68,18 +80,39 @@ export async function mapConcurrent<T, R>(items: T[], concurrency: number, fn: (
   return out;
 }
 
-export async function render(b: Bench, recipe: Recipe, prompt: string, seed: number): Promise<{ rgb: Uint8Array; nfe: number }> {
-  const res = await b.model.generate({ prompt, n: 1, steps: recipe.steps, scheduler: recipe.scheduler, seed, guidance: recipe.guidance, max_nfe: recipe.max_nfe }, () => {});
+export async function render(
+  b: Bench,
+  recipe: Recipe,
+  prompt: string,
+  seed: number,
+): Promise<{ rgb: Uint8Array; nfe: number }> {
+  const res = await b.model.generate(
+    {
+      prompt,
+      n: 1,
+      steps: recipe.steps,
+      scheduler: recipe.scheduler,
+      seed,
+      guidance: recipe.guidance,
+      max_nfe: recipe.max_nfe,
+    },
+    () => {},
+  );
   return { rgb: res.images[0]!, nfe: res.nfe };
 }
 
 export async function score(b: Bench, recipe: Recipe, items = b.items, concurrency = 16): Promise<Score> {
   const results = await mapConcurrent(items, concurrency, async (item) => {
     const { rgb, nfe } = await render(b, recipe, item.prompt, item.seed);
-    const check = checkPrompt(rgb, { background: item.background, color: item.color, shape: item.shape, size: item.size }, b.vocabulary);
+    const check = checkPrompt(
+      rgb,
+      { background: item.background, color: item.color, shape: item.shape, size: item.size },
+      b.vocabulary,
+    );
     return { check, nfe, dist: paletteDistance(rgb, b.vocabulary.palette), unseen: !item.seen_in_training };
   });
-  const mean = (f: (r: (typeof results)[number]) => number, rs = results) => rs.reduce((s, r) => s + f(r), 0) / Math.max(1, rs.length);
+  const mean = (f: (r: (typeof results)[number]) => number, rs = results) =>
+    rs.reduce((s, r) => s + f(r), 0) / Math.max(1, rs.length);
   const unseen = results.filter((r) => r.unseen);
   return {
     label: recipe.label,
@@ -98,15 +131,25 @@ export async function score(b: Bench, recipe: Recipe, items = b.items, concurren
 }
 
 /** Spread of the shape's position and area over seeds for one prompt (higher = more diverse). */
-export async function diversity(b: Bench, recipe: Recipe, prompt: string, seeds: number[]): Promise<{ positionStd: number; areaStd: number }> {
-  const geos = (await mapConcurrent(seeds, 16, async (seed) => shapeGeometry((await render(b, recipe, prompt, seed)).rgb, b.vocabulary))).filter(
-    (g): g is NonNullable<typeof g> => g !== null,
-  );
+export async function diversity(
+  b: Bench,
+  recipe: Recipe,
+  prompt: string,
+  seeds: number[],
+): Promise<{ positionStd: number; areaStd: number }> {
+  const geos = (
+    await mapConcurrent(seeds, 16, async (seed) =>
+      shapeGeometry((await render(b, recipe, prompt, seed)).rgb, b.vocabulary),
+    )
+  ).filter((g): g is NonNullable<typeof g> => g !== null);
   const std = (xs: number[]) => {
     const m = xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
     return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length));
   };
-  return { positionStd: Math.hypot(std(geos.map((g) => g.cx)), std(geos.map((g) => g.cy))), areaStd: std(geos.map((g) => g.area)) };
+  return {
+    positionStd: Math.hypot(std(geos.map((g) => g.cx)), std(geos.map((g) => g.cy))),
+    areaStd: std(geos.map((g) => g.area)),
+  };
 }
 
 export const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -3,7 +3,11 @@ import { DEV_INTERNAL_SECRET } from "@guidegate/shared";
 import { z } from "zod";
 
 /** Secrets anyone can read (the development default, the old default, infra/k8s/secret.example.yaml): never in production. */
-const PUBLISHED_SECRETS = [DEV_INTERNAL_SECRET, "dev-internal-secret-change-me", "change-me-to-at-least-32-random-bytes"];
+const PUBLISHED_SECRETS = [
+  DEV_INTERNAL_SECRET,
+  "dev-internal-secret-change-me",
+  "change-me-to-at-least-32-random-bytes",
+];
 
 const Env = z.object({
   GG_WORKER_HOST: z.string().default("127.0.0.1"),
@@ -35,8 +39,11 @@ function internalSecret(given: string | undefined, production: boolean): string 
   if (!production) return given ?? DEV_INTERNAL_SECRET;
   const fix = "set it to the edge's GG_INTERNAL_SECRET (at least 32 random bytes: openssl rand -base64 48)";
   if (given === undefined)
-    throw new Error(`GG_INTERNAL_SECRET is required when NODE_ENV=production: ${fix}. Without it the worker would accept jobs signed with the public development secret.`);
-  if (PUBLISHED_SECRETS.includes(given)) throw new Error(`GG_INTERNAL_SECRET is a published example value, refused when NODE_ENV=production: ${fix}.`);
+    throw new Error(
+      `GG_INTERNAL_SECRET is required when NODE_ENV=production: ${fix}. Without it the worker would accept jobs signed with the public development secret.`,
+    );
+  if (PUBLISHED_SECRETS.includes(given))
+    throw new Error(`GG_INTERNAL_SECRET is a published example value, refused when NODE_ENV=production: ${fix}.`);
   return given;
 }
 
@@ -46,5 +53,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`invalid worker configuration: ${issues}`);
   }
-  return { ...parsed.data, GG_INTERNAL_SECRET: internalSecret(parsed.data.GG_INTERNAL_SECRET, env.NODE_ENV === "production") };
+  return {
+    ...parsed.data,
+    GG_INTERNAL_SECRET: internalSecret(parsed.data.GG_INTERNAL_SECRET, env.NODE_ENV === "production"),
+  };
 }

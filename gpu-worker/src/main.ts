@@ -13,8 +13,15 @@ import { Spool } from "./storage/spool.ts";
 import { spoolingStore } from "./storage/spooling-store.ts";
 
 const cfg = loadWorkerConfig();
-if (cfg.GG_INTERNAL_SECRET === DEV_INTERNAL_SECRET) console.warn("[gpu-worker] accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)");
-const rt = await OnnxRuntime.start({ provider: cfg.GG_PROVIDER, deviceId: cfg.GG_DEVICE_ID, intraOpThreads: cfg.GG_INTRA_OP_THREADS });
+if (cfg.GG_INTERNAL_SECRET === DEV_INTERNAL_SECRET)
+  console.warn(
+    "[gpu-worker] accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)",
+  );
+const rt = await OnnxRuntime.start({
+  provider: cfg.GG_PROVIDER,
+  deviceId: cfg.GG_DEVICE_ID,
+  intraOpThreads: cfg.GG_INTRA_OP_THREADS,
+});
 const models = new Map<string, LoadedModel>();
 for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {
   const model = await rt.serve(resolve(dir), { maxBatch: cfg.GG_MAX_BATCH, windowMs: cfg.GG_BATCH_WINDOW_MS });
@@ -29,16 +36,42 @@ const s3 = createS3Store({
   forcePathStyle: cfg.GG_S3_FORCE_PATH_STYLE === "true",
   urlTtlSeconds: cfg.GG_URL_TTL_SECONDS,
 });
-const log = (msg: string, fields: Record<string, unknown> = {}) => console.error(JSON.stringify({ level: "warn", worker: cfg.GG_WORKER_ID, msg, ...fields }));
+const log = (msg: string, fields: Record<string, unknown> = {}) =>
+  console.error(JSON.stringify({ level: "warn", worker: cfg.GG_WORKER_ID, msg, ...fields }));
 // A worker restarted during a store outage still serves: its images wait in the spool.
-await s3.ensureBucket().catch((err: { name?: string }) => log("object store unreachable at start-up", { error: String(err?.name) }));
-const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), { attempts: 2, retry: { baseMs: 200, maxMs: 1_000 }, drain: { baseMs: 250, maxMs: 2_000 }, log });
+await s3
+  .ensureBucket()
+  .catch((err: { name?: string }) => log("object store unreachable at start-up", { error: String(err?.name) }));
+const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), {
+  attempts: 2,
+  retry: { baseMs: 200, maxMs: 1_000 },
+  drain: { baseMs: 250, maxMs: 2_000 },
+  log,
+});
 await store.resume(); // images a previous run spooled are uploaded, not lost
-const runner = new JobRunner(models, store, { workerId: cfg.GG_WORKER_ID, capacity: cfg.GG_CAPACITY, maxQueue: cfg.GG_MAX_QUEUE, retainMs: 10 * 60_000 });
-const app = createWorkerApp({ runner, internalSecret: cfg.GG_INTERNAL_SECRET, healthToken: cfg.GG_HEALTH_TOKEN, checkJob: (job) => checkJob(models, job) });
+const runner = new JobRunner(models, store, {
+  workerId: cfg.GG_WORKER_ID,
+  capacity: cfg.GG_CAPACITY,
+  maxQueue: cfg.GG_MAX_QUEUE,
+  retainMs: 10 * 60_000,
+});
+const app = createWorkerApp({
+  runner,
+  internalSecret: cfg.GG_INTERNAL_SECRET,
+  healthToken: cfg.GG_HEALTH_TOKEN,
+  checkJob: (job) => checkJob(models, job),
+});
 const server = serve({ fetch: app.fetch, hostname: cfg.GG_WORKER_HOST, port: cfg.GG_WORKER_PORT }, (info) => {
   // One machine-readable line: the launcher and the tests read the port from it.
-  console.log(JSON.stringify({ event: "ready", service: "gpu-worker", worker: cfg.GG_WORKER_ID, port: info.port, models: [...models.keys()] }));
+  console.log(
+    JSON.stringify({
+      event: "ready",
+      service: "gpu-worker",
+      worker: cfg.GG_WORKER_ID,
+      port: info.port,
+      models: [...models.keys()],
+    }),
+  );
 });
 const stop = async () => {
   server.close();

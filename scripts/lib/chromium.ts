@@ -19,6 +19,7 @@ export const CHROMIUM_ARGS = [
 export const hasChromium = (): boolean => existsSync(CHROMIUM_PATH);
 
 export async function launchChromium(): Promise<Browser> {
-  if (!hasChromium()) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set GG_CHROMIUM_PATH)`);
+  if (!hasChromium())
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set GG_CHROMIUM_PATH)`);
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }

@@ -99,18 +99,22 @@ export async function followJob(
     url: null,
     error: null,
   };
-  const res = await fetch(`${baseUrl}/v1/jobs/${encodeURIComponent(job.id)}/events`, { headers: { authorization: headers.authorization } });
+  const res = await fetch(`${baseUrl}/v1/jobs/${encodeURIComponent(job.id)}/events`, {
+    headers: { authorization: headers.authorization },
+  });
   if (!res.ok || !res.body) throw new GatewayError(`error ${res.status} reading the events of ${job.id}`);
 
   const parser = createParser({
     onEvent(ev) {
       const e = JSON.parse(ev.data) as NativeEvent;
-      if (e.event === "started") Object.assign(summary, { policy: e.policy, seed: e.seed, steps: e.steps, max_nfe: e.max_nfe });
+      if (e.event === "started")
+        Object.assign(summary, { policy: e.policy, seed: e.seed, steps: e.steps, max_nfe: e.max_nfe });
       if (e.event === "progress") summary.nfe = e.nfe ?? summary.nfe;
       if (e.event === "completed" || e.event === "cancelled" || e.event === "failed") {
         summary.status = e.event;
         if (e.usage) Object.assign(summary, { nfe: e.usage.nfe, cost_micro_usd: e.usage.cost_micro_usd ?? null });
-        if (e.event === "completed") Object.assign(summary, { seed: e.seed ?? summary.seed, url: e.images?.[0]?.url ?? null });
+        if (e.event === "completed")
+          Object.assign(summary, { seed: e.seed ?? summary.seed, url: e.images?.[0]?.url ?? null });
         if (e.event === "failed") summary.error = e.error?.message ?? "failed";
       }
       hooks.onEvent?.(e);
@@ -118,6 +122,7 @@ export async function followJob(
   });
   const decoder = new TextDecoder();
   const reader = res.body.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) parser.feed(decoder.decode(r.value, { stream: true }));
+  for (let r = await reader.read(); !r.done; r = await reader.read())
+    parser.feed(decoder.decode(r.value, { stream: true }));
   return summary;
 }

@@ -64,7 +64,11 @@ export const JobEventSchema = z.discriminatedUnion("event", [
 export type JobEvent = z.infer<typeof JobEventSchema>;
 export type JobEventName = JobEvent["event"];
 export type TerminalEventName = TerminalEvent["event"];
-export const TERMINAL_EVENTS: ReadonlySet<JobEventName> = new Set<TerminalEventName>(["completed", "failed", "cancelled"]);
+export const TERMINAL_EVENTS: ReadonlySet<JobEventName> = new Set<TerminalEventName>([
+  "completed",
+  "failed",
+  "cancelled",
+]);
 export const isTerminal = (e: JobEvent): e is TerminalEvent => TERMINAL_EVENTS.has(e.event);
 
 /** A job's status, on the worker and at the edge: queued, running, or the name of its terminal event. */

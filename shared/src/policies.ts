@@ -123,7 +123,10 @@ export function pairOf(g: PresetGuidance): PairGuidance {
       return { rule: { name: "cfgpp", scale: g.scale }, schedule: every };
     case "pag":
       return {
-        rule: g.scale > 1 ? { name: "pag_cfg", scale: g.scale, pag_scale: g.pag_scale } : { name: "pag", pag_scale: g.pag_scale },
+        rule:
+          g.scale > 1
+            ? { name: "pag_cfg", scale: g.scale, pag_scale: g.pag_scale }
+            : { name: "pag", pag_scale: g.pag_scale },
         schedule: every,
       };
     case "interval":

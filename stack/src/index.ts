@@ -83,14 +83,25 @@ export interface Service {
 const EXIT_WITH_PARENT = pathToFileURL(join(import.meta.dirname, "exit-with-parent.mjs")).href;
 
 /** A TypeScript entry under Node (no tsx wrapper process in between), stopping when this process is gone. */
-export function spawnTs(entry: string, env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
+export function spawnTs(
+  entry: string,
+  env: Record<string, string>,
+  name: string,
+  quiet: boolean,
+): { proc: ChildProcess; output: string[] } {
   const args = ["--import", "tsx", "--import", EXIT_WITH_PARENT, join(ROOT, entry)];
   return spawnCommand(process.execPath, args, { ...env, GG_STACK_PARENT_PID: String(process.pid) }, name, quiet);
 }
 
 const said = (output: string[], text: string) => () => output.some((chunk) => chunk.includes(text));
 
-export function spawnCommand(command: string, args: string[], env: Record<string, string>, name: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
+export function spawnCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  name: string,
+  quiet: boolean,
+): { proc: ChildProcess; output: string[] } {
   const output: string[] = [];
   const proc = spawn(command, args, {
     cwd: ROOT,
@@ -109,7 +120,12 @@ export function spawnCommand(command: string, args: string[], env: Record<string
 }
 
 /** The same edge app inside workerd (`wrangler dev`), its vars passed on the command line. */
-function spawnWrangler(port: number, env: Record<string, string>, persistTo: string, quiet: boolean): { proc: ChildProcess; output: string[] } {
+function spawnWrangler(
+  port: number,
+  env: Record<string, string>,
+  persistTo: string,
+  quiet: boolean,
+): { proc: ChildProcess; output: string[] } {
   const vars: Record<string, string> = {
     GG_WORKER_URLS: env.GG_WORKER_URLS!,
     GG_INTERNAL_SECRET: env.GG_INTERNAL_SECRET!,
@@ -117,10 +133,26 @@ function spawnWrangler(port: number, env: Record<string, string>, persistTo: str
     GG_JWKS_URL: "",
     GG_ISSUER: "guidegate-dev",
     GG_AUDIENCE: "guidegate-api",
-    ...Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("GG_") && !["GG_EDGE_PORT", "GG_LEDGER_PATH"].includes(k))),
+    ...Object.fromEntries(
+      Object.entries(env).filter(([k]) => k.startsWith("GG_") && !["GG_EDGE_PORT", "GG_LEDGER_PATH"].includes(k)),
+    ),
   };
   const wrangler = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-  const args = ["--import", EXIT_WITH_PARENT, wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", "--log-level", "warn"];
+  const args = [
+    "--import",
+    EXIT_WITH_PARENT,
+    wrangler,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    "warn",
+  ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const output: string[] = [];
   const proc = spawn(process.execPath, args, {
@@ -162,7 +194,13 @@ export async function startS3(directory: string, port?: number): Promise<S3Handl
     port: p,
     directory,
     async start() {
-      server = new S3rver({ port: p, address: "127.0.0.1", directory, silent: true, configureBuckets: [{ name: "guidegate-images", configs: [] }] });
+      server = new S3rver({
+        port: p,
+        address: "127.0.0.1",
+        directory,
+        silent: true,
+        configureBuckets: [{ name: "guidegate-images", configs: [] }],
+      });
       await server.run();
     },
     async stop() {
@@ -258,7 +296,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         : opts.edgeRuntime === "deno"
           ? spawnCommand(
               join(ROOT, "node_modules", ".bin", "deno"),
-              ["run", "-A", "--preload", join(import.meta.dirname, "exit-with-parent.deno.ts"), join(ROOT, "edge", "src", "deno.ts")],
+              [
+                "run",
+                "-A",
+                "--preload",
+                join(import.meta.dirname, "exit-with-parent.deno.ts"),
+                join(ROOT, "edge", "src", "deno.ts"),
+              ],
               { ...edgeEnv, GG_STACK_PARENT_PID: String(process.pid) },
               "edge:deno",
               quiet,
@@ -284,7 +328,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         // A child killed by a signal has signalCode set and exitCode null: it has exited too.
         const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
         for (const c of running) c.kill("SIGTERM");
-        await Promise.all(running.map((c) => new Promise((r) => (c.exitCode === null && c.signalCode === null ? c.once("exit", r) : r(null)))));
+        await Promise.all(
+          running.map(
+            (c) => new Promise((r) => (c.exitCode === null && c.signalCode === null ? c.once("exit", r) : r(null))),
+          ),
+        );
         await s3.stop();
       },
     };

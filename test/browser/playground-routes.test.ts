@@ -64,7 +64,16 @@ describe("playground routes", () => {
   it("answers 404 without the development secret (production keys, JWKS)", async () => {
     expect((await prod.request("/playground/dev-token")).status).toBe(404);
     const jwks = mount([
-      createLocalJwksKeySource({ keys: [{ kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }] }),
+      createLocalJwksKeySource({
+        keys: [
+          {
+            kty: "EC",
+            crv: "P-256",
+            x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+          },
+        ],
+      }),
     ]);
     expect((await jwks.request("/playground/dev-token")).status).toBe(404);
     expect((await prod.request("/")).status).toBe(200);

@@ -78,14 +78,18 @@ describe.skipIf(skip)("playground in Chromium", () => {
     await page.selectOption("#policy-b", "none");
     await page.fill("#steps", "20");
     await page.click("#generate");
-    await page.waitForFunction(() => document.querySelectorAll(".panel[data-state=completed]").length === 2, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll(".panel[data-state=completed]").length === 2, null, {
+      timeout: 60_000,
+    });
     await finalImageLoaded(0);
     await finalImageLoaded(1);
     const nfes = await page.locator(".panel .nfe").allInnerTexts();
     expect(nfes).toEqual(["40 / 40", "20 / 20"]);
     const seeds = await page.locator(".panel .status").allInnerTexts();
     expect(seeds.every((s) => s.includes("seed 7"))).toBe(true);
-    expect(await text("#summary")).toBe("seed 7: apg 40 NFE ($0.002000) vs none 20 NFE ($0.001000), none used 50% fewer NFEs");
+    expect(await text("#summary")).toBe(
+      "seed 7: apg 40 NFE ($0.002000) vs none 20 NFE ($0.001000), none used 50% fewer NFEs",
+    );
     expect(pageErrors).toEqual([]);
   });
 

@@ -52,7 +52,9 @@ describe("gpu-worker Dockerfile", () => {
     expect(text).toMatch(/ARG NODE_IMAGE=node:20[-.]/);
     const runs = all.filter((i) => i.op === "RUN").map((i) => i.args);
     const ci = runs.findIndex((r) => /\bnpm ci\b/.test(r));
-    const ep = runs.findIndex((r) => r.includes("cd node_modules/onnxruntime-node && node script/install.js --onnxruntime-node-install=cuda12"));
+    const ep = runs.findIndex((r) =>
+      r.includes("cd node_modules/onnxruntime-node && node script/install.js --onnxruntime-node-install=cuda12"),
+    );
     expect(ci).toBeGreaterThanOrEqual(0);
     expect(ep).toBeGreaterThan(ci);
   });
@@ -67,14 +69,20 @@ describe("gpu-worker Dockerfile", () => {
     for (const s of sources) {
       expect(existsSync(join(ROOT, s)), s).toBe(true);
       const top = s.split("/")[0]!;
-      expect(ignore.filter((p) => p === s || p === top), s).toEqual([]);
+      expect(
+        ignore.filter((p) => p === s || p === top),
+        s,
+      ).toEqual([]);
     }
     expect(sources).toContain("gpu-worker/src");
     expect(sources).toContain("shared/src");
   });
 
   it("sets only GG_* variables the worker reads, with values its config accepts", () => {
-    const env = Object.assign({}, ...image.filter((i) => i.op === "ENV").map((i) => envPairs(i.args))) as Record<string, string>;
+    const env = Object.assign({}, ...image.filter((i) => i.op === "ENV").map((i) => envPairs(i.args))) as Record<
+      string,
+      string
+    >;
     const gg = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("GG_")));
     expect(gg.GG_PROVIDER).toBe("cuda");
     expect(gg.GG_WORKER_HOST).toBe("0.0.0.0");
@@ -87,7 +95,10 @@ describe("gpu-worker Dockerfile", () => {
 
   it("deletes after npm ci only packages the worker never imports", () => {
     const rm = all.find((i) => i.op === "RUN" && i.args.startsWith("rm -rf node_modules/"))!;
-    const removed = rm.args.split(/\s+/).filter((w) => w.startsWith("node_modules/")).map((w) => relative("node_modules", w));
+    const removed = rm.args
+      .split(/\s+/)
+      .filter((w) => w.startsWith("node_modules/"))
+      .map((w) => relative("node_modules", w));
     const used = importedPackages();
     expect(used.has("onnxruntime-node")).toBe(true); // the scan sees the worker's imports
     expect(removed.filter((p) => used.has(p))).toEqual([]);

@@ -22,7 +22,8 @@ export function loadManifests(): ManifestFile[] {
     .sort()
     .map((file) => {
       const parsed = parseAllDocuments(readFileSync(join(K8S_DIR, file), "utf8"));
-      for (const d of parsed) if (d.errors.length) throw new Error(`${file}: ${d.errors.map((e) => e.message).join("; ")}`);
+      for (const d of parsed)
+        if (d.errors.length) throw new Error(`${file}: ${d.errors.map((e) => e.message).join("; ")}`);
       return { file, docs: parsed.map((d) => d.toJS() as Doc).filter(Boolean) };
     });
 }

@@ -58,7 +58,14 @@ describe("wrangler deploy --dry-run", () => {
     expect(entry).toContain("GG_INTERNAL_SECRET");
     expect(toml).toContain("wrangler secret put GG_INTERNAL_SECRET --env production");
     const deploy = readFileSync(join(ROOT, "docs", "deploy.md"), "utf8");
-    for (const s of ["wrangler secret put GG_INTERNAL_SECRET", "GG_JWKS_URL", "GG_ISSUER", "GG_AUDIENCE", "GG_WORKER_URLS", "wrangler deploy --env production"])
+    for (const s of [
+      "wrangler secret put GG_INTERNAL_SECRET",
+      "GG_JWKS_URL",
+      "GG_ISSUER",
+      "GG_AUDIENCE",
+      "GG_WORKER_URLS",
+      "wrangler deploy --env production",
+    ])
       expect(deploy, s).toContain(s);
     expect(toml).not.toMatch(/^\s*GG_JWT_SECRET\s*=/m); // a development secret never sits in the config
   });

@@ -22,7 +22,14 @@ afterAll(() => new Promise<void>((done) => server.close(() => done())));
 function upload(agent: Agent, body: Buffer): Promise<{ status: number; connection?: string; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, path: "/v1/images/generations", method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } },
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/v1/images/generations",
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": body.length },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");

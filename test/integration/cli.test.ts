@@ -56,7 +56,20 @@ describe("npm run gen", () => {
     const src = join(dir, "src.png");
     await sharp({ create: { width: 48, height: 48, channels: 3, background: "#c02020" } }).toFile(src);
     const out = join(dir, "edit.png");
-    const { stdout } = await gen("--steps", "8", "--seed", "7", "--policy", "cfg", "--image", src, "--strength", "0.5", "--out", out);
+    const { stdout } = await gen(
+      "--steps",
+      "8",
+      "--seed",
+      "7",
+      "--policy",
+      "cfg",
+      "--image",
+      src,
+      "--strength",
+      "0.5",
+      "--out",
+      out,
+    );
     expect(stdout).toMatch(/cfg\s+8 NFE/); // 4 of 8 steps, 2 branches
     expect((await sharp(readFileSync(out)).metadata()).width).toBe(32);
   });
@@ -64,7 +77,11 @@ describe("npm run gen", () => {
   it("--compare runs both policies on one seed and writes a labelled side-by-side PNG; --json sums it up", async () => {
     const out = join(dir, "cmp.png");
     const { stdout } = await gen("--steps", "8", "--compare", "cfg,none", "--json", "--out", out);
-    const s = JSON.parse(stdout) as { ok: boolean; seed: number; runs: { policy: string; seed: number; nfe: number; cost_micro_usd: number; status: string }[] };
+    const s = JSON.parse(stdout) as {
+      ok: boolean;
+      seed: number;
+      runs: { policy: string; seed: number; nfe: number; cost_micro_usd: number; status: string }[];
+    };
     expect(s.ok).toBe(true);
     expect(s.runs.map((r) => [r.policy, r.status, r.nfe, r.cost_micro_usd])).toEqual([
       ["cfg", "completed", 16, 800],
@@ -76,7 +93,10 @@ describe("npm run gen", () => {
   });
 
   it("a policy outside the tier: exit 1 and a JSON error", async () => {
-    const err = (await gen("--tier", "eco", "--policy", "cfg", "--json").catch((e) => e)) as { code: number; stdout: string };
+    const err = (await gen("--tier", "eco", "--policy", "cfg", "--json").catch((e) => e)) as {
+      code: number;
+      stdout: string;
+    };
     expect(err.code).toBe(1);
     expect(JSON.parse(err.stdout)).toMatchObject({ ok: false, error: expect.stringContaining("403") });
   });

@@ -5,7 +5,11 @@ import { expect, it } from "vitest";
 import { ROOT } from "@guidegate/stack";
 
 it("passes the Deno smoke script", () => {
-  const res = spawnSync(join(ROOT, "node_modules", ".bin", "deno"), ["run", "-A", join(ROOT, "test", "deno", "smoke.ts")], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+  const res = spawnSync(
+    join(ROOT, "node_modules", ".bin", "deno"),
+    ["run", "-A", join(ROOT, "test", "deno", "smoke.ts")],
+    { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+  );
   expect(res.stderr).not.toMatch(/error/i);
   expect(res.status).toBe(0);
   expect(res.stdout).toMatch(/^ok - GET \/healthz is 200$/m);

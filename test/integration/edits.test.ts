@@ -19,7 +19,13 @@ beforeAll(async () => {
 });
 afterAll(() => host?.close());
 
-const base = { prompt: "a small yellow square on a purple background", n: 2, steps: 10, seed: 77, guidance: { policy: "cfg", scale: 2 } as GuidanceInput };
+const base = {
+  prompt: "a small yellow square on a purple background",
+  n: 2,
+  steps: 10,
+  seed: 77,
+  guidance: { policy: "cfg", scale: 2 } as GuidanceInput,
+};
 const run = (p: GenerateParams) => generate(model, new UnetBatcher(model, 16, 0), p, () => {});
 const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
 
@@ -77,7 +83,8 @@ describe("inpainting by a keep mask", () => {
         const out = r.images[0]!;
         for (let p = 0; p < 32 * 32; p++) {
           if (keep[p] !== 1) continue;
-          for (let c = 0; c < 3; c++) expect(out[p * 3 + c], `${scheduler} ${strength} pixel ${p}`).toBe(source[p * 3 + c]);
+          for (let c = 0; c < 3; c++)
+            expect(out[p * 3 + c], `${scheduler} ${strength} pixel ${p}`).toBe(source[p * 3 + c]);
         }
         const painted = out.filter((v, i) => keep[Math.floor(i / 3)] === 0 && v !== source[i]).length;
         expect(painted, scheduler).toBeGreaterThan(0);
@@ -88,7 +95,14 @@ describe("inpainting by a keep mask", () => {
 
 it("edits each of several sources n / count times, in order", async () => {
   const other = (await run({ ...base, n: 1, prompt: "a large green cross on a white background", seed: 9 })).images[0]!;
-  const r = await run({ ...base, n: 4, sources: [{ rgb: source, strength: 0 }, { rgb: other, strength: 0 }] });
+  const r = await run({
+    ...base,
+    n: 4,
+    sources: [
+      { rgb: source, strength: 0 },
+      { rgb: other, strength: 0 },
+    ],
+  });
   expect(r.images.map((x) => Buffer.from(x).equals(Buffer.from(source)))).toEqual([true, true, false, false]);
   expect(Buffer.from(r.images[3]!).equals(Buffer.from(other))).toBe(true);
 });

@@ -13,9 +13,19 @@ it("never blocks the main event loop more than 20 ms during generations", async 
     const model = await rt.serve(resolve(import.meta.dirname, "../../models/shapes-32"), { maxBatch: 32, windowMs: 2 });
     let previews = 0;
     const job = (seed: number) =>
-      model.generate({ prompt: "a large red circle on a blue background", n: 2, steps: 20, seed, guidance: { policy: "cfg", scale: 2 }, preview_every: 5 }, (e) => {
-        if (e.kind === "preview") previews++;
-      });
+      model.generate(
+        {
+          prompt: "a large red circle on a blue background",
+          n: 2,
+          steps: 20,
+          seed,
+          guidance: { policy: "cfg", scale: 2 },
+          preview_every: 5,
+        },
+        (e) => {
+          if (e.kind === "preview") previews++;
+        },
+      );
     await job(0); // warm up: session initialisation and first-run allocations are not the steady state
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
@@ -24,7 +34,9 @@ it("never blocks the main event loop more than 20 ms during generations", async 
     expect(results.every((r) => r.images.length === 2 && r.nfe === 2 * 2 * 20)).toBe(true);
     expect(previews).toBe(4 * 2 * 3); // 4 jobs x 2 images x previews at steps 5, 10, 15
     const maxMs = h.max / 1e6;
-    console.log(`event loop delay during 3 concurrent generations: max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`);
+    console.log(
+      `event loop delay during 3 concurrent generations: max ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`,
+    );
     expect(maxMs).toBeLessThan(20);
   } finally {
     await rt.close();

@@ -16,7 +16,8 @@ beforeAll(async () => {
 afterAll(() => rt?.close());
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
-const noise = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.8);
+const noise = (seed: number, n: number) =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.8);
 
 describe("shapes-32 ONNX graphs", () => {
   it("loads with the Optimum layout and reports a pixel model with PAG", () => {
@@ -43,7 +44,8 @@ describe("shapes-32 ONNX graphs", () => {
 
   it("changes only the flagged samples through the perturbation input", async () => {
     const [cond] = await model.encodeText(["a small green square on a white background"]);
-    const base = (p: boolean[]) => p.map((perturb, i) => ({ sample: noise(10 + i, 3072), timestep: 600, context: cond!, perturb }));
+    const base = (p: boolean[]) =>
+      p.map((perturb, i) => ({ sample: noise(10 + i, 3072), timestep: 600, context: cond!, perturb }));
     const plain = (await model.runUnet(base([false, false, false]))).outputs;
     const mixed = (await model.runUnet(base([false, true, false]))).outputs;
     expect(maxAbsDiff(plain[0]!, mixed[0]!)).toBeLessThanOrEqual(1e-5);
@@ -60,7 +62,11 @@ describe("shapes-32 ONNX graphs", () => {
   });
 
   it("encodes prompts into distinct embeddings and the empty prompt for the unconditional branch", async () => {
-    const [a, b, empty] = await model.encodeText(["a large red circle on a blue background", "a large red circle on a green background", ""]);
+    const [a, b, empty] = await model.encodeText([
+      "a large red circle on a blue background",
+      "a large red circle on a green background",
+      "",
+    ]);
     expect(a!.length).toBe(16 * 64);
     expect(maxAbsDiff(a!, b!)).toBeGreaterThan(1e-3);
     expect(maxAbsDiff(a!, empty!)).toBeGreaterThan(1e-3);
@@ -71,7 +77,9 @@ describe("shapes-32 ONNX graphs", () => {
     // from the 256-entry cache before most of them resolve (found in a 32-way calibration run).
     const [empty] = await model.encodeText([""]);
     await model.encodeConditioning("a small red circle on a blue background");
-    const jobs = await Promise.all(Array.from({ length: 300 }, (_, i) => model.encodeConditioning(`a small red circle number ${i}`)));
+    const jobs = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => model.encodeConditioning(`a small red circle number ${i}`)),
+    );
     for (const j of jobs) expect(maxAbsDiff(j.uncond.context, empty!)).toBe(0);
   });
 });

@@ -51,9 +51,23 @@ describe.each([
   it("generates a decoded image with CFG, previews through the latent-to-RGB map, exact NFEs", async () => {
     const batcher = new UnetBatcher(model, 8, 1);
     const events: GenerateEvent[] = [];
-    const res = await generate(model, batcher, { prompt: "a photo of a cat", negative_prompt: "blurry", n: 2, steps: 4, scheduler: "euler", seed: 3, guidance: { policy: "cfg", scale: 5 }, preview_every: 2 }, (e) => {
-      events.push(e);
-    });
+    const res = await generate(
+      model,
+      batcher,
+      {
+        prompt: "a photo of a cat",
+        negative_prompt: "blurry",
+        n: 2,
+        steps: 4,
+        scheduler: "euler",
+        seed: 3,
+        guidance: { policy: "cfg", scale: 5 },
+        preview_every: 2,
+      },
+      (e) => {
+        events.push(e);
+      },
+    );
     expect(res.images).toHaveLength(2);
     expect(res.images[0]!.length).toBe(64 * 64 * 3);
     expect(res.nfe).toBe(2 * 2 * 4);
@@ -65,9 +79,20 @@ describe.each([
 
   it("batches concurrent jobs at different steps (scalar-timestep graphs are grouped by timestep)", async () => {
     const batcher = new UnetBatcher(model, 16, 5);
-    const job = (seed: number, steps: number) => generate(model, batcher, { prompt: "a dog", n: 1, steps, scheduler: "ddim", seed, guidance: { policy: "cfg", scale: 3 } }, () => {});
+    const job = (seed: number, steps: number) =>
+      generate(
+        model,
+        batcher,
+        { prompt: "a dog", n: 1, steps, scheduler: "ddim", seed, guidance: { policy: "cfg", scale: 3 } },
+        () => {},
+      );
     const [a, b] = await Promise.all([job(1, 6), job(2, 3)]);
-    const alone = await generate(model, new UnetBatcher(model, 16, 0), { prompt: "a dog", n: 1, steps: 6, scheduler: "ddim", seed: 1, guidance: { policy: "cfg", scale: 3 } }, () => {});
+    const alone = await generate(
+      model,
+      new UnetBatcher(model, 16, 0),
+      { prompt: "a dog", n: 1, steps: 6, scheduler: "ddim", seed: 1, guidance: { policy: "cfg", scale: 3 } },
+      () => {},
+    );
     expect(a.nfe).toBe(12);
     expect(b.nfe).toBe(6);
     // Batched with another job or alone, the same seed decodes to the same pixels (fp16 rounding may move a level).
@@ -81,7 +106,8 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
-const noise = (seed: number, n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.8);
+const noise = (seed: number, n: number) =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i * 12.9898) * 0.8);
 
 /** The real sessions, keeping a copy of every UNet feed. */
 function recording(inner: SessionRunner, fed: Record<string, TensorData>[]): SessionRunner {
@@ -179,7 +205,13 @@ describe("tiny-sdxl", () => {
     const seen = await DiffusionModel.load(XL, recording(rt, fed));
     const [cat, dog] = await seen.encodePrompts(["a photo of a cat", "a photo of a dog"]);
     const sample = noise(1, seen.sampleSize);
-    const row = (pooled: Float32Array): UnetRow => ({ sample, timestep: 500, context: cat!.context, pooled, perturb: false });
+    const row = (pooled: Float32Array): UnetRow => ({
+      sample,
+      timestep: 500,
+      context: cat!.context,
+      pooled,
+      perturb: false,
+    });
     const rows = [row(cat!.pooled!), row(dog!.pooled!), row(new Float32Array(40))];
     const out = (await seen.runUnet(rows)).outputs;
     const feeds = fed.at(-1)!;
@@ -192,7 +224,9 @@ describe("tiny-sdxl", () => {
     expect(maxAbsDiff(out[0]!, out[2]!)).toBeGreaterThan(1e-4);
     // Rows of one batch do not leak into each other.
     expect(maxAbsDiff(out[1]!, (await seen.runUnet([rows[1]!])).outputs[0]!)).toBeLessThan(1e-5);
-    await expect(seen.runUnet([{ ...rows[0]!, pooled: undefined }])).rejects.toThrow(/text_embeds needs 40 pooled values/);
+    await expect(seen.runUnet([{ ...rows[0]!, pooled: undefined }])).rejects.toThrow(
+      /text_embeds needs 40 pooled values/,
+    );
   });
 
   it("each CFG branch carries its own prompt's pooled embedding through generate and the batcher", async () => {
@@ -206,7 +240,8 @@ describe("tiny-sdxl", () => {
   });
 
   it("generates decoded images with CFG and a negative prompt; same seed, same images; prompts matter", async () => {
-    const run = (over: Partial<GenerateParams> = {}) => generate(model, new UnetBatcher(model, 8, 1), job(over), () => {});
+    const run = (over: Partial<GenerateParams> = {}) =>
+      generate(model, new UnetBatcher(model, 8, 1), job(over), () => {});
     const res = await run();
     expect(res.images).toHaveLength(2);
     expect(res.images[0]!.length).toBe(64 * 64 * 3);
@@ -225,7 +260,10 @@ describe("tiny-sdxl", () => {
     const [ra, rb] = await Promise.all([generate(model, batcher, a, () => {}), generate(model, batcher, b, () => {})]);
     expect(batcher.stats.rows).toBe(2 * 6 + 2 * 3);
     expect(batcher.stats.runs).toBeLessThan(6 + 3); // some runs held rows of both jobs
-    for (const [params, batched] of [[a, ra], [b, rb]] as const) {
+    for (const [params, batched] of [
+      [a, ra],
+      [b, rb],
+    ] as const) {
       const alone = await generate(model, new UnetBatcher(model, 16, 0), params, () => {});
       expect(maxAbsDiff(batched.images[0]!, alone.images[0]!)).toBeLessThanOrEqual(1);
     }
@@ -235,17 +273,21 @@ describe("tiny-sdxl", () => {
     await expect(DiffusionModel.load(sdxlWith({ unet: fixture("tiny-sd/unet") }), rt)).rejects.toThrow(
       /unet: no input or output named "text_embeds"/,
     );
-    await expect(DiffusionModel.load(sdxlWith({ text_encoder_2: fixture("tiny-sd/text_encoder") }), rt)).rejects.toThrow(
-      /text_encoder_2: no hidden_states\.N outputs/,
-    );
+    await expect(
+      DiffusionModel.load(sdxlWith({ text_encoder_2: fixture("tiny-sd/text_encoder") }), rt),
+    ).rejects.toThrow(/text_encoder_2: no hidden_states\.N outputs/);
     const noSecond = sdxlWith({});
     rmSync(join(noSecond, "text_encoder_2"), { recursive: true });
-    await expect(DiffusionModel.load(noSecond, rt)).rejects.toThrow(/unet takes text_embeds\/time_ids \(SDXL\) but the folder has no text_encoder_2/);
+    await expect(DiffusionModel.load(noSecond, rt)).rejects.toThrow(
+      /unet takes text_embeds\/time_ids \(SDXL\) but the folder has no text_encoder_2/,
+    );
   });
 });
 
 describe("execution provider", () => {
   it("refuses CUDA with a clear message when the CUDA provider is not installed", async () => {
-    await expect(OnnxRuntime.start({ provider: "cuda", deviceId: 0, intraOpThreads: 0 })).rejects.toThrow(/CUDA execution provider requested/);
+    await expect(OnnxRuntime.start({ provider: "cuda", deviceId: 0, intraOpThreads: 0 })).rejects.toThrow(
+      /CUDA execution provider requested/,
+    );
   });
 });

@@ -17,7 +17,14 @@ beforeAll(async () => {
 });
 afterAll(() => rt?.close());
 
-const params = { prompt: "a small yellow square on a purple background", n: 2, steps: 8, seed: 77, guidance: { policy: "cfg", scale: 2 } as const, preview_every: 3 };
+const params = {
+  prompt: "a small yellow square on a purple background",
+  n: 2,
+  steps: 8,
+  seed: 77,
+  guidance: { policy: "cfg", scale: 2 } as const,
+  preview_every: 3,
+};
 
 it("gives the same images and events as the main-thread loop", async () => {
   const host = new SessionHost({ provider: "cpu", deviceId: 0, intraOpThreads: 1 });
@@ -27,7 +34,9 @@ it("gives the same images and events as the main-thread loop", async () => {
   const remote: GenerateEvent[] = [];
   const b = await served.generate(params, (e) => void remote.push(e));
   expect(b.nfe).toBe(a.nfe);
-  expect(b.images.map((x) => Buffer.from(x).toString("hex"))).toEqual(a.images.map((x) => Buffer.from(x).toString("hex")));
+  expect(b.images.map((x) => Buffer.from(x).toString("hex"))).toEqual(
+    a.images.map((x) => Buffer.from(x).toString("hex")),
+  );
   expect(remote.map((e) => `${e.kind}:${e.step}`)).toEqual(local.map((e) => `${e.kind}:${e.step}`));
   expect(served).toMatchObject({ name: "shapes-32", width: 32, height: 32, supportsPag: true, space: "pixel" });
   await host.close();
@@ -36,11 +45,17 @@ it("gives the same images and events as the main-thread loop", async () => {
 it("records per-step values and truncates guidance as the request asks, as the main-thread loop does", async () => {
   const host = new SessionHost({ provider: "cpu", deviceId: 0, intraOpThreads: 1 });
   const model = await DiffusionModel.load(dir, host);
-  const asked = { ...params, record: { agreement: true, branches: true, guidanceNorm: true }, truncate: { step: 5, after: "reuse", scale: 2 } } as const;
+  const asked = {
+    ...params,
+    record: { agreement: true, branches: true, guidanceNorm: true },
+    truncate: { step: 5, after: "reuse", scale: 2 },
+  } as const;
   const a = await generate(model, new UnetBatcher(model, 16, 0), asked, () => {});
   const b = await served.generate(asked, () => {});
   expect(b.nfe).toBe(2 * (8 + 5)); // CFG on steps 0..4, one NFE a step after
-  expect(b.images.map((x) => Buffer.from(x).toString("hex"))).toEqual(a.images.map((x) => Buffer.from(x).toString("hex")));
+  expect(b.images.map((x) => Buffer.from(x).toString("hex"))).toEqual(
+    a.images.map((x) => Buffer.from(x).toString("hex")),
+  );
   expect(b.recordings).toHaveLength(2);
   const r = b.recordings![0]!;
   expect(r.agreement!.map((x) => x !== null)).toEqual([true, true, true, true, true, false, false, false]);

@@ -160,7 +160,11 @@ describe("npm start", () => {
 
   it("with the Deno edge: when the launcher is SIGKILLed, deno stops too", async () => {
     const edgePort = await freePort();
-    const l = startTs({ GG_EDGE_PORT: String(edgePort), GG_S3_PORT: String(await freePort()), GG_EDGE_RUNTIME: "deno" });
+    const l = startTs({
+      GG_EDGE_PORT: String(edgePort),
+      GG_S3_PORT: String(await freePort()),
+      GG_EDGE_RUNTIME: "deno",
+    });
     const out = await untilRunning(l);
     const worker = workerPort(out);
     l.proc.kill("SIGKILL");

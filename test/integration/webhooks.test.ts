@@ -11,14 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restartEdge, stopService, stopStack } from "../../bench/lib/reliability/restart.ts";
 import { until } from "../../bench/lib/reliability/probes.ts";
 import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
-import {
-  DEV_INTERNAL_SECRET,
-  freePort,
-  type Service,
-  type Stack,
-  spawnTs,
-  startStack,
-} from "@guidegate/stack";
+import { DEV_INTERNAL_SECRET, freePort, type Service, type Stack, spawnTs, startStack } from "@guidegate/stack";
 
 interface Received {
   path: string;

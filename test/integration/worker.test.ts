@@ -7,7 +7,15 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFrontier } from "@guidegate/gpu-worker";
 import { POLICY_NAMES } from "@guidegate/shared";
-import { DEFAULT_MODEL, type S3Handle, type Service, spawnTs, startS3, freePort, DEV_INTERNAL_SECRET } from "@guidegate/stack";
+import {
+  DEFAULT_MODEL,
+  type S3Handle,
+  type Service,
+  spawnTs,
+  startS3,
+  freePort,
+  DEV_INTERNAL_SECRET,
+} from "@guidegate/stack";
 import { health } from "../../bench/lib/reliability/probes.ts";
 import { internalToken } from "../support/internal-token.ts";
 import { readSse } from "../support/sse.ts";
@@ -35,7 +43,10 @@ const job = (over: Record<string, unknown> = {}) => ({
 async function post(body: Record<string, unknown>, token?: string) {
   return fetch(`${worker.url}/internal/jobs`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token ?? (await internalToken(String(body.job_id)))}` },
+    headers: {
+      "content-type": "application/json",
+      authorization: `Bearer ${token ?? (await internalToken(String(body.job_id)))}`,
+    },
     body: JSON.stringify(body),
   });
 }
@@ -46,14 +57,26 @@ beforeAll(async () => {
   const port = await freePort();
   const { proc, output } = spawnTs(
     "gpu-worker/src/main.ts",
-    { GG_WORKER_PORT: String(port), GG_MODEL_DIRS: DEFAULT_MODEL, GG_S3_ENDPOINT: s3.endpoint, GG_INTERNAL_SECRET: DEV_INTERNAL_SECRET, GG_SPOOL_DIR: join(dir, "spool") },
+    {
+      GG_WORKER_PORT: String(port),
+      GG_MODEL_DIRS: DEFAULT_MODEL,
+      GG_S3_ENDPOINT: s3.endpoint,
+      GG_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
+      GG_SPOOL_DIR: join(dir, "spool"),
+    },
     "worker",
     true,
   );
   worker = { url: `http://127.0.0.1:${port}`, port, proc, env: {}, output };
   for (let i = 0; i < 400; i++) {
     if (proc.exitCode !== null) throw new Error(output.join(""));
-    if (await fetch(`${worker.url}/healthz`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${worker.url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`worker did not start: ${output.join("")}`);
@@ -72,7 +95,15 @@ describe("gpu-worker internal API", () => {
     // The edge learns what exists from this: shapes-32 at its one size, every policy (it has PAG's hook),
     // and its calibrated frontier's points.
     const frontier = readFrontier(DEFAULT_MODEL);
-    expect(h.models).toEqual([{ id: "shapes-32", sizes: ["32x32"], policies: [...POLICY_NAMES], negative_prompt: true, ...(frontier ? { frontier } : {}) }]);
+    expect(h.models).toEqual([
+      {
+        id: "shapes-32",
+        sizes: ["32x32"],
+        policies: [...POLICY_NAMES],
+        negative_prompt: true,
+        ...(frontier ? { frontier } : {}),
+      },
+    ]);
     expect(h.capacity).toBeGreaterThan(0);
   });
 
@@ -107,17 +138,26 @@ describe("gpu-worker internal API", () => {
   });
 
   it("edits a 64x64 source resized to the model's size, running ceil(strength × steps) steps", async () => {
-    const src = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#2040c0" } }).png().toBuffer();
-    const events = await readSse(await post(job({ init_images: [src.toString("base64")], strength: 0.5, response_format: "b64_json" })));
+    const src = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#2040c0" } })
+      .png()
+      .toBuffer();
+    const events = await readSse(
+      await post(job({ init_images: [src.toString("base64")], strength: 0.5, response_format: "b64_json" })),
+    );
     expect(events.filter((e) => e.event === "progress").map((e) => e.data.steps)).toEqual([4, 4, 4, 4]);
     expect(events.at(-1)).toMatchObject({ event: "completed", data: { usage: { nfe: 8 } } });
   });
 
   it("fails an edit whose image does not decode as a bad image, spending nothing", async () => {
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#000" } }).png().toBuffer();
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#000" } })
+      .png()
+      .toBuffer();
     const corrupt = Buffer.concat([png.subarray(0, 33), Buffer.alloc(64, 7)]); // a valid header, then garbage
     const events = await readSse(await post(job({ init_images: [corrupt.toString("base64")], strength: 0.5 })));
-    expect(events.at(-1)).toMatchObject({ event: "failed", data: { error: { code: "invalid_image", param: "image" }, usage: { nfe: 0 } } });
+    expect(events.at(-1)).toMatchObject({
+      event: "failed",
+      data: { error: { code: "invalid_image", param: "image" }, usage: { nfe: 0 } },
+    });
   });
 
   it("refuses an edit's strength without its image", async () => {
@@ -128,7 +168,9 @@ describe("gpu-worker internal API", () => {
   it("refuses requests without a valid internal token", async () => {
     const body = job();
     expect((await post(body, "not-a-token")).status).toBe(401);
-    expect((await post(body, await internalToken(body.job_id, { secret: "another-secret-of-enough-length" }))).status).toBe(401);
+    expect(
+      (await post(body, await internalToken(body.job_id, { secret: "another-secret-of-enough-length" }))).status,
+    ).toBe(401);
     expect((await post(body, await internalToken(body.job_id, { audience: "someone-else" }))).status).toBe(401);
     expect((await post(body, await internalToken("job_otherjob1"))).status).toBe(401);
   });
@@ -146,7 +188,9 @@ describe("gpu-worker internal API", () => {
     expect(seen.at(-1)!.event).toBe("progress");
     // The worker's own record of the job: it must end cancelled well before 200 steps.
     const status = (await (
-      await fetch(`${worker.url}/internal/jobs/${body.job_id}?wait_ms=5000`, { headers: { authorization: `Bearer ${await internalToken(body.job_id)}` } })
+      await fetch(`${worker.url}/internal/jobs/${body.job_id}?wait_ms=5000`, {
+        headers: { authorization: `Bearer ${await internalToken(body.job_id)}` },
+      })
     ).json()) as { status: string; step: number; nfe: number; terminal: { event: string; usage: { nfe: number } } };
     expect(status.terminal.event).toBe("cancelled");
     const spent = status.terminal.usage.nfe;

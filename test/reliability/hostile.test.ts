@@ -34,8 +34,15 @@ afterAll(async () => {
 
 describe("hostile clients", () => {
   it("a tenant flooding the pool leaves another tenant served: no 503, waits within twice its job time", async () => {
-    const r = await noisyNeighbourScenario(stack.edgeUrl, workers(), { floodJobs: 40, floodSteps: 150, quietJobs: 3, quietSteps: 10 });
-    console.log(`noisy neighbour: flood ${JSON.stringify(r.flood.byStatus)}; quiet p50/p99 wait ${r.quiet.p50WaitMs.toFixed(0)}/${r.quiet.p99WaitMs.toFixed(0)} ms, job ${r.quiet.p50JobMs.toFixed(0)} ms`);
+    const r = await noisyNeighbourScenario(stack.edgeUrl, workers(), {
+      floodJobs: 40,
+      floodSteps: 150,
+      quietJobs: 3,
+      quietSteps: 10,
+    });
+    console.log(
+      `noisy neighbour: flood ${JSON.stringify(r.flood.byStatus)}; quiet p50/p99 wait ${r.quiet.p50WaitMs.toFixed(0)}/${r.quiet.p99WaitMs.toFixed(0)} ms, job ${r.quiet.p50JobMs.toFixed(0)} ms`,
+    );
     expect(r.quiet.refused503).toBe(0);
     expect(r.quiet.completed).toBe(3);
     expect(r.quiet.syncStatus).toBe(200);

@@ -140,7 +140,9 @@ describe("security", () => {
     const events = await readEvents(res);
     const started = events.find((e) => e.event === "started")!;
     expect(started.data).not.toHaveProperty("worker");
-    const text = JSON.stringify(events) + JSON.stringify(await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json());
+    const text =
+      JSON.stringify(events) +
+      JSON.stringify(await (await fetch(`${stack.edgeUrl}/v1/jobs/${id}`, { headers: t.headers })).json());
     expect(text).not.toContain(w.url);
     expect(text).not.toContain("worker-1");
   });

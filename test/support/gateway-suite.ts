@@ -18,9 +18,16 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
     let stack: Stack;
     let n = 0;
     const tenant = () => `${runtime}-tenant-${++n}-${Date.now()}`;
-    const auth = async (sub: string, tier = "pro") => ({ authorization: `Bearer ${await mintDevToken({ sub, tier })}`, "content-type": "application/json" });
+    const auth = async (sub: string, tier = "pro") => ({
+      authorization: `Bearer ${await mintDevToken({ sub, tier })}`,
+      "content-type": "application/json",
+    });
     const post = async (path: string, sub: string, body: unknown, extra: Record<string, string> = {}) =>
-      fetch(`${stack.edgeUrl}${path}`, { method: "POST", headers: { ...(await auth(sub)), ...extra }, body: JSON.stringify(body) });
+      fetch(`${stack.edgeUrl}${path}`, {
+        method: "POST",
+        headers: { ...(await auth(sub)), ...extra },
+        body: JSON.stringify(body),
+      });
     const isPng = async (url: string) => {
       const res = await fetch(url);
       expect(res.status).toBe(200);
@@ -38,14 +45,27 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
 
     it("answers a synchronous generation with a downloadable PNG and its usage", async () => {
       const sub = tenant();
-      const res = await post("/v1/images/generations", sub, { prompt: "a large red circle on a blue background", seed: 7, steps: 10, guidance: { policy: "cfg", scale: 2 } });
+      const res = await post("/v1/images/generations", sub, {
+        prompt: "a large red circle on a blue background",
+        seed: 7,
+        steps: 10,
+        guidance: { policy: "cfg", scale: 2 },
+      });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { id: string; seed: number; data: { url: string }[]; usage: { nfe: number; cost_micro_usd: number } };
+      const body = (await res.json()) as {
+        id: string;
+        seed: number;
+        data: { url: string }[];
+        usage: { nfe: number; cost_micro_usd: number };
+      };
       expect(body.seed).toBe(7);
       expect(body.usage.nfe).toBe(20);
       expect(body.usage.cost_micro_usd).toBe(20 * 50);
       expect(await isPng(body.data[0]!.url)).toMatchObject({ format: "png", width: 32, height: 32 });
-      const usage = (await (await fetch(`${stack.edgeUrl}/v1/usage`, { headers: await auth(sub) })).json()) as Record<string, number>;
+      const usage = (await (await fetch(`${stack.edgeUrl}/v1/usage`, { headers: await auth(sub) })).json()) as Record<
+        string,
+        number
+      >;
       expect(usage).toMatchObject({ used_nfe: 20, reserved_nfe: 0, cost_micro_usd: 20 * 50 });
       // The month's CSV export, its CSV writer bundled for this runtime: the job, at the cost usage reports.
       const csv = await fetch(`${stack.edgeUrl}/v1/usage/export.csv`, { headers: await auth(sub) });
@@ -55,11 +75,24 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
     });
 
     it("works with the official openai SDK, without and with streaming", async () => {
-      const client = new OpenAI({ apiKey: await mintDevToken({ sub: tenant(), tier: "pro" }), baseURL: `${stack.edgeUrl}/v1`, maxRetries: 0 });
-      const plain = await client.images.generate({ model: "shapes-32", prompt: "a small green square on a white background", size: "32x32" as never });
+      const client = new OpenAI({
+        apiKey: await mintDevToken({ sub: tenant(), tier: "pro" }),
+        baseURL: `${stack.edgeUrl}/v1`,
+        maxRetries: 0,
+      });
+      const plain = await client.images.generate({
+        model: "shapes-32",
+        prompt: "a small green square on a white background",
+        size: "32x32" as never,
+      });
       expect(await isPng(plain.data![0]!.url!)).toMatchObject({ format: "png" });
 
-      const stream = await client.images.generate({ model: "shapes-32", prompt: "a large yellow triangle on a black background", stream: true, partial_images: 2 } as never);
+      const stream = await client.images.generate({
+        model: "shapes-32",
+        prompt: "a large yellow triangle on a black background",
+        stream: true,
+        partial_images: 2,
+      } as never);
       const types: string[] = [];
       let completed: { b64_json?: string } | null = null;
       for await (const event of stream as unknown as AsyncIterable<{ type: string; b64_json?: string }>) {
@@ -73,12 +106,26 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
     });
 
     it("edits with the official openai SDK: a mask keeps its region exactly, half the strength bills half", async () => {
-      const client = new OpenAI({ apiKey: await mintDevToken({ sub: tenant(), tier: "pro" }), baseURL: `${stack.edgeUrl}/v1`, maxRetries: 0 });
+      const client = new OpenAI({
+        apiKey: await mintDevToken({ sub: tenant(), tier: "pro" }),
+        baseURL: `${stack.edgeUrl}/v1`,
+        maxRetries: 0,
+      });
       const ours = { steps: 10, seed: 5, guidance: JSON.stringify({ policy: "cfg", scale: 2 }) };
-      const made = await client.images.generate({ model: "shapes-32", prompt: "a large red circle on a blue background", response_format: "b64_json", ...ours, guidance: { policy: "cfg", scale: 2 } } as never);
+      const made = await client.images.generate({
+        model: "shapes-32",
+        prompt: "a large red circle on a blue background",
+        response_format: "b64_json",
+        ...ours,
+        guidance: { policy: "cfg", scale: 2 },
+      } as never);
       const source = Buffer.from(made.data![0]!.b64_json!, "base64");
-      const alpha = Buffer.from(Array.from({ length: 32 * 32 * 4 }, (_, i) => (i % 4 < 3 ? 0 : (i / 4) % 32 < 16 ? 255 : 0)));
-      const mask = await sharp(alpha, { raw: { width: 32, height: 32, channels: 4 } }).png().toBuffer();
+      const alpha = Buffer.from(
+        Array.from({ length: 32 * 32 * 4 }, (_, i) => (i % 4 < 3 ? 0 : (i / 4) % 32 < 16 ? 255 : 0)),
+      );
+      const mask = await sharp(alpha, { raw: { width: 32, height: 32, channels: 4 } })
+        .png()
+        .toBuffer();
       const edit = await client.images.edit({
         model: "shapes-32",
         prompt: "a small green square on a white background",
@@ -90,9 +137,17 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       expect((edit as unknown as { usage: { nfe: number } }).usage.nfe).toBe(10); // 5 of 10 steps, 2 branches
       const rgb = async (png: Buffer) => sharp(png).removeAlpha().raw().toBuffer();
       const [src, out] = [await rgb(source), await rgb(Buffer.from(edit.data![0]!.b64_json!, "base64"))];
-      for (let p = 0; p < 32 * 32; p++) if (p % 32 < 16) expect(out.subarray(p * 3, p * 3 + 3)).toEqual(src.subarray(p * 3, p * 3 + 3));
+      for (let p = 0; p < 32 * 32; p++)
+        if (p % 32 < 16) expect(out.subarray(p * 3, p * 3 + 3)).toEqual(src.subarray(p * 3, p * 3 + 3));
 
-      const stream = await client.images.edit({ model: "shapes-32", prompt: "a blue cross", image: await toFile(source, "s.png", { type: "image/png" }), stream: true, partial_images: 1, ...(ours as object) });
+      const stream = await client.images.edit({
+        model: "shapes-32",
+        prompt: "a blue cross",
+        image: await toFile(source, "s.png", { type: "image/png" }),
+        stream: true,
+        partial_images: 1,
+        ...(ours as object),
+      });
       const types: string[] = [];
       for await (const event of stream) types.push(event.type);
       expect(types.at(-1)).toBe("image_edit.completed");
@@ -100,13 +155,23 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
 
     it("replays a job's events after Last-Event-ID: every event once, in order, ending completed", async () => {
       const sub = tenant();
-      const created = await post("/v1/jobs", sub, { prompt: "a small orange cross on a purple background", steps: 30, preview_every: 5, guidance: { policy: "cfg", scale: 2 } });
+      const created = await post("/v1/jobs", sub, {
+        prompt: "a small orange cross on a purple background",
+        steps: 30,
+        preview_every: 5,
+        guidance: { policy: "cfg", scale: 2 },
+      });
       expect(created.status).toBe(202);
       const job = (await created.json()) as { id: string; events_url: string };
       const headers = await auth(sub);
-      const first = await readSse(await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}/events`, { headers }), (e) => e.event === "progress" && Number(e.data.step) >= 4);
+      const first = await readSse(
+        await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}/events`, { headers }),
+        (e) => e.event === "progress" && Number(e.data.step) >= 4,
+      );
       const lastId = first.at(-1)!.id!;
-      const rest = await readSse(await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}/events`, { headers: { ...headers, "last-event-id": lastId } }));
+      const rest = await readSse(
+        await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}/events`, { headers: { ...headers, "last-event-id": lastId } }),
+      );
       const all: SseEvent[] = [...first, ...rest];
       const ids = all.map((e) => Number(e.id));
       expect(ids).toEqual(ids.map((_, i) => ids[0]! + i)); // consecutive, no gap, no duplicate
@@ -114,7 +179,9 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       expect(all.filter((e) => e.event === "completed").length).toBe(1);
       const steps = all.filter((e) => e.event === "progress").map((e) => Number(e.data.step));
       expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-      const status = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}`, { headers })).json()) as { status: string };
+      const status = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}`, { headers })).json()) as {
+        status: string;
+      };
       expect(status.status).toBe("completed");
       // Another tenant sees nothing.
       expect((await fetch(`${stack.edgeUrl}/v1/jobs/${job.id}`, { headers: await auth(tenant()) })).status).toBe(404);
@@ -125,11 +192,24 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       const headers = await auth(sub);
       let reported = 0;
       for (const guidance of [{ policy: "none" }, { policy: "cfg", scale: 2 }, { policy: "linear_ag" }]) {
-        const res = await post("/v1/images/generations", sub, { prompt: "a large white circle on a green background", steps: 12, guidance });
+        const res = await post("/v1/images/generations", sub, {
+          prompt: "a large white circle on a green background",
+          steps: 12,
+          guidance,
+        });
         reported += ((await res.json()) as { usage: { nfe: number } }).usage.nfe;
       }
-      const created = (await (await post("/v1/jobs", sub, { prompt: "a large black square on a yellow background", steps: 150, guidance: { policy: "cfg", scale: 2 } })).json()) as { id: string };
-      const events = await readSse(await fetch(`${stack.edgeUrl}/v1/jobs/${created.id}/events`, { headers }), (e) => e.event === "progress" && Number(e.data.step) >= 3);
+      const created = (await (
+        await post("/v1/jobs", sub, {
+          prompt: "a large black square on a yellow background",
+          steps: 150,
+          guidance: { policy: "cfg", scale: 2 },
+        })
+      ).json()) as { id: string };
+      const events = await readSse(
+        await fetch(`${stack.edgeUrl}/v1/jobs/${created.id}/events`, { headers }),
+        (e) => e.event === "progress" && Number(e.data.step) >= 3,
+      );
       expect(events.length).toBeGreaterThan(0);
       expect((await post(`/v1/jobs/${created.id}/cancel`, sub, {})).status).toBeLessThan(300);
       const tail = await readSse(await fetch(`${stack.edgeUrl}/v1/jobs/${created.id}/events`, { headers }));
@@ -139,7 +219,10 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       expect(spent).toBeGreaterThan(0);
       expect(spent).toBeLessThan(300);
       reported += spent;
-      const usage = (await (await fetch(`${stack.edgeUrl}/v1/usage`, { headers })).json()) as { used_nfe: number; reserved_nfe: number };
+      const usage = (await (await fetch(`${stack.edgeUrl}/v1/usage`, { headers })).json()) as {
+        used_nfe: number;
+        reserved_nfe: number;
+      };
       expect(usage.used_nfe).toBe(reported);
       expect(usage.reserved_nfe).toBe(0);
     });
@@ -149,7 +232,11 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
       const bad = await post("/v1/images/generations", sub, { prompt: "a red circle", steps: "many" });
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ error: { type: "invalid_request_error", param: "steps" } });
-      const noAuth = await fetch(`${stack.edgeUrl}/v1/images/generations`, { method: "POST", headers: { authorization: "Bearer nope" }, body: "{}" });
+      const noAuth = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
+        method: "POST",
+        headers: { authorization: "Bearer nope" },
+        body: "{}",
+      });
       expect(noAuth.status).toBe(401);
       expect(((await noAuth.json()) as { error: { type: string } }).error.type).toBe("authentication_error");
     });

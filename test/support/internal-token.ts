@@ -3,7 +3,10 @@ import { INTERNAL_AUDIENCE, INTERNAL_HEALTH_AUDIENCE, INTERNAL_ISSUER } from "@g
 import { SignJWT } from "jose";
 import { DEV_INTERNAL_SECRET } from "@guidegate/stack";
 
-export function internalToken(jobId: string, opts: { secret?: string; audience?: string; ttlSec?: number } = {}): Promise<string> {
+export function internalToken(
+  jobId: string,
+  opts: { secret?: string; audience?: string; ttlSec?: number } = {},
+): Promise<string> {
   return new SignJWT({ job_id: jobId })
     .setProtectedHeader({ alg: "HS256" })
     .setIssuer(INTERNAL_ISSUER)

@@ -7,7 +7,10 @@ export interface SseEvent {
   data: Record<string, unknown>;
 }
 
-export async function readSse(res: Response, onEvent?: (e: SseEvent, all: SseEvent[]) => boolean | undefined): Promise<SseEvent[]> {
+export async function readSse(
+  res: Response,
+  onEvent?: (e: SseEvent, all: SseEvent[]) => boolean | undefined,
+): Promise<SseEvent[]> {
   if (!res.body) throw new Error(`no body (status ${res.status})`);
   const events: SseEvent[] = [];
   let stop = false;

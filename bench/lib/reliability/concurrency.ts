@@ -68,7 +68,11 @@ async function racedJob(edgeUrl: string, t: Tenant, steps: number, atStep: numbe
   return { ending: last.event, status: job.status, eventNfe, jobNfe: job.usage.nfe };
 }
 
-export async function cancelRaceScenario(edgeUrl: string, workerUrls: readonly string[], trials = 6): Promise<CancelRaceResult> {
+export async function cancelRaceScenario(
+  edgeUrl: string,
+  workerUrls: readonly string[],
+  trials = 6,
+): Promise<CancelRaceResult> {
   const t = await tenant("cancel-race");
   const steps = 12;
   const runs = [];

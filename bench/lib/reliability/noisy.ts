@@ -42,12 +42,9 @@ async function quietJob(edgeUrl: string, t: Tenant, steps: number) {
   if (res.status !== 202) return { status: res.status, nfe: 0 };
   const { id } = (await res.json()) as { id: string };
   let startedAt = 0;
-  const events = await readEvents(
-    await fetch(`${edgeUrl}/v1/jobs/${id}/events`, { headers: t.headers }),
-    (e) => {
-      if (e.event === "started") startedAt = performance.now();
-    },
-  );
+  const events = await readEvents(await fetch(`${edgeUrl}/v1/jobs/${id}/events`, { headers: t.headers }), (e) => {
+    if (e.event === "started") startedAt = performance.now();
+  });
   const last = events.at(-1);
   const done = last?.event === "completed";
   const nfe = done ? Number((last.data.usage as { nfe: number }).nfe) : 0;
@@ -105,7 +102,11 @@ export async function noisyNeighbourScenario(
 ): Promise<NoisyResult> {
   const flood = await tenant("noisy");
   const quiet = await tenant("quiet");
-  const heavy = { prompt: "a large blue circle on a black background", steps: o.floodSteps, guidance: { policy: "cfg", scale: 2 } };
+  const heavy = {
+    prompt: "a large blue circle on a black background",
+    steps: o.floodSteps,
+    guidance: { policy: "cfg", scale: 2 },
+  };
   const floodAnswers = await Promise.all(
     Array.from({ length: o.floodJobs }, async () => {
       const res = await post(edgeUrl, flood, "/v1/jobs", heavy);

@@ -18,19 +18,42 @@ export const ODD_VALID: OddCase[] = [
   { name: "pro's most images", body: { prompt: p, n: 8, steps: 2, guidance: { policy: "none" } } },
   { name: "seed 0", body: { prompt: p, steps: 2, seed: 0 } },
   { name: "seed 2^32-1", body: { prompt: p, steps: 2, seed: 0xffffffff } },
-  ...["ddim", "euler", "euler_a", "dpmpp_2m"].map((scheduler) => ({ name: `scheduler ${scheduler}`, body: { prompt: p, steps: 3, scheduler } })),
-  { name: "cfg_zero_star zero-init past half", body: { prompt: p, steps: 10, guidance: { policy: "cfg_zero_star", zero_init_steps: 7 } } },
-  { name: "cfg_zero_star all but one zero", body: { prompt: p, steps: 10, guidance: { policy: "cfg_zero_star", zero_init_steps: 9 } } },
-  { name: "cfg_zero_star every step zero", body: { prompt: p, steps: 10, guidance: { policy: "cfg_zero_star", zero_init_steps: 10 } }, refuses: "guidance.zero_init_steps" },
+  ...["ddim", "euler", "euler_a", "dpmpp_2m"].map((scheduler) => ({
+    name: `scheduler ${scheduler}`,
+    body: { prompt: p, steps: 3, scheduler },
+  })),
+  {
+    name: "cfg_zero_star zero-init past half",
+    body: { prompt: p, steps: 10, guidance: { policy: "cfg_zero_star", zero_init_steps: 7 } },
+  },
+  {
+    name: "cfg_zero_star all but one zero",
+    body: { prompt: p, steps: 10, guidance: { policy: "cfg_zero_star", zero_init_steps: 9 } },
+  },
+  {
+    name: "cfg_zero_star every step zero",
+    body: { prompt: p, steps: 10, guidance: { policy: "cfg_zero_star", zero_init_steps: 10 } },
+    refuses: "guidance.zero_init_steps",
+  },
   { name: "max_nfe at its floor (cfg)", body: { prompt: p, n: 2, steps: 5, max_nfe: 10, guidance: { policy: "cfg" } } },
-  { name: "max_nfe below its floor", body: { prompt: p, n: 2, steps: 5, max_nfe: 9, guidance: { policy: "cfg" } }, refuses: "max_nfe" },
+  {
+    name: "max_nfe below its floor",
+    body: { prompt: p, n: 2, steps: 5, max_nfe: 9, guidance: { policy: "cfg" } },
+    refuses: "max_nfe",
+  },
   { name: "pag without cfg", body: { prompt: p, steps: 3, guidance: { policy: "pag", scale: 1 } } },
-  { name: "interval over no step", body: { prompt: p, steps: 4, guidance: { policy: "interval", start: 0.9, end: 0.95 } } },
+  {
+    name: "interval over no step",
+    body: { prompt: p, steps: 4, guidance: { policy: "interval", start: 0.9, end: 0.95 } },
+  },
   { name: "emoji, RTL and zero-width prompt", body: { prompt: "😀\u202eevil\u200b circle", steps: 2 } },
   { name: "4000-character prompt", body: { prompt: "x".repeat(4000), steps: 2 } },
   { name: "unicode negative prompt", body: { prompt: p, negative_prompt: "ünïcødé 🚫", steps: 2 } },
   { name: "b64_json, webp", body: { prompt: p, steps: 2, response_format: "b64_json", output_format: "webp" } },
-  { name: "streamed, three partial images over two steps", body: { prompt: p, steps: 2, stream: true, partial_images: 3 } },
+  {
+    name: "streamed, three partial images over two steps",
+    body: { prompt: p, steps: 2, stream: true, partial_images: 3 },
+  },
 ];
 
 export interface OddResult {
@@ -41,8 +64,16 @@ export interface OddResult {
 }
 
 /** What one case answered, checked: "" when right, else what was wrong; and the NFEs it reported. */
-async function runCase(edgeUrl: string, headers: Record<string, string>, c: OddCase): Promise<{ detail: string; nfe: number }> {
-  const res = await fetch(`${edgeUrl}/v1/images/generations`, { method: "POST", headers, body: JSON.stringify(c.body) });
+async function runCase(
+  edgeUrl: string,
+  headers: Record<string, string>,
+  c: OddCase,
+): Promise<{ detail: string; nfe: number }> {
+  const res = await fetch(`${edgeUrl}/v1/images/generations`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(c.body),
+  });
   const text = await res.text();
   if (c.refuses) {
     const param = res.status === 400 ? (JSON.parse(text) as { error: { param: string } }).error.param : null;
@@ -57,7 +88,8 @@ async function runCase(edgeUrl: string, headers: Record<string, string>, c: OddC
   const body = JSON.parse(text) as { data: unknown[]; usage: { nfe: number } };
   const n = Number(c.body.n ?? 1);
   const over = c.body.max_nfe !== undefined && body.usage.nfe > Number(c.body.max_nfe);
-  const detail = body.data.length !== n ? `${body.data.length} images, not ${n}` : over ? `${body.usage.nfe} NFE over max_nfe` : "";
+  const detail =
+    body.data.length !== n ? `${body.data.length} images, not ${n}` : over ? `${body.usage.nfe} NFE over max_nfe` : "";
   return { detail, nfe: body.usage.nfe };
 }
 

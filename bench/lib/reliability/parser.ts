@@ -55,18 +55,41 @@ const json = '{"prompt":"x"}';
 /** The cases; `token` authenticates the slow body so the app waits for it instead of answering 401. */
 export function parserCases(token: string): ParserCase[] {
   return [
-    { name: "60 KB header", parts: [`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(60 * 1024)}\r\n\r\n`], status: 431, code: "headers_too_large" },
+    {
+      name: "60 KB header",
+      parts: [`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(60 * 1024)}\r\n\r\n`],
+      status: 431,
+      code: "headers_too_large",
+    },
     {
       name: "Content-Length with Transfer-Encoding",
-      parts: [`POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ${json.length}\r\nTransfer-Encoding: chunked\r\n\r\n${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`],
+      parts: [
+        `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ${json.length}\r\nTransfer-Encoding: chunked\r\n\r\n${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`,
+      ],
       status: 400,
       code: "malformed_http",
     },
-    { name: "bytes after the request", parts: ["GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\u0001\u0002 not a request\r\n\r\n"], status: 400, code: "malformed_http" },
-    { name: "slow headers", parts: ["GET /v1/models HTTP/1.1\r\n", "Host: x\r\n", "X-Slow: 1\r\n", "X-Slow: 2\r\n", "X-Slow: 3\r\n"], gapMs: 400, status: 408, code: "request_timeout" },
+    {
+      name: "bytes after the request",
+      parts: ["GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\u0001\u0002 not a request\r\n\r\n"],
+      status: 400,
+      code: "malformed_http",
+    },
+    {
+      name: "slow headers",
+      parts: ["GET /v1/models HTTP/1.1\r\n", "Host: x\r\n", "X-Slow: 1\r\n", "X-Slow: 2\r\n", "X-Slow: 3\r\n"],
+      gapMs: 400,
+      status: 408,
+      code: "request_timeout",
+    },
     {
       name: "slow body",
-      parts: [`POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`, '{"pro', "mpt", '":"'],
+      parts: [
+        `POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`,
+        '{"pro',
+        "mpt",
+        '":"',
+      ],
       gapMs: 700,
       status: 408,
       code: "request_timeout",

@@ -63,9 +63,16 @@ async function cap(edgeUrl: string) {
   const nextCode = ((await next.json()) as { error?: { code: string } }).error?.code;
   const other = await events(edgeUrl, v, idV, undefined, ctrl.signal);
   ctrl.abort();
-  for (const [t, id] of [[u, idU], [v, idV]] as const)
+  for (const [t, id] of [
+    [u, idU],
+    [v, idV],
+  ] as const)
     await fetch(`${edgeUrl}/v1/jobs/${id}/cancel`, { method: "POST", headers: t.headers });
-  return { opened: open.filter((r) => r.status === 200).length, next: `${next.status} ${nextCode}`, otherTenant: other.status };
+  return {
+    opened: open.filter((r) => r.status === 200).length,
+    next: `${next.status} ${nextCode}`,
+    otherTenant: other.status,
+  };
 }
 
 export async function sseScenario(edgeUrl: string): Promise<SseResult> {

@@ -29,7 +29,11 @@ export function createStreamGate(limits: StreamLimits): StreamGate {
           RETRY_STREAM_S,
         );
       if (total >= limits.maxEventStreams)
-        throw overloaded(RETRY_STREAM_S, "The gateway holds as many event streams as it can; retry later.", "stream_capacity");
+        throw overloaded(
+          RETRY_STREAM_S,
+          "The gateway holds as many event streams as it can; retry later.",
+          "stream_capacity",
+        );
       open.set(tenant, mine + 1);
       total++;
       let closed = false;

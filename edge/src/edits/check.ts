@@ -15,7 +15,8 @@ export interface EditLimits {
 // Enough of the file for headers behind large EXIF or ICC chunks, without decoding all of it.
 const HEADER_BASE64_CHARS = 256 * 1024;
 
-const decodedBytes = (b64: string) => Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
+const decodedBytes = (b64: string) =>
+  Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
 
 function headerOf(b64: string): ImageHeader | null {
   try {
@@ -44,9 +45,17 @@ function checkOne(b64: string, param: string, limits: EditLimits): ImageHeader {
 function checkMask(b64: string, images: ImageHeader[], limits: EditLimits): void {
   const m = checkOne(b64, "mask", limits);
   if (m.format !== "png" || !m.alpha)
-    throw invalidRequest("invalid_mask", "mask must be a PNG with an alpha channel (transparent where to paint).", "mask");
+    throw invalidRequest(
+      "invalid_mask",
+      "mask must be a PNG with an alpha channel (transparent where to paint).",
+      "mask",
+    );
   if (images.some((h) => h.width !== m.width || h.height !== m.height))
-    throw invalidRequest("mask_mismatch", `mask is ${m.width}x${m.height}; it must have the image's dimensions.`, "mask");
+    throw invalidRequest(
+      "mask_mismatch",
+      `mask is ${m.width}x${m.height}; it must have the image's dimensions.`,
+      "mask",
+    );
 }
 
 /** Throws the 400 naming the field at fault; a text-to-image request passes untouched. */

@@ -4,7 +4,16 @@
 import type { Context } from "hono";
 import { invalidRequest, readJson } from "../errors.ts";
 
-const NUMBER_FIELDS = new Set(["n", "steps", "seed", "max_nfe", "partial_images", "preview_every", "strength", "output_compression"]);
+const NUMBER_FIELDS = new Set([
+  "n",
+  "steps",
+  "seed",
+  "max_nfe",
+  "partial_images",
+  "preview_every",
+  "strength",
+  "output_compression",
+]);
 const BOOLEAN_FIELDS = new Set(["stream"]);
 const FILE_FIELDS = new Set(["image", "mask"]);
 
@@ -17,7 +26,8 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 async function fileField(name: string, v: FormDataEntryValue, maxBytes: number): Promise<string> {
-  if (typeof v === "string") throw invalidRequest("invalid_image", `${name} must be an uploaded file (URLs are not fetched).`, name);
+  if (typeof v === "string")
+    throw invalidRequest("invalid_image", `${name} must be an uploaded file (URLs are not fetched).`, name);
   if (v.size > maxBytes) throw invalidRequest("image_too_large", `${name} is larger than ${maxBytes} bytes.`, name);
   return toBase64(new Uint8Array(await v.arrayBuffer()));
 }
@@ -49,7 +59,8 @@ export async function readEditBody(c: Context, maxImageBytes: number): Promise<u
   const images: string[] = [];
   for (const [key, v] of await readForm(c)) {
     const name = key.endsWith("[]") ? key.slice(0, -2) : key;
-    if (name === "image") images.push(await fileField(images.length ? `image[${images.length}]` : "image", v, maxImageBytes));
+    if (name === "image")
+      images.push(await fileField(images.length ? `image[${images.length}]` : "image", v, maxImageBytes));
     else if (FILE_FIELDS.has(name)) body[name] = await fileField(name, v, maxImageBytes);
     else if (typeof v === "string") body[name] = scalarField(name, v);
     else throw invalidRequest("unsupported_parameter", `${name} must be a text field, not a file.`, name);

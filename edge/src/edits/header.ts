@@ -55,12 +55,19 @@ function jpegHeader(b: Uint8Array): ImageHeader | null {
 
 function webpHeader(b: Uint8Array): ImageHeader | null {
   const chunk = ascii(b, 12, 4);
-  if (chunk === "VP8X") return { format: "webp", width: le24(b, 24) + 1, height: le24(b, 27) + 1, alpha: (b[20]! & 0x10) !== 0 };
+  if (chunk === "VP8X")
+    return { format: "webp", width: le24(b, 24) + 1, height: le24(b, 27) + 1, alpha: (b[20]! & 0x10) !== 0 };
   if (chunk === "VP8L") {
     const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
-    return { format: "webp", width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 };
+    return {
+      format: "webp",
+      width: (bits & 0x3fff) + 1,
+      height: ((bits >>> 14) & 0x3fff) + 1,
+      alpha: ((bits >>> 28) & 1) === 1,
+    };
   }
-  if (chunk === "VP8 ") return { format: "webp", width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff, alpha: false };
+  if (chunk === "VP8 ")
+    return { format: "webp", width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff, alpha: false };
   return null;
 }
 

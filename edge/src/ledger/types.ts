@@ -126,9 +126,7 @@ export interface IdempotencyRecord {
   created_at: number;
 }
 
-export type IdempotencyBegin =
-  | { kind: "new" }
-  | { kind: "existing"; record: IdempotencyRecord };
+export type IdempotencyBegin = { kind: "new" } | { kind: "existing"; record: IdempotencyRecord };
 
 export interface IdempotencyStore {
   /** Claim (tenant, key) for a new job atomically, or return the record that holds it. */

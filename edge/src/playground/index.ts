@@ -56,7 +56,8 @@ export function playground(deps: PlaygroundDeps) {
   app.get("/playground/dev-token", async (c) => {
     if (!dev) throw notFound();
     const tier = c.req.query("tier") || preferred;
-    if (!tier || !tiers.includes(tier)) throw invalidRequest("unknown_tier", `tier must be one of ${tiers.join(", ")}`, "tier");
+    if (!tier || !tiers.includes(tier))
+      throw invalidRequest("unknown_tier", `tier must be one of ${tiers.join(", ")}`, "tier");
     const token = await mintDevToken({
       sub: DEV_TOKEN_SUB,
       tier,

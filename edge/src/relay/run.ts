@@ -1,6 +1,14 @@
 // JobRun: one job from first dispatch to terminal event. Fails over to another worker (same
 // seed) when a worker dies, cancels on request, and ends the ledger reservation exactly once.
-import { type ErrorBody, type ImageRef, isTerminal, type JobEvent, type TerminalEvent, type Usage, type WorkerJob } from "@guidegate/shared";
+import {
+  type ErrorBody,
+  type ImageRef,
+  isTerminal,
+  type JobEvent,
+  type TerminalEvent,
+  type Usage,
+  type WorkerJob,
+} from "@guidegate/shared";
 import type { Clock } from "../clock.ts";
 import type { Place } from "../admission/jobs.ts";
 import type { EdgeConfig } from "../config.ts";

@@ -5,13 +5,7 @@ import { streamSSE } from "hono/streaming";
 import { type ErrorBody, type GenerationRequest, STATUS_OF } from "@guidegate/shared";
 import type { AppEnv } from "../auth/caller.ts";
 import { ApiError, errorResponse, invalidRequest, readJson, requestCancelled } from "../errors.ts";
-import {
-  type Claim,
-  finishQuietly,
-  IDEMPOTENCY_HEADER,
-  releaseQuietly,
-  stillRunning,
-} from "../idempotency/claim.ts";
+import { type Claim, finishQuietly, IDEMPOTENCY_HEADER, releaseQuietly, stillRunning } from "../idempotency/claim.ts";
 import type { IdempotencyRecord } from "../ledger/types.ts";
 import type { Admitted } from "../relay/admit.ts";
 import {
@@ -40,7 +34,11 @@ async function refuseWebhookUrl(req: GenerationRequest): Promise<void> {
 async function generationPrecheck(req: GenerationRequest): Promise<void> {
   await refuseWebhookUrl(req);
   if (req.image !== undefined)
-    throw invalidRequest("unsupported_parameter", `image is accepted by POST ${EDITS_PATH} and POST /v1/jobs.`, "image");
+    throw invalidRequest(
+      "unsupported_parameter",
+      `image is accepted by POST ${EDITS_PATH} and POST /v1/jobs.`,
+      "image",
+    );
 }
 
 async function editPrecheck(req: GenerationRequest): Promise<void> {

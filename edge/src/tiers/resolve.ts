@@ -60,7 +60,11 @@ export function withDefaults(policy: PolicyName): Guidance {
 function checkPair(tierName: string, tier: Tier, model: ModelInfo, asked: PairGuidance): PairGuidance {
   const { rule, schedule } = asked;
   if (!rulesOf(tier.allowed).includes(rule.name))
-    throw forbidden("policy_not_allowed", `Guidance rule "${rule.name}" is not available in the ${tierName} tier.`, "guidance.rule.name");
+    throw forbidden(
+      "policy_not_allowed",
+      `Guidance rule "${rule.name}" is not available in the ${tierName} tier.`,
+      "guidance.rule.name",
+    );
   // A rule without extra branches has nothing to schedule.
   if (RULE_EXTRAS[rule.name].length > 0 && !schedulesOf(tier.allowed).includes(schedule.name))
     throw forbidden(
@@ -135,7 +139,11 @@ export function resolveGeneration(
   const sources = editImages(req).length;
   const n = req.n * Math.max(1, sources); // each source image is edited n times
   if (n > tier.max_n)
-    throw forbidden("limit_exceeded", `n (times the images edited) may be at most ${tier.max_n} in the ${tierName} tier.`, "n");
+    throw forbidden(
+      "limit_exceeded",
+      `n (times the images edited) may be at most ${tier.max_n} in the ${tierName} tier.`,
+      "n",
+    );
   const steps = req.steps ?? Math.min(defaultSteps, tier.max_steps);
   if (steps > tier.max_steps)
     throw forbidden("limit_exceeded", `steps may be at most ${tier.max_steps} in the ${tierName} tier.`, "steps");
@@ -151,7 +159,11 @@ export function resolveGeneration(
   const ran = runSteps(steps, strength);
   // Nothing to run, bill or reserve: the caller already has the source.
   if (ran === 0)
-    throw invalidRequest("invalid_value", "strength must be above 0: at 0 the edit returns the source unchanged.", "strength");
+    throw invalidRequest(
+      "invalid_value",
+      "strength must be above 0: at 0 the edit returns the source unchanged.",
+      "strength",
+    );
   checkZeroInit(guidance, steps);
   const bound = n * nfeBound(guidance, steps, strength);
   // Every step that runs the model costs at least one NFE per image: a cap below that can never complete.

@@ -40,6 +40,5 @@ function publicOnlyConnector(): buildConnector.connector {
 export function nodeSend(allowPrivateUrls: boolean): SendFn | undefined {
   if (allowPrivateUrls) return undefined;
   const dispatcher = new Agent({ connect: publicOnlyConnector() });
-  return (url, init) =>
-    undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]);
+  return (url, init) => undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]);
 }

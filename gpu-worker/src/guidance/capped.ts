@@ -12,7 +12,12 @@ const FRONT_LOAD = 0.3;
  * fewer than `steps` when CFG-Zero* zero-inits some). Requires `branches()` to be side-effect free apart
  * from starting a new trajectory at step 0: at step 0 the wrapper asks it about every step to plan.
  */
-export function withNfeCap(policy: GuidancePolicy, budgetPerImage: number, steps: number, condSteps = steps): GuidancePolicy {
+export function withNfeCap(
+  policy: GuidancePolicy,
+  budgetPerImage: number,
+  steps: number,
+  condSteps = steps,
+): GuidancePolicy {
   if (!Number.isInteger(steps) || steps < 1)
     throw new RangeError(`withNfeCap: steps must be a positive integer, got ${steps}`);
   if (!Number.isFinite(budgetPerImage) || budgetPerImage < condSteps) {

@@ -1,7 +1,14 @@
 // Guidance policy registry: every guidance, preset or pair, runs as a rule under a schedule.
 // Policies keep per-trajectory state (AG's latch, LinearAG's history, APG's momentum, reused
 // directions): create one per image and call steps in order from 0.
-import { asPair, type GuidanceInput, GuidanceSchema, guidanceName, nfeBound, type ScheduleParams } from "@guidegate/shared";
+import {
+  asPair,
+  type GuidanceInput,
+  GuidanceSchema,
+  guidanceName,
+  nfeBound,
+  type ScheduleParams,
+} from "@guidegate/shared";
 import { composePolicy } from "./compose.ts";
 import { createRule } from "./rules/index.ts";
 import { createSchedule } from "./schedules/index.ts";

@@ -63,7 +63,12 @@ export interface GuidanceSchedule {
   /** Whether to evaluate the extras at this step. Reads state only: withNfeCap asks about future steps. */
   evaluates(ctx: StepContext): boolean;
   /** The branch to combine: `actual` when given and wanted, else a stand-in, else undefined (the rule drops it). */
-  resolve(ctx: StepContext, branch: ExtraBranch, cond: Float32Array, actual: Float32Array | undefined): Float32Array | undefined;
+  resolve(
+    ctx: StepContext,
+    branch: ExtraBranch,
+    cond: Float32Array,
+    actual: Float32Array | undefined,
+  ): Float32Array | undefined;
   /** Called after every step's combine, in step order (AG's latch reads the combined x0). */
   observe?(ctx: StepContext, step: CombinedStep): void;
   /** A new trajectory (step 0). */

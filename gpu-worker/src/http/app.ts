@@ -45,10 +45,17 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
     }
     const spec = parsed.data;
     if (c.get("internalJobId" as never) !== spec.job_id) {
-      return errorResponse(c, 401, "authentication_error", "token_job_mismatch", "The token was issued for another job.");
+      return errorResponse(
+        c,
+        401,
+        "authentication_error",
+        "token_job_mismatch",
+        "The token was issued for another job.",
+      );
     }
     const problem = opts.checkJob(spec);
-    if (problem) return errorResponse(c, 400, "invalid_request_error", "unsupported_job", problem.message, problem.param);
+    if (problem)
+      return errorResponse(c, 400, "invalid_request_error", "unsupported_job", problem.message, problem.param);
     const job = runner.submit(spec);
     if (!job) {
       c.header("Retry-After", "2");
@@ -94,9 +101,19 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
   // A token names one job: it cannot read or cancel another.
   const ownJob = (c: Context) => {
     const id = c.req.param("id");
-    if (c.get("internalJobId" as never) !== id) return { error: errorResponse(c, 401, "authentication_error", "token_job_mismatch", "The token was issued for another job.") };
+    if (c.get("internalJobId" as never) !== id)
+      return {
+        error: errorResponse(
+          c,
+          401,
+          "authentication_error",
+          "token_job_mismatch",
+          "The token was issued for another job.",
+        ),
+      };
     const job = runner.get(id ?? "");
-    if (!job) return { error: errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.") };
+    if (!job)
+      return { error: errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.") };
     return { job };
   };
 

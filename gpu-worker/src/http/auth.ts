@@ -20,8 +20,20 @@ const bearer = (c: Context): string => {
 const refused = (c: Context) =>
   errorResponse(c, 401, "authentication_error", "invalid_internal_token", "A valid internal token is required.");
 
-function verify(token: string, key: Uint8Array, audience: string, requiredClaims: string[]): Promise<{ payload: JWTPayload }> {
-  return jwtVerify(token, key, { algorithms: ["HS256"], audience, issuer: INTERNAL_ISSUER, requiredClaims, maxTokenAge: "10m", clockTolerance: 5 });
+function verify(
+  token: string,
+  key: Uint8Array,
+  audience: string,
+  requiredClaims: string[],
+): Promise<{ payload: JWTPayload }> {
+  return jwtVerify(token, key, {
+    algorithms: ["HS256"],
+    audience,
+    issuer: INTERNAL_ISSUER,
+    requiredClaims,
+    maxTokenAge: "10m",
+    clockTolerance: 5,
+  });
 }
 
 export function internalAuth(secret: string): MiddlewareHandler {

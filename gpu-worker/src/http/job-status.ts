@@ -4,7 +4,13 @@ import type { Job } from "../jobs/job.ts";
 
 /** Validated against the contract before it leaves, as the edge validates it on arrival. */
 export function jobStatus(job: Job): JobOutcome {
-  return JobOutcomeSchema.parse({ id: job.id, status: job.status, step: job.step, nfe: job.nfe, terminal: job.terminal });
+  return JobOutcomeSchema.parse({
+    id: job.id,
+    status: job.status,
+    step: job.step,
+    nfe: job.nfe,
+    terminal: job.terminal,
+  });
 }
 
 /** Resolves when the job has a terminal event or after `ms`, whichever comes first. */

@@ -135,7 +135,8 @@ export class JobRunner {
 
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next job: nothing can take it in between
+    if (next)
+      next(); // the slot passes straight to the next job: nothing can take it in between
     else this.running--;
   }
 
@@ -153,33 +154,50 @@ export class JobRunner {
         job.emit({ event: "cancelled", usage: { nfe: 0 } });
         return;
       }
-      job.emit({ event: "started", policy: guidanceName(s.guidance), steps: s.steps, seed: s.seed, max_nfe: s.max_nfe, n: s.n, worker: this.opts.workerId });
+      job.emit({
+        event: "started",
+        policy: guidanceName(s.guidance),
+        steps: s.steps,
+        seed: s.seed,
+        max_nfe: s.max_nfe,
+        n: s.n,
+        worker: this.opts.workerId,
+      });
       const sources = await editSources(s, loaded.model).catch(() => null);
       if (sources === null) {
         job.emit({ event: "failed", error: BAD_IMAGE, usage: { nfe: 0 } });
         return;
       }
       job.generating = true;
-      const result = await loaded.model.generate(
-        { ...s, sources },
-        async (e) => {
-          if (e.kind === "step") {
-            this.nfeTotal += e.stepNfe;
-            job.step = e.step;
-            job.nfe = e.nfe;
-            job.emit({ event: "progress", step: e.step, steps: e.steps, nfe: e.nfe });
-          } else {
-            const png = await encodeImage(e.rgb, e.width, e.height, "png");
-            const b64 = Buffer.from(png).toString("base64");
-            job.emit({ event: "preview", step: e.step, index: e.index, b64_png: b64, width: e.width, height: e.height });
-          }
-        },
-        job.abort.signal,
-        (at) => job.cancelReached(at),
-      ).finally(() => {
-        job.generating = false;
-        job.cancelReached({ step: job.step, nfe: job.nfe }); // ended before the cancel reached it
-      });
+      const result = await loaded.model
+        .generate(
+          { ...s, sources },
+          async (e) => {
+            if (e.kind === "step") {
+              this.nfeTotal += e.stepNfe;
+              job.step = e.step;
+              job.nfe = e.nfe;
+              job.emit({ event: "progress", step: e.step, steps: e.steps, nfe: e.nfe });
+            } else {
+              const png = await encodeImage(e.rgb, e.width, e.height, "png");
+              const b64 = Buffer.from(png).toString("base64");
+              job.emit({
+                event: "preview",
+                step: e.step,
+                index: e.index,
+                b64_png: b64,
+                width: e.width,
+                height: e.height,
+              });
+            }
+          },
+          job.abort.signal,
+          (at) => job.cancelReached(at),
+        )
+        .finally(() => {
+          job.generating = false;
+          job.cancelReached({ step: job.step, nfe: job.nfe }); // ended before the cancel reached it
+        });
       job.nfe = result.nfe;
       if (result.cancelled) {
         job.emit({ event: "cancelled", usage: { nfe: result.nfe } });
@@ -187,7 +205,9 @@ export class JobRunner {
       }
       // The model is done with this job: uploads are I/O and may wait out a store outage in the spool.
       free();
-      const images = await Promise.all(result.images.map((rgb, i) => this.output(job, rgb, result.width, result.height, i)));
+      const images = await Promise.all(
+        result.images.map((rgb, i) => this.output(job, rgb, result.width, result.height, i)),
+      );
       job.emit({ event: "completed", images, seed: s.seed, usage: { nfe: result.nfe } });
     } catch (err) {
       console.error(JSON.stringify({ level: "error", job: job.id, msg: "generation failed", error: String(err) }));
@@ -213,6 +233,10 @@ async function editSources(s: WorkerJob, m: ServedModel): Promise<EditSource[] |
   const keep = s.mask === undefined ? undefined : await decodeKeepMask(s.mask, m.width, m.height);
   const strength = s.strength ?? DEFAULT_STRENGTH;
   return Promise.all(
-    s.init_images.map(async (b64) => ({ rgb: await decodeSource(b64, m.width, m.height), strength, ...(keep ? { keep } : {}) })),
+    s.init_images.map(async (b64) => ({
+      rgb: await decodeSource(b64, m.width, m.height),
+      strength,
+      ...(keep ? { keep } : {}),
+    })),
   );
 }

@@ -14,7 +14,11 @@ function cudaProviderInstalled(): boolean {
 
 function info(s: ort.InferenceSession): SessionInfo {
   const meta = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
-    list.map((m) => ({ name: m.name, type: m.isTensor ? String(m.type) : "non-tensor", shape: m.isTensor ? [...m.shape] : [] }));
+    list.map((m) => ({
+      name: m.name,
+      type: m.isTensor ? String(m.type) : "non-tensor",
+      shape: m.isTensor ? [...m.shape] : [],
+    }));
   return { inputs: meta(s.inputMetadata), outputs: meta(s.outputMetadata) };
 }
 
@@ -36,7 +40,9 @@ export class SessionHost implements SessionRunner {
   private sessionOptions(): ort.InferenceSession.SessionOptions {
     const o = this.options;
     const providers: ort.InferenceSession.ExecutionProviderConfig[] =
-      o.provider === "cuda" ? [{ name: "cuda", deviceId: o.deviceId } as ort.InferenceSession.ExecutionProviderConfig] : ["cpu"];
+      o.provider === "cuda"
+        ? [{ name: "cuda", deviceId: o.deviceId } as ort.InferenceSession.ExecutionProviderConfig]
+        : ["cpu"];
     return {
       executionProviders: providers,
       graphOptimizationLevel: "all",

@@ -21,11 +21,7 @@ export function sourceAt(scheduler: Scheduler, x0: Float32Array, eps: Float32Arr
  * Puts the known region back on the source's trajectory after a step, so that at the end (σ = 0)
  * it is the source exactly: the painted region sees a consistent surround at every noise level.
  */
-export function keepKnown(
-  x: Float32Array,
-  known: Float32Array,
-  keep: Uint8Array,
-): Float32Array {
+export function keepKnown(x: Float32Array, known: Float32Array, keep: Uint8Array): Float32Array {
   const hw = keep.length;
   for (let k = 0; k < x.length; k++) if (keep[k % hw] === 1) x[k] = known[k]!;
   return x;

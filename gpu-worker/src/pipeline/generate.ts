@@ -105,43 +105,58 @@ export async function generate(
   let done = 0;
   batcher.enter();
   try {
-  for (let i = start; i < p.steps; i++) {
-    if (signal?.aborted) break; // cancellation lands on a step boundary
-    const rows: UnetRow[] = [];
-    const asked: Array<{ ctx: StepContext; branches: Branch[] }> = [];
-    for (const tr of trajectories) {
-      const pt = tr.scheduler.point(i);
-      const x = tr.scheduler.modelInput(tr.x, i);
-      const ctx: StepContext = { step: i - start, steps: run, ...pt, x, sampler: schedulerName, clip, channels: model.sampleShape[0] };
-      const branches = tr.policy.branches(ctx);
-      asked.push({ ctx, branches });
-      for (const b of branches) {
-        const e = b === "uncond" ? uncond : cond;
-        rows.push({ sample: x, timestep: pt.timestep, context: e.context, pooled: e.pooled, perturb: b === "perturbed" });
+    for (let i = start; i < p.steps; i++) {
+      if (signal?.aborted) break; // cancellation lands on a step boundary
+      const rows: UnetRow[] = [];
+      const asked: Array<{ ctx: StepContext; branches: Branch[] }> = [];
+      for (const tr of trajectories) {
+        const pt = tr.scheduler.point(i);
+        const x = tr.scheduler.modelInput(tr.x, i);
+        const ctx: StepContext = {
+          step: i - start,
+          steps: run,
+          ...pt,
+          x,
+          sampler: schedulerName,
+          clip,
+          channels: model.sampleShape[0],
+        };
+        const branches = tr.policy.branches(ctx);
+        asked.push({ ctx, branches });
+        for (const b of branches) {
+          const e = b === "uncond" ? uncond : cond;
+          rows.push({
+            sample: x,
+            timestep: pt.timestep,
+            context: e.context,
+            pooled: e.pooled,
+            perturb: b === "perturbed",
+          });
+        }
+      }
+      const outputs = await batcher.submit(rows);
+      nfe += rows.length;
+      let at = 0;
+      trajectories.forEach((tr, k) => {
+        const { ctx, branches } = asked[k]!;
+        const out: BranchOutputs = {};
+        for (const b of branches)
+          out[b] = toEpsAndX0(outputs[at++]!, ctx.x, ctx.alpha, ctx.sigma, model.schedulerConfig.prediction_type).eps;
+        tr.last = tr.policy.combine(ctx, out);
+        tr.recorder?.step(ctx, out, tr.last);
+        tr.x = tr.scheduler.step(tr.x, tr.last, i, tr.noise);
+        const src = tr.source;
+        if (src?.keep) tr.x = keepKnown(tr.x, sourceAt(tr.scheduler, src.x0, tr.eps, i + 1), src.keep);
+      });
+      done = i + 1 - start;
+      await onEvent({ kind: "step", step: done, steps: run, nfe, stepNfe: rows.length });
+      if (p.preview_every && done % p.preview_every === 0 && done < run) {
+        for (const [index, tr] of trajectories.entries()) {
+          const pv = model.preview(tr.last!.x0);
+          await onEvent({ kind: "preview", step: done, index, rgb: pv.rgb, width: pv.width, height: pv.height });
+        }
       }
     }
-    const outputs = await batcher.submit(rows);
-    nfe += rows.length;
-    let at = 0;
-    trajectories.forEach((tr, k) => {
-      const { ctx, branches } = asked[k]!;
-      const out: BranchOutputs = {};
-      for (const b of branches) out[b] = toEpsAndX0(outputs[at++]!, ctx.x, ctx.alpha, ctx.sigma, model.schedulerConfig.prediction_type).eps;
-      tr.last = tr.policy.combine(ctx, out);
-      tr.recorder?.step(ctx, out, tr.last);
-      tr.x = tr.scheduler.step(tr.x, tr.last, i, tr.noise);
-      const src = tr.source;
-      if (src?.keep) tr.x = keepKnown(tr.x, sourceAt(tr.scheduler, src.x0, tr.eps, i + 1), src.keep);
-    });
-    done = i + 1 - start;
-    await onEvent({ kind: "step", step: done, steps: run, nfe, stepNfe: rows.length });
-    if (p.preview_every && done % p.preview_every === 0 && done < run) {
-      for (const [index, tr] of trajectories.entries()) {
-        const pv = model.preview(tr.last!.x0);
-        await onEvent({ kind: "preview", step: done, index, rgb: pv.rgb, width: pv.width, height: pv.height });
-      }
-    }
-  }
   } finally {
     batcher.exit();
   }

@@ -4,7 +4,16 @@ import { Worker } from "node:worker_threads";
 import type { RuntimeOptions } from "../onnx/tensors.ts";
 import type { GenerateEvent, GenerateResult } from "../pipeline/generate.ts";
 import type { UnetTimingRequest } from "../pipeline/unet-timing.ts";
-import type { EventMessage, ModelSummary, PipelineParams, Progress, Request, Response, RuntimeStats, ServeOptions } from "./protocol.ts";
+import type {
+  EventMessage,
+  ModelSummary,
+  PipelineParams,
+  Progress,
+  Request,
+  Response,
+  RuntimeStats,
+  ServeOptions,
+} from "./protocol.ts";
 
 type Ok = Response & { ok: true };
 type Pending = { resolve: (r: Ok) => void; reject: (e: Error) => void; onEvent?: (e: GenerateEvent) => void };
@@ -85,10 +94,12 @@ export class OnnxRuntime {
     let chain: Promise<void> = Promise.resolve();
     let handlerError: unknown = null;
     const { id, done } = this.send({ op: "generate", model, params }, (e) => {
-      chain = chain.then(() => onEvent(e)).catch((err: unknown) => {
-        handlerError ??= err;
-        cancel();
-      });
+      chain = chain
+        .then(() => onEvent(e))
+        .catch((err: unknown) => {
+          handlerError ??= err;
+          cancel();
+        });
     });
     const cancel = () =>
       void this.call({ op: "cancel", target: id }).then(
@@ -98,7 +109,10 @@ export class OnnxRuntime {
     if (signal?.aborted) cancel();
     signal?.addEventListener("abort", cancel, { once: true });
     try {
-      const outcome = await done.then((res) => ({ res }), (err: unknown) => ({ err }));
+      const outcome = await done.then(
+        (res) => ({ res }),
+        (err: unknown) => ({ err }),
+      );
       await chain; // every event the thread sent is handled before the caller hears the outcome
       if ("err" in outcome) throw outcome.err;
       if (handlerError) throw handlerError;
@@ -142,6 +156,12 @@ export class ServedModel implements ModelSummary {
     /** ORT milliseconds of raw UNet runs at a batch size, outside the batcher (bench:worker, bench:model). */
     readonly unetTimes: (timing: UnetTimingRequest) => Promise<number[]>,
   ) {
-    ({ name: this.name, width: this.width, height: this.height, supportsPag: this.supportsPag, space: this.space } = summary);
+    ({
+      name: this.name,
+      width: this.width,
+      height: this.height,
+      supportsPag: this.supportsPag,
+      space: this.space,
+    } = summary);
   }
 }

@@ -30,7 +30,13 @@ async function handle(req: Request): Promise<Response> {
     case "openModel": {
       const model = await DiffusionModel.load(req.dir, ready(), req.defaults ? { defaults: req.defaults } : {});
       served.set(model.name, { model, batcher: new UnetBatcher(model, req.maxBatch, req.windowMs) });
-      const summary = { name: model.name, width: model.width, height: model.height, supportsPag: model.supportsPag, space: model.space };
+      const summary = {
+        name: model.name,
+        width: model.width,
+        height: model.height,
+        supportsPag: model.supportsPag,
+        space: model.space,
+      };
       return { id: req.id, ok: true, model: summary };
     }
     case "generate": {
@@ -73,7 +79,9 @@ async function handle(req: Request): Promise<Response> {
 
 /** Buffers a message can hand over instead of copying: only arrays that own their whole buffer. */
 function owned(arrays: ArrayBufferView[]): ArrayBuffer[] {
-  const out = arrays.filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength).map((a) => a.buffer as ArrayBuffer);
+  const out = arrays
+    .filter((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength)
+    .map((a) => a.buffer as ArrayBuffer);
   return [...new Set(out)];
 }
 
@@ -85,6 +93,11 @@ function transferables(res: Response): ArrayBuffer[] {
 port.on("message", (req: Request) => {
   handle(req).then(
     (res) => port.postMessage(res, transferables(res)),
-    (err: unknown) => port.postMessage({ id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies Response),
+    (err: unknown) =>
+      port.postMessage({
+        id: req.id,
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+      } satisfies Response),
   );
 });

@@ -1,5 +1,11 @@
 // Image storage on S3 (s3rver locally): put with retries and backoff, presigned GET URLs.
-import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 
 export interface S3Config {
@@ -41,7 +47,9 @@ export function createS3Store(cfg: S3Config): ImageStore & { ensureBucket(): Pro
       await client.send(new PutObjectCommand({ Bucket: cfg.bucket, Key: key, Body: body, ContentType: contentType }));
     },
     url(key) {
-      return getSignedUrl(client, new GetObjectCommand({ Bucket: cfg.bucket, Key: key }), { expiresIn: cfg.urlTtlSeconds });
+      return getSignedUrl(client, new GetObjectCommand({ Bucket: cfg.bucket, Key: key }), {
+        expiresIn: cfg.urlTtlSeconds,
+      });
     },
   };
 }

@@ -7,9 +7,10 @@ import { sideBySide } from "../../../scripts/lib/side-by-side.ts";
 /** A 32x32 PNG: left half `a`, right half `b` (RGB). */
 async function halves(a: [number, number, number], b: [number, number, number]): Promise<Uint8Array> {
   const raw = Buffer.alloc(32 * 32 * 3);
-  for (let y = 0; y < 32; y++)
-    for (let x = 0; x < 32; x++) raw.set(x < 16 ? a : b, (y * 32 + x) * 3);
-  return sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer();
+  for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) raw.set(x < 16 ? a : b, (y * 32 + x) * 3);
+  return sharp(raw, { raw: { width: 32, height: 32, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 async function pixel(png: Buffer, x: number, y: number): Promise<number[]> {

@@ -14,7 +14,13 @@ const tick = () => new Promise((r) => setTimeout(r, 10));
 /** Which of `places` have had their turn (after the microtasks of any grant ran). */
 async function granted(places: Place[]): Promise<boolean[]> {
   const seen = places.map(() => false);
-  places.forEach((p, i) => void p.turn().then(() => (seen[i] = true), () => {}));
+  places.forEach(
+    (p, i) =>
+      void p.turn().then(
+        () => (seen[i] = true),
+        () => {},
+      ),
+  );
   await tick();
   return seen;
 }
@@ -22,7 +28,12 @@ async function granted(places: Place[]): Promise<boolean[]> {
 describe("memory admission", () => {
   it("a slot at once up to the tenant's limit, then its own queue, then 429 too_many_jobs", async () => {
     const a = createMemoryAdmission({ maxConcurrentJobs: 0 });
-    const places = [await a.enter("t", LIMITS), await a.enter("t", LIMITS), await a.enter("t", LIMITS), await a.enter("t", LIMITS)];
+    const places = [
+      await a.enter("t", LIMITS),
+      await a.enter("t", LIMITS),
+      await a.enter("t", LIMITS),
+      await a.enter("t", LIMITS),
+    ];
     expect(places.map((p) => p.position)).toEqual([0, 0, 1, 2]);
     const refused = await a.enter("t", LIMITS).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ApiError);
@@ -35,7 +46,12 @@ describe("memory admission", () => {
 
   it("a freed slot goes to the same tenant's next job, in order; release is once", async () => {
     const a = createMemoryAdmission({ maxConcurrentJobs: 0 });
-    const [r1, r2, q1, q2] = [await a.enter("t", LIMITS), await a.enter("t", LIMITS), await a.enter("t", LIMITS), await a.enter("t", LIMITS)];
+    const [r1, r2, q1, q2] = [
+      await a.enter("t", LIMITS),
+      await a.enter("t", LIMITS),
+      await a.enter("t", LIMITS),
+      await a.enter("t", LIMITS),
+    ];
     expect(await granted([q1!, q2!])).toEqual([false, false]);
     r1!.release();
     r1!.release(); // a second release frees nothing more

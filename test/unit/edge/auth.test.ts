@@ -227,7 +227,10 @@ describe("JWKS sources", () => {
     ])
       await expect401(t, await rawRs256(header, {}, attacker.privateKey as CryptoKey));
     // A genuine token with an unknown critical header parameter is refused too (RFC 7515 §4.1.11).
-    await expect401(t, await rawRs256({ alg: "RS256", kid: "rsa", crit: ["x-gg"], "x-gg": 1 }, {}, rsa.privateKey as CryptoKey));
+    await expect401(
+      t,
+      await rawRs256({ alg: "RS256", kid: "rsa", crit: ["x-gg"], "x-gg": 1 }, {}, rsa.privateKey as CryptoKey),
+    );
     // The control: the same raw signer with a plain header is accepted.
     const ok = await rawRs256({ alg: "RS256", kid: "rsa" }, {}, rsa.privateKey as CryptoKey);
     expect((await t.app.request("/v1/models", { headers: { authorization: `Bearer ${ok}` } })).status).toBe(200);

@@ -26,7 +26,12 @@ function answering() {
     events: (async function* (): AsyncGenerator<JobEvent> {
       yield { event: "started", policy: "cfg", steps: job.steps, seed: job.seed, max_nfe: job.max_nfe };
       yield { event: "preview", step: 2, index: 0, b64_png: source.toString("base64"), width: 32, height: 32 };
-      yield { event: "completed", images: [{ b64_json: source.toString("base64"), width: 32, height: 32 }], seed: job.seed, usage: { nfe: job.max_nfe } };
+      yield {
+        event: "completed",
+        images: [{ b64_json: source.toString("base64"), width: 32, height: 32 }],
+        seed: job.seed,
+        usage: { nfe: job.max_nfe },
+      };
     })(),
   }));
 }
@@ -68,7 +73,10 @@ describe("the openai SDK's images.edit", () => {
     const stream = await client.images.edit({
       model: "shapes-32",
       prompt: "a blue square",
-      image: [await toFile(source, "a.png", { type: "image/png" }), await toFile(source, "b.png", { type: "image/png" })],
+      image: [
+        await toFile(source, "a.png", { type: "image/png" }),
+        await toFile(source, "b.png", { type: "image/png" }),
+      ],
       stream: true,
       partial_images: 1,
       ...ours,
@@ -102,10 +110,25 @@ describe("bad edit inputs: a 400 naming the field, nothing dispatched", () => {
     ["not an image", async () => ({ image: file(Buffer.from("hello")) }), "image", "invalid_image"],
     ["a URL in place of the file", async () => ({ image: "https://example.com/x.png" }), "image", "invalid_image"],
     ["too many pixels", async () => ({ image: file(await png(5000, 4000, 3)) }), "image", "image_too_large"],
-    ["a mask of another size", async () => ({ image: file(source), mask: file(await png(32, 32, 4, 0)) }), "mask", "mask_mismatch"],
-    ["a mask without alpha", async () => ({ image: file(source), mask: file(await png(64, 64, 3)) }), "mask", "invalid_mask"],
+    [
+      "a mask of another size",
+      async () => ({ image: file(source), mask: file(await png(32, 32, 4, 0)) }),
+      "mask",
+      "mask_mismatch",
+    ],
+    [
+      "a mask without alpha",
+      async () => ({ image: file(source), mask: file(await png(64, 64, 3)) }),
+      "mask",
+      "invalid_mask",
+    ],
     ["strength above 1", async () => ({ image: file(source), strength: "1.5" }), "strength", "invalid_request"],
-    ["strength 0 (nothing would run)", async () => ({ image: file(source), strength: "0" }), "strength", "invalid_value"],
+    [
+      "strength 0 (nothing would run)",
+      async () => ({ image: file(source), strength: "0" }),
+      "strength",
+      "invalid_value",
+    ],
     ["strength not a number", async () => ({ image: file(source), strength: "lots" }), "strength", "invalid_request"],
     ["no image", async () => ({}), "image", "missing_image"],
   ];
@@ -113,7 +136,11 @@ describe("bad edit inputs: a 400 naming the field, nothing dispatched", () => {
     it(name, async () => {
       const t = testApp({ pool: answering() });
       const body = form({ prompt: "x", model: "shapes-32", ...(await fields()) });
-      const res = await t.app.request("/v1/images/edits", { method: "POST", body, headers: { authorization: `Bearer ${await t.token()}` } });
+      const res = await t.app.request("/v1/images/edits", {
+        method: "POST",
+        body,
+        headers: { authorization: `Bearer ${await t.token()}` },
+      });
       expect(res.status).toBe(400);
       const e = await envelopeOf(res);
       expect(e.param).toBe(param);

@@ -121,7 +121,7 @@ describe("/docs", () => {
   it("code spans keep their content literal and escaped; unsafe link targets are not links", () => {
     const html = renderDocs(doc("`<b>**not bold**</b>` and [x](javascript:alert(1))"));
     expect(html).toContain("<code>&lt;b&gt;**not bold**&lt;/b&gt;</code>");
-    expect(html).not.toContain("javascript:alert(1)\"");
+    expect(html).not.toContain('javascript:alert(1)"');
     expect(html).not.toMatch(/<a [^>]*javascript/);
   });
 

@@ -6,7 +6,14 @@ import { readImageHeader } from "../../../edge/src/edits/header.ts";
 
 // Half transparent where there is alpha: libwebp drops an alpha channel that is all opaque.
 const make = (channels: 3 | 4) =>
-  sharp({ create: { width: 37, height: 21, channels, background: { r: 128, g: 128, b: 128, alpha: channels === 4 ? 0.5 : 1 } } });
+  sharp({
+    create: {
+      width: 37,
+      height: 21,
+      channels,
+      background: { r: 128, g: 128, b: 128, alpha: channels === 4 ? 0.5 : 1 },
+    },
+  });
 
 describe("readImageHeader", () => {
   it("reads PNG, JPEG and WebP dimensions and alpha", async () => {
@@ -16,7 +23,14 @@ describe("readImageHeader", () => {
       [await make(3).jpeg().toBuffer(), "jpeg", false],
       [await make(3).webp().toBuffer(), "webp", false],
       [await make(4).webp({ lossless: true }).toBuffer(), "webp", true],
-      [await make(3).withMetadata({ exif: { IFD0: { Copyright: "x".repeat(2000) } } }).jpeg().toBuffer(), "jpeg", false],
+      [
+        await make(3)
+          .withMetadata({ exif: { IFD0: { Copyright: "x".repeat(2000) } } })
+          .jpeg()
+          .toBuffer(),
+        "jpeg",
+        false,
+      ],
     ];
     for (const [bytes, format, alpha] of cases)
       expect(readImageHeader(new Uint8Array(bytes)), format).toEqual({ format, width: 37, height: 21, alpha });

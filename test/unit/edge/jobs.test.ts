@@ -118,33 +118,39 @@ describe("GET /v1/jobs/{id}/events", () => {
 
   it("any Last-Event-ID, running or finished job: exactly the events after it, and the stream ends with the job", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 10 }), fc.boolean(), async (logged, after, finished) => {
-        const jobs = await filled(Array.from({ length: logged }, (_, i) => progress(i + 1)));
-        if (finished) {
-          await jobs.append(ID, done);
-          await jobs.update(ID, { status: "completed", finished_at: NOW });
-        }
-        const t = testApp({ jobs, config: { keepAliveMs: 20 } });
-        const res = await t.get(`/v1/jobs/${ID}/events`, { headers: { "last-event-id": String(after) } });
-        const terminalSeq = logged + 1;
-        if (finished && after >= terminalSeq) return void expect(res.status).toBe(204);
-        const read = readSse(res);
-        if (!finished) {
-          await jobs.append(ID, done);
-          await jobs.update(ID, { status: "completed", finished_at: NOW });
-        }
-        const evs = await Promise.race([read, new Promise<null>((r) => setTimeout(() => r(null), 1_500))]);
-        expect(evs, "the stream ended").not.toBeNull();
-        const want = Array.from({ length: terminalSeq }, (_, i) => String(i + 1)).filter((id) => Number(id) > after);
-        expect(evs!.map((e) => e.id)).toEqual(want);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.boolean(),
+        async (logged, after, finished) => {
+          const jobs = await filled(Array.from({ length: logged }, (_, i) => progress(i + 1)));
+          if (finished) {
+            await jobs.append(ID, done);
+            await jobs.update(ID, { status: "completed", finished_at: NOW });
+          }
+          const t = testApp({ jobs, config: { keepAliveMs: 20 } });
+          const res = await t.get(`/v1/jobs/${ID}/events`, { headers: { "last-event-id": String(after) } });
+          const terminalSeq = logged + 1;
+          if (finished && after >= terminalSeq) return void expect(res.status).toBe(204);
+          const read = readSse(res);
+          if (!finished) {
+            await jobs.append(ID, done);
+            await jobs.update(ID, { status: "completed", finished_at: NOW });
+          }
+          const evs = await Promise.race([read, new Promise<null>((r) => setTimeout(() => r(null), 1_500))]);
+          expect(evs, "the stream ended").not.toBeNull();
+          const want = Array.from({ length: terminalSeq }, (_, i) => String(i + 1)).filter((id) => Number(id) > after);
+          expect(evs!.map((e) => e.id)).toEqual(want);
+        },
+      ),
       { numRuns: 40, seed: 5 },
     );
   });
 
   it("caps open event streams per tenant (429) and in total (503), with the envelope, and frees them on close", async () => {
     const jobs = createMemoryJobStore({ clock: { now: () => NOW }, ttlMs: 60_000 });
-    for (const tenant of ["alice", "bob", "carol"]) await jobs.create(record({ id: `${ID.slice(0, -5)}${tenant}`, tenant }));
+    for (const tenant of ["alice", "bob", "carol"])
+      await jobs.create(record({ id: `${ID.slice(0, -5)}${tenant}`, tenant }));
     const t = testApp({ jobs, config: { maxEventStreamsPerTenant: 2, maxEventStreams: 3 } });
     const open = (tenant: string) => t.get(`/v1/jobs/${ID.slice(0, -5)}${tenant}/events`, { sub: tenant });
     const a1 = await open("alice");

@@ -23,7 +23,12 @@ function health(models: ModelInfo[]): WorkerHealth {
 
 /** Workers answering health from `byUrl` (a thrown error for a worker that is down) and cancel with `cancelBody`. */
 function fleet(byUrl: Record<string, () => WorkerHealth>, cancelBody: unknown = null) {
-  const clock = { t: Date.UTC(2026, 0, 1), now() { return this.t; } };
+  const clock = {
+    t: Date.UTC(2026, 0, 1),
+    now() {
+      return this.t;
+    },
+  };
   const healthAuth: string[] = [];
   const f = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = new URL(String(input));
@@ -35,7 +40,13 @@ function fleet(byUrl: Record<string, () => WorkerHealth>, cancelBody: unknown = 
     if (url.pathname.endsWith("/cancel")) return Response.json(cancelBody, { status: 202 });
     return new Response("no", { status: 404 });
   }) as typeof fetch;
-  const pool = createWorkerPool({ workers: Object.keys(byUrl), internalSecret: SECRET, clock, fetch: f, healthTtlMs: 1_000 });
+  const pool = createWorkerPool({
+    workers: Object.keys(byUrl),
+    internalSecret: SECRET,
+    clock,
+    fetch: f,
+    healthTtlMs: 1_000,
+  });
   return { pool, clock, healthAuth };
 }
 
@@ -83,7 +94,8 @@ describe("WorkerPool.models()", () => {
 });
 
 describe("cancel acknowledgement", () => {
-  const ack = (body: unknown) => fleet({ "http://w1": () => health([SHAPES_32]) }, body).pool.cancel("http://w1", "job_abcdefgh");
+  const ack = (body: unknown) =>
+    fleet({ "http://w1": () => health([SHAPES_32]) }, body).pool.cancel("http://w1", "job_abcdefgh");
   it("true only for the contract's ack of this job", async () => {
     expect(await ack({ id: "job_abcdefgh", cancelled: true, step: 3, nfe: 6 })).toBe(true);
     expect(await ack({ id: "job_other123", cancelled: true, step: 3, nfe: 6 })).toBe(false);

@@ -56,11 +56,27 @@ describe("a rule × schedule request", () => {
     const misspelt = { rule: { name: "cfg" }, schedule: { name: "ag_latch", treshold: 0.9 } };
     expect((await expectError(await post(misspelt), 400, "guidance.schedule.treshold")).code).toBe("unknown_parameter");
     await expectError(await post({ rule: { name: "cfgpp", scale: 3 } }), 400, "guidance.rule.scale");
-    await expectError(await post({ rule: { name: "cfg" }, schedule: { name: "first_k", k: -1 } }), 400, "guidance.schedule.k");
-    await expectError(await post({ rule: { name: "cfg" }, schedule: { name: "reuse", period: 0 } }), 400, "guidance.schedule.period");
-    await expectError(await post({ rule: { name: "cfg" }, schedule: { name: "sigma_interval" } }), 400, "guidance.schedule.sigma_lo");
+    await expectError(
+      await post({ rule: { name: "cfg" }, schedule: { name: "first_k", k: -1 } }),
+      400,
+      "guidance.schedule.k",
+    );
+    await expectError(
+      await post({ rule: { name: "cfg" }, schedule: { name: "reuse", period: 0 } }),
+      400,
+      "guidance.schedule.period",
+    );
+    await expectError(
+      await post({ rule: { name: "cfg" }, schedule: { name: "sigma_interval" } }),
+      400,
+      "guidance.schedule.sigma_lo",
+    );
     await expectError(await post({ rule: { name: "pag+cfg" } }), 400, "guidance.rule.name");
-    await expectError(await post({ rule: { name: "cfg" }, schedule: { name: "often" } }), 400, "guidance.schedule.name");
+    await expectError(
+      await post({ rule: { name: "cfg" }, schedule: { name: "often" } }),
+      400,
+      "guidance.schedule.name",
+    );
     await expectError(await post({ schedule: { name: "every" } }), 400, "guidance.rule");
     await expectError(await post({ policy: "ag", rule: { name: "cfg" } }), 400, "guidance.rule");
     expect(t.pool.dispatched).toHaveLength(0);
@@ -72,13 +88,25 @@ describe("tiers and models read as rules and schedules", () => {
     const t = testApp();
     const post = (guidance: object, tier: string) => t.post(PATH, { prompt: "x", guidance }, { tier });
     // eco allows none, ag, linear_ag and interval: the cfg rule, but not APG and not every step.
-    await expectError(await post({ rule: { name: "apg" }, schedule: { name: "first_k", k: 4 } }, "eco"), 403, "guidance.rule.name");
+    await expectError(
+      await post({ rule: { name: "apg" }, schedule: { name: "first_k", k: 4 } }, "eco"),
+      403,
+      "guidance.rule.name",
+    );
     const err = await expectError(await post({ rule: { name: "cfg" } }, "eco"), 403, "guidance.schedule.name");
     expect(err.message).toContain('"every"');
-    await expectError(await post({ rule: { name: "pag" }, schedule: { name: "ag_latch" } }, "standard"), 403, "guidance.rule.name");
+    await expectError(
+      await post({ rule: { name: "pag" }, schedule: { name: "ag_latch" } }, "standard"),
+      403,
+      "guidance.rule.name",
+    );
     expect(t.pool.dispatched).toHaveLength(0);
     // The same parts the presets use, and the schedules of their families (Step AG with AG, reuse with LinearAG).
-    for (const schedule of [{ name: "first_k", k: 4 }, { name: "reuse" }, { name: "sigma_interval", sigma_lo: 0, sigma_hi: 2 }])
+    for (const schedule of [
+      { name: "first_k", k: 4 },
+      { name: "reuse" },
+      { name: "sigma_interval", sigma_lo: 0, sigma_hi: 2 },
+    ])
       expect((await post({ rule: { name: "cfg" }, schedule }, "eco")).status).toBe(503); // dispatched: no capacity
     expect((await post({ rule: { name: "none" } }, "eco")).status).toBe(503); // nothing to schedule
     expect((await post({ rule: { name: "cfgpp" }, schedule: { name: "ag_latch" } }, "standard")).status).toBe(503);
@@ -87,9 +115,14 @@ describe("tiers and models read as rules and schedules", () => {
 
   it("refuses a rule the model cannot run (400)", async () => {
     const t = testApp({
-      config: { models: [{ id: "nopag", sizes: ["64x64"], policies: ["none", "cfg", "apg", "ag"], negative_prompt: true }] },
+      config: {
+        models: [{ id: "nopag", sizes: ["64x64"], policies: ["none", "cfg", "apg", "ag"], negative_prompt: true }],
+      },
     });
-    const res = await t.post(PATH, { prompt: "x", guidance: { rule: { name: "pag_cfg" }, schedule: { name: "first_k", k: 3 } } });
+    const res = await t.post(PATH, {
+      prompt: "x",
+      guidance: { rule: { name: "pag_cfg" }, schedule: { name: "first_k", k: 3 } },
+    });
     expect((await expectError(res, 400, "guidance.rule.name")).message).toContain("nopag");
     expect(t.pool.dispatched).toHaveLength(0);
   });
@@ -120,7 +153,10 @@ describe("a pair's job", () => {
     const res = await t.post("/v1/jobs", { prompt: "x", steps: 10, guidance }, { tier: "standard" });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
-    const job = (await (await t.get(`/v1/jobs/${id}`, { tier: "standard" })).json()) as { policy: string; max_nfe: number };
+    const job = (await (await t.get(`/v1/jobs/${id}`, { tier: "standard" })).json()) as {
+      policy: string;
+      max_nfe: number;
+    };
     expect(job).toMatchObject({ policy: "apg/first_k", max_nfe: 15 });
   });
 });

@@ -142,7 +142,9 @@ describe("createWorkerPool", () => {
   });
 
   it("cancel() POSTs to the worker's cancel endpoint with a token", async () => {
-    const { f, calls } = fakeFetch(() => new Response(JSON.stringify({ id: "job_cancel_me", cancelled: true, step: 2, nfe: 4 }), { status: 202 }));
+    const { f, calls } = fakeFetch(
+      () => new Response(JSON.stringify({ id: "job_cancel_me", cancelled: true, step: 2, nfe: 4 }), { status: 202 }),
+    );
     expect(await make(f).cancel("http://w2", "job_cancel_me")).toBe(true);
     expect(calls[0]!.url).toBe("http://w2/internal/jobs/job_cancel_me/cancel");
     expect((calls[0]!.init.headers as Record<string, string>).authorization).toMatch(/^Bearer /);

@@ -24,7 +24,12 @@ for (const path of ROUTES) {
       ],
       ["a whitespace-only prompt", { prompt: " \t\n " }, "invalid_value", "prompt"],
       ["an empty prompt", { prompt: "" }, "invalid_value", "prompt"],
-      ["an OpenAI field with a value OpenAI refuses", { prompt: "a red circle", quality: "ultra" }, "invalid_value", "quality"],
+      [
+        "an OpenAI field with a value OpenAI refuses",
+        { prompt: "a red circle", quality: "ultra" },
+        "invalid_value",
+        "quality",
+      ],
     ];
     for (const [what, body, code, param] of refused) {
       it(`${what}: 400 ${code} naming ${param}, nothing reserved or dispatched`, async () => {

@@ -22,7 +22,13 @@ const completingPool = () =>
       worker: "http://w1",
       close() {},
       events: (async function* (): AsyncGenerator<JobEvent> {
-        yield { event: "started", policy: guidanceName(job.guidance), steps: job.steps, seed: job.seed, max_nfe: job.max_nfe };
+        yield {
+          event: "started",
+          policy: guidanceName(job.guidance),
+          steps: job.steps,
+          seed: job.seed,
+          max_nfe: job.max_nfe,
+        };
         yield {
           event: "completed",
           images: [{ url: "https://s3/x.png", width: 32, height: 32 }],

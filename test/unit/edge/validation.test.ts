@@ -85,7 +85,11 @@ describe("request validation (400)", () => {
     expect(all.message).toMatch(/less than steps/);
     // The same as a rule × schedule pair names the rule's field.
     const pair = { rule: { name: "cfg_zero_star", zero_init_steps: 10 }, schedule: { name: "every" } };
-    await expectError(await t.post(PATH, { prompt: "x", steps: 10, guidance: pair }), 400, "guidance.rule.zero_init_steps");
+    await expectError(
+      await t.post(PATH, { prompt: "x", steps: 10, guidance: pair }),
+      400,
+      "guidance.rule.zero_init_steps",
+    );
     expect(t.pool.dispatched).toHaveLength(2);
   });
 });

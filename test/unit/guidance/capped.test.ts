@@ -2,7 +2,15 @@
 // steps are spread (first one early, slightly denser at the start).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AG_AFTER_LATCH, asPair, type Guidance, GuidanceSchema, nfeBound, nfeFloor, plannedExtraStep } from "@guidegate/shared";
+import {
+  AG_AFTER_LATCH,
+  asPair,
+  type Guidance,
+  GuidanceSchema,
+  nfeBound,
+  nfeFloor,
+  plannedExtraStep,
+} from "@guidegate/shared";
 import { spreadFrontLoaded, withNfeCap } from "../../../gpu-worker/src/guidance/capped.ts";
 import { createPolicy } from "../../../gpu-worker/src/guidance/index.ts";
 import { guidanceOf, runPolicy } from "./harness.ts";
@@ -14,7 +22,11 @@ const arbitraryGuidance: fc.Arbitrary<Guidance> = fc.oneof(
   fc.constant(guidanceOf("none")),
   fc.record({ scale, rescale: unit }).map((p) => guidanceOf("cfg", p)),
   fc
-    .record({ scale, threshold: fc.double({ min: -1, max: 1, noNaN: true }), after_latch: fc.constantFrom(...AG_AFTER_LATCH) })
+    .record({
+      scale,
+      threshold: fc.double({ min: -1, max: 1, noNaN: true }),
+      after_latch: fc.constantFrom(...AG_AFTER_LATCH),
+    })
     .map((p) => guidanceOf("ag", p)),
   fc.record({ scale }).map((p) => guidanceOf("linear_ag", p)),
   fc
@@ -55,7 +67,11 @@ const arbitrarySchedule = fc.oneof(
     sigma_lo: fc.double({ min: 0, max: 5, noNaN: true }),
     sigma_hi: fc.double({ min: 0, max: 20, noNaN: true }),
   }),
-  fc.record({ name: fc.constant("first_k"), k: fc.integer({ min: 0, max: 60 }), after: fc.constantFrom(...AG_AFTER_LATCH) }),
+  fc.record({
+    name: fc.constant("first_k"),
+    k: fc.integer({ min: 0, max: 60 }),
+    after: fc.constantFrom(...AG_AFTER_LATCH),
+  }),
   fc.record({
     name: fc.constant("ag_latch"),
     threshold: fc.double({ min: -1, max: 1, noNaN: true }),
@@ -75,7 +91,11 @@ const exactBound = (g: Guidance, steps: number) =>
   Array.from({ length: steps }, (_, i) => plannedExtraStep(asPair(g).schedule, i, steps)).every((p) => p !== undefined);
 
 const run = fc
-  .record({ guidance: fc.oneof(arbitraryGuidance, arbitraryPair), steps: fc.integer({ min: 1, max: 60 }), salt: fc.integer() })
+  .record({
+    guidance: fc.oneof(arbitraryGuidance, arbitraryPair),
+    steps: fc.integer({ min: 1, max: 60 }),
+    salt: fc.integer(),
+  })
   .chain(({ guidance, steps, salt }) =>
     fc.record({
       guidance: fc.constant(guidance),

@@ -114,7 +114,11 @@ const SCHEDULES: ScheduleCase[] = [
     schedule: schedule({ name: "interval", start: 0, end: 0.5 }),
     hand: [full(0), capped(1), skipped(5, "cond")],
   },
-  { label: "σ in (1, 1.5]", schedule: schedule({ name: "sigma_interval", sigma_lo: 1, sigma_hi: 1.5 }), hand: [full(0), capped(1)] },
+  {
+    label: "σ in (1, 1.5]",
+    schedule: schedule({ name: "sigma_interval", sigma_lo: 1, sigma_hi: 1.5 }),
+    hand: [full(0), capped(1)],
+  },
   {
     label: "σ outside (2, 5]",
     schedule: schedule({ name: "sigma_interval", sigma_lo: 2, sigma_hi: 5 }),
@@ -188,7 +192,12 @@ describe("rule × schedule on hand-computed cases", () => {
 
   it("a rule's idle steps (CFG-Zero*'s zero-init) evaluate nothing under every schedule", () => {
     for (const s of SCHEDULES) {
-      const policy = createPolicy({ rule: { name: "cfg_zero_star", scale: 3, zero_init_steps: 1 }, schedule: s.schedule }, {}, 10, "ddim");
+      const policy = createPolicy(
+        { rule: { name: "cfg_zero_star", scale: 3, zero_init_steps: 1 }, schedule: s.schedule },
+        {},
+        10,
+        "ddim",
+      );
       expect(policy.branches(handContext(0)), s.label).toEqual([]);
       expectClose(policy.combine(handContext(0), {}).x0, [0, 0, 0, 0], 0, s.label);
       expect(policy.branches(handContext(1))[0], s.label).toBe("cond");
@@ -199,9 +208,16 @@ describe("rule × schedule on hand-computed cases", () => {
     // Calibrated (a, b, d) = (0.5, 0, 0.5) at step 2: û = (D_c1 + D_u)/2 = [1.5,1.5,0,-0.5]; perturbed
     // reuses: D_p' = D_c1 − Δ_pag. pag_cfg at scale 3, pag_scale 2: û + 3(D_c1 − û) + 2Δ_pag.
     const defaults: ModelGuidanceDefaults = {
-      linear_ag: { "ddim:10": { scale: 3, steps: [null, null, [0.5, 0, 0.5], null, null, null, null, null, null, null] } },
+      linear_ag: {
+        "ddim:10": { scale: 3, steps: [null, null, [0.5, 0, 0.5], null, null, null, null, null, null, null] },
+      },
     };
-    const policy = createPolicy({ rule: { name: "pag_cfg", pag_scale: 2 }, schedule: { name: "linear_ag" } }, defaults, 10, "ddim");
+    const policy = createPolicy(
+      { rule: { name: "pag_cfg", pag_scale: 2 }, schedule: { name: "linear_ag" } },
+      defaults,
+      10,
+      "ddim",
+    );
     for (const step of [0, 1]) policy.combine(handContext(step), { cond: C, uncond: U, perturbed: P });
     expectClose(policy.combine(handContext(2), { cond: C1 }).x0, [3 + 2, 3, 0, 1 - 2], 1e-5);
   });
@@ -256,11 +272,16 @@ describe("NFEs of pairs", () => {
     expect(bound({ rule: { name: "pag_cfg" }, schedule: { name: "first_k", k: 3 } }, 10)).toBe(10 + 3 * 2);
     expect(bound({ rule: { name: "apg" }, schedule: { name: "reuse", period: 3 } }, 10)).toBe(10 + 4); // 0, 3, 6, 9
     // Idle steps 0, 1 cost 0; steps 2-4 in [0, 0.5) cost 2; steps 5-9 cost 1.
-    const zeroInit = { rule: { name: "cfg_zero_star", zero_init_steps: 2 }, schedule: { name: "interval", start: 0, end: 0.5 } };
+    const zeroInit = {
+      rule: { name: "cfg_zero_star", zero_init_steps: 2 },
+      schedule: { name: "interval", start: 0, end: 0.5 },
+    };
     expect(bound(zeroInit, 10)).toBe(0 + 3 * 2 + 5);
     expect(bound({ rule: { name: "none" }, schedule: { name: "ag_latch" } }, 10)).toBe(10);
     // The run decides σ and AG's latch: the worst case is every step.
-    expect(bound({ rule: { name: "pag" }, schedule: { name: "sigma_interval", sigma_lo: 0, sigma_hi: 1 } }, 10)).toBe(20);
+    expect(bound({ rule: { name: "pag" }, schedule: { name: "sigma_interval", sigma_lo: 0, sigma_hi: 1 } }, 10)).toBe(
+      20,
+    );
     expect(bound({ rule: { name: "cfg" } }, 10)).toBe(20); // the schedule defaults to every step
   });
 });
@@ -280,7 +301,9 @@ describe("presets are pairs", () => {
   ];
   const defaults: ModelGuidanceDefaults = {
     scale: 2,
-    linear_ag: { "ddim:12": { scale: 4, steps: Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? [0.9, -0.2, 0.3] : null)) } },
+    linear_ag: {
+      "ddim:12": { scale: 4, steps: Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? [0.9, -0.2, 0.3] : null)) },
+    },
   };
 
   it.each(PRESET_RUNS.map((g) => [JSON.stringify(g), g] as const))("%s runs exactly as its pair", (_, input) => {
@@ -324,26 +347,38 @@ describe("the pair's wire shape", () => {
   });
 
   it("refuses unknown keys and bad values by path", () => {
-    expect(issue({ rule: { name: "cfg", scal: 2 } })).toMatchObject({ code: "unrecognized_keys", path: ["rule"], keys: ["scal"] });
+    expect(issue({ rule: { name: "cfg", scal: 2 } })).toMatchObject({
+      code: "unrecognized_keys",
+      path: ["rule"],
+      keys: ["scal"],
+    });
     expect(issue({ rule: { name: "cfg" }, schedule: { name: "first_k", k: 2, n: 1 } })).toMatchObject({
       code: "unrecognized_keys",
       path: ["schedule"],
     });
     expect(issue({ rule: { name: "cfgpp", scale: 2 } })?.path).toEqual(["rule", "scale"]);
-    expect(issue({ rule: { name: "cfg" }, schedule: { name: "ag_latch", threshold: 2 } })?.path).toEqual(["schedule", "threshold"]);
+    expect(issue({ rule: { name: "cfg" }, schedule: { name: "ag_latch", threshold: 2 } })?.path).toEqual([
+      "schedule",
+      "threshold",
+    ]);
     expect(issue({ rule: { name: "cfg" }, schedule: { name: "first_k" } })?.path).toEqual(["schedule", "k"]);
     expect(issue({ rule: { name: "nope" } })?.path).toEqual(["rule", "name"]);
     expect(issue({ rule: { name: "cfg" }, schedule: { name: "sometimes" } })?.path).toEqual(["schedule", "name"]);
     expect(issue({ schedule: { name: "every" } })?.path).toEqual(["rule"]);
     // The two shapes do not mix: a preset refuses "rule" by name.
-    expect(issue({ policy: "cfg", rule: { name: "cfg" } })).toMatchObject({ code: "unrecognized_keys", keys: ["rule"] });
+    expect(issue({ policy: "cfg", rule: { name: "cfg" } })).toMatchObject({
+      code: "unrecognized_keys",
+      keys: ["rule"],
+    });
   });
 });
 
 describe("names and capabilities", () => {
   it("names a preset by its policy and a pair rule/schedule", () => {
     expect(guidanceName(GuidanceSchema.parse({ policy: "ag" }))).toBe("ag");
-    expect(guidanceName(GuidanceSchema.parse({ rule: { name: "cfgpp" }, schedule: { name: "ag_latch" } }))).toBe("cfgpp/ag_latch");
+    expect(guidanceName(GuidanceSchema.parse({ rule: { name: "cfgpp" }, schedule: { name: "ag_latch" } }))).toBe(
+      "cfgpp/ag_latch",
+    );
     expect(guidanceName(GuidanceSchema.parse({ rule: { name: "cfg" } }))).toBe("cfg/every");
   });
 

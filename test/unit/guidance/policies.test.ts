@@ -225,7 +225,11 @@ const DETERMINISTIC_NFE: Record<PolicyName, boolean> = {
 const RUN_GUIDANCE: Record<PolicyName, Guidance[]> = {
   none: [guidanceOf("none")],
   cfg: [guidanceOf("cfg"), guidanceOf("cfg", { scale: 5, rescale: 0.7 })],
-  ag: [guidanceOf("ag", { scale: 4 }), guidanceOf("ag", { threshold: -1 }), guidanceOf("ag", { threshold: 0.5, after_latch: "reuse" })],
+  ag: [
+    guidanceOf("ag", { scale: 4 }),
+    guidanceOf("ag", { threshold: -1 }),
+    guidanceOf("ag", { threshold: 0.5, after_latch: "reuse" }),
+  ],
   linear_ag: [guidanceOf("linear_ag", { scale: 2 })],
   apg: [guidanceOf("apg"), guidanceOf("apg", { scale: 12, eta: 0.3, norm_threshold: 0.5, momentum: -0.7 })],
   cfgpp: [guidanceOf("cfgpp", { scale: 0.8 })],
@@ -451,7 +455,13 @@ describe("AG's agreement statistic", () => {
     const a = Float32Array.from([1, 3, 10, 10]);
     const b = Float32Array.from([2, 4, 0, 5]);
     expect(centeredCosine(a, b, 2)).toBeCloseTo(2 / Math.sqrt(29), 12);
-    expect(centeredCosine(a.map((v, k) => v + (k < 2 ? 7 : -3)), b, 2)).toBeCloseTo(2 / Math.sqrt(29), 12);
+    expect(
+      centeredCosine(
+        a.map((v, k) => v + (k < 2 ? 7 : -3)),
+        b,
+        2,
+      ),
+    ).toBeCloseTo(2 / Math.sqrt(29), 12);
     // One channel over all four: a − 6 = [-5,-3,4,4], b − 2.75 = [-0.75,1.25,-2.75,2.25].
     expect(centeredCosine(a, b)).toBeCloseTo(-2 / Math.sqrt(66 * 14.75), 12);
   });

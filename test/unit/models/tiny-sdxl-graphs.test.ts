@@ -18,13 +18,20 @@ async function open(graph: string): Promise<ort.InferenceSession> {
 }
 const metadata = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
   list.map((m) => (m.isTensor ? { name: m.name, type: m.type, rank: m.shape.length } : { name: m.name }));
-const hidden = ["hidden_states.0", "hidden_states.1", "hidden_states.2"].map((name) => ({ name, type: "float32", rank: 3 }));
+const hidden = ["hidden_states.0", "hidden_states.1", "hidden_states.2"].map((name) => ({
+  name,
+  type: "float32",
+  rank: 3,
+}));
 const filled = (n: number, f: (i: number) => number) => Float32Array.from({ length: n }, (_, i) => f(i));
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe("tiny-sdxl fixture", () => {
   it("is an SDXL pipeline folder that zeroes empty negative prompts", () => {
-    expect(readJson("model_index.json")).toMatchObject({ _class_name: "StableDiffusionXLPipeline", force_zeros_for_empty_prompt: true });
+    expect(readJson("model_index.json")).toMatchObject({
+      _class_name: "StableDiffusionXLPipeline",
+      force_zeros_for_empty_prompt: true,
+    });
     expect(readJson("tokenizer_2/tokenizer_config.json").pad_token).toBe("!");
     expect(readJson("tokenizer/tokenizer_config.json").pad_token).toBe("<|endoftext|>");
   });
@@ -62,10 +69,18 @@ describe("tiny-sdxl fixture", () => {
       text_embeds: filled(40, (i) => Math.sin(i * 3)),
       time_ids: Float32Array.of(64, 64, 0, 0, 64, 64),
     };
-    const dims = { sample: [1, 4, 8, 8], timestep: [1], encoder_hidden_states: [1, 77, 80], text_embeds: [1, 40], time_ids: [1, 6] };
+    const dims = {
+      sample: [1, 4, 8, 8],
+      timestep: [1],
+      encoder_hidden_states: [1, 77, 80],
+      text_embeds: [1, 40],
+      time_ids: [1, 6],
+    };
     const run = async (over: Partial<typeof base> = {}) => {
       const feeds = { ...base, ...over };
-      const inputs = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor("float32", v, dims[k as keyof typeof dims])]));
+      const inputs = Object.fromEntries(
+        Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor("float32", v, dims[k as keyof typeof dims])]),
+      );
       return (await unet.run(inputs)).out_sample!.data as Float32Array;
     };
     const ref = await run();

@@ -33,8 +33,8 @@ const BODY_PATHS = ["/v1/images/generations", "/v1/jobs"] as const;
 
 /** A PNG header claiming 100000 × 100000 pixels: a decompression bomb the edge must refuse from its header. */
 const PNG_BOMB = Buffer.from([
-  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52,
-  0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0, 8, 6, 0, 0, 0, 0, 0, 0, 0,
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 1, 0x86, 0xa0, 0, 1, 0x86,
+  0xa0, 8, 6, 0, 0, 0, 0, 0, 0, 0,
 ]).toString("base64");
 const READ_PATHS = ["/v1/usage", "/v1/models", "/v1/policies"] as const;
 const TIERS = ["eco", "standard", "pro"] as const;
@@ -217,7 +217,11 @@ const maybeValidBody: fc.Arbitrary<BodyCase> = fc
   }));
 
 /** One bad field (last, so duplicates lose): the 400 names it, a path under it, or a polluting key sent with it. */
-function badFieldParams(field: string, value: JsonLike, pol: ReadonlyArray<readonly [string, JsonLike]>): Array<string | null> {
+function badFieldParams(
+  field: string,
+  value: JsonLike,
+  pol: ReadonlyArray<readonly [string, JsonLike]>,
+): Array<string | null> {
   if (value instanceof Raw && NOT_JSON.has(value.text)) return [null];
   // A well-formed mask or strength without an image is refused for the image it lacks.
   const lacking = field === "mask" || field === "strength" ? ["image"] : [];
@@ -227,23 +231,25 @@ function badFieldParams(field: string, value: JsonLike, pol: ReadonlyArray<reado
 /** Bodies that must be refused: malformed text, wrong shapes, one bad field (last, so duplicates lose), too large. */
 const noField = (text: string | Uint8Array): BodyCase => ({ text, params: [null] });
 const invalidBody: fc.Arbitrary<BodyCase> = fc.oneof(
-  fc.constantFrom(
-    "",
-    " ",
-    "{",
-    "}",
-    '{"prompt":',
-    '{"prompt":"x",}',
-    "{'prompt':'x'}",
-    "NaN",
-    "null",
-    "[]",
-    "123",
-    '"prompt"',
-    '{"prompt":"x"} trailing',
-    '/* c */{"prompt":"x"}',
-    '{"prompt":"x" "steps":4}',
-  ).map(noField),
+  fc
+    .constantFrom(
+      "",
+      " ",
+      "{",
+      "}",
+      '{"prompt":',
+      '{"prompt":"x",}',
+      "{'prompt':'x'}",
+      "NaN",
+      "null",
+      "[]",
+      "123",
+      '"prompt"',
+      '{"prompt":"x"} trailing',
+      '/* c */{"prompt":"x"}',
+      '{"prompt":"x" "steps":4}',
+    )
+    .map(noField),
   fc.integer({ min: 1, max: 30_000 }).map((d) => noField("[".repeat(d))),
   fc.integer({ min: 1, max: 30_000 }).map((d) => noField(`${"[".repeat(d)}${"]".repeat(d)}`)),
   fc.uint8Array({ maxLength: 2_000 }).map((b) => noField(Uint8Array.from([0xff, ...b]))), // never valid UTF-8 JSON
@@ -252,7 +258,10 @@ const invalidBody: fc.Arbitrary<BodyCase> = fc.oneof(
     .map(([p, field, i, pol]) => {
       const values = BAD_FIELDS[field]!;
       const value = values[i % values.length]!;
-      return { text: toJsonText(obj([["prompt", p], ...pol, [field, value]])), params: badFieldParams(field, value, pol) };
+      return {
+        text: toJsonText(obj([["prompt", p], ...pol, [field, value]])),
+        params: badFieldParams(field, value, pol),
+      };
     }),
   // Over the body limit: a 413, no field to name; the routes that take images allow larger bodies, and
   // there the prompt is over its 4000 characters.
@@ -385,26 +394,22 @@ export function hostileRequests(opts: { invalidOnly: boolean }): fc.Arbitrary<Ho
     // A bad Idempotency-Key, or a bad Last-Event-ID on an event stream that is not the caller's.
     {
       weight: 1,
-      arbitrary: fc
-        .tuple(validToken, fc.constantFrom(...BODY_PATHS), body, badKey)
-        .map(([t, p, b, key]) =>
-          request("header", "POST", p, t, {
-            body: b.text,
-            headers: { "idempotency-key": key },
-            params: [...b.params, "Idempotency-Key"],
-          }),
-        ),
+      arbitrary: fc.tuple(validToken, fc.constantFrom(...BODY_PATHS), body, badKey).map(([t, p, b, key]) =>
+        request("header", "POST", p, t, {
+          body: b.text,
+          headers: { "idempotency-key": key },
+          params: [...b.params, "Idempotency-Key"],
+        }),
+      ),
     },
     {
       weight: 1,
-      arbitrary: fc
-        .tuple(validToken, jobId, fc.string({ maxLength: 40 }))
-        .map(([t, id, leid]) =>
-          request("header", "GET", `/v1/jobs/${id}/events`, t, {
-            headers: { "last-event-id": headerSafe(leid) },
-            params: ["Last-Event-ID"],
-          }),
-        ),
+      arbitrary: fc.tuple(validToken, jobId, fc.string({ maxLength: 40 })).map(([t, id, leid]) =>
+        request("header", "GET", `/v1/jobs/${id}/events`, t, {
+          headers: { "last-event-id": headerSafe(leid) },
+          params: ["Last-Event-ID"],
+        }),
+      ),
     },
     // The event stream's query token instead of a header: only a missing or bad one.
     {

@@ -58,14 +58,25 @@ async function sign(claims: Record<string, unknown>, secret: string, nowMs: numb
 }
 
 /** HS256 over any header and payload: jose's SignJWT refuses an unknown crit and claims of the wrong type. */
-async function rawHs256(header: Record<string, unknown>, payload: Record<string, unknown>, secret: string): Promise<string> {
+async function rawHs256(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  secret: string,
+): Promise<string> {
   const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}`;
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   return `${input}.${base64url.encode(new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(input))))}`;
 }
 
 /** A token for one of HEADER_KINDS or CLAIM_KINDS: good claims (or good key) except for the one defect. */
-function oddToken(kind: (typeof HEADER_KINDS)[number] | (typeof CLAIM_KINDS)[number], sub: string, secret: string, nowMs: number) {
+function oddToken(
+  kind: (typeof HEADER_KINDS)[number] | (typeof CLAIM_KINDS)[number],
+  sub: string,
+  secret: string,
+  nowMs: number,
+) {
   const iat = Math.floor(nowMs / 1000);
   const claims = { sub, tier: "pro", iss: DEFAULT_CONFIG.issuer, aud: DEFAULT_CONFIG.audience, iat, exp: iat + 3600 };
   const hs = { alg: "HS256", typ: "JWT" };

@@ -9,7 +9,11 @@ import type { LinearAgCoefficients, ModelGuidanceDefaults, ScheduleFactory } fro
 const REUSE: readonly [number, number, number] = [1, -1, 1];
 
 /** The model's coefficients for (scheduler, steps), fitted by `npm run calibrate` under CFG at fit.scale. */
-export function linearAgFit(defaults: ModelGuidanceDefaults, steps: number, scheduler: string): LinearAgCoefficients | undefined {
+export function linearAgFit(
+  defaults: ModelGuidanceDefaults,
+  steps: number,
+  scheduler: string,
+): LinearAgCoefficients | undefined {
   return defaults.linear_ag?.[`${scheduler}:${steps}`];
 }
 
