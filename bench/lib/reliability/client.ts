@@ -1,4 +1,6 @@
 // A tenant's view of the gateway for the reliability scenarios: tokens, jobs, usage, downloads.
+import { CompletedEventSchema } from "@guidegate/shared";
+import type { z } from "zod";
 import { mintDevToken } from "../../../edge/src/auth/dev-token.ts";
 import { readEvents, type StreamEvent } from "./events.ts";
 
@@ -41,8 +43,9 @@ export async function download(url: string): Promise<{ status: number; bytes: Ui
   return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
 }
 
-type Completed = { images: { url?: string; b64_json?: string }[]; seed: number; usage: { nfe: number } };
+type Completed = z.infer<typeof CompletedEventSchema>;
 export const completedOf = (events: StreamEvent[]): Completed | null => {
   const last = events.at(-1);
-  return last?.event === "completed" ? (last.data as unknown as Completed) : null;
+  // Parsed, not cast: a malformed completed event is a finding of the run, not a crash later.
+  return last?.event === "completed" ? CompletedEventSchema.parse({ ...last.data, event: "completed" }) : null;
 };
