@@ -11,6 +11,12 @@ import { envelopeOf, liveDispatch, recordingPool, testApp } from "./support.ts";
 const LIMITS = { maxConcurrentJobs: 2, maxQueuedJobs: 2 };
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
+/** Polls `ok` every 10 ms (a loaded machine runs the requests in its own time); throws after 5 s. */
+async function until(ok: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 5_000; !(await ok()); await tick())
+    if (Date.now() > deadline) throw new Error("condition not reached in 5 s");
+}
+
 /** Which of `places` have had their turn (after the microtasks of any grant ran). */
 async function granted(places: Place[]): Promise<boolean[]> {
   const seen = places.map(() => false);
@@ -128,8 +134,8 @@ describe("admission through the routes", () => {
     expect(b1.status).toBe(202);
     expect(pool.dispatched.at(-1)!.job_id).toBe(b1.body.id); // bob never waits behind alice
     dispatches[0]!.push(completed(10));
-    await tick();
-    expect(pool.dispatched.map((j) => j.job_id)).toContain(a3.body.id); // alice's own slot went to her next job
+    // Alice's own slot goes to her next job.
+    await until(() => pool.dispatched.some((j) => j.job_id === a3.body.id));
     const events = await t.get(`/v1/jobs/${a3.body.id}/events`);
     const text = await readUntil(events, "event: queued");
     expect(text).toContain('"position":1');
@@ -142,8 +148,9 @@ describe("admission through the routes", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(((await (await t.post("/v1/jobs", BODY)).json()) as { id: string }).id);
     expect((await t.post(`/v1/jobs/${ids[2]}/cancel`, {})).status).toBe(202);
-    await tick();
-    const job = (await (await t.get(`/v1/jobs/${ids[2]}`)).json()) as { status: string; usage: { nfe: number } };
+    const read = async () => (await (await t.get(`/v1/jobs/${ids[2]}`)).json()) as { status: string; usage: { nfe: number } };
+    await until(async () => (await read()).status === "cancelled");
+    const job = await read();
     expect(job).toMatchObject({ status: "cancelled", usage: { nfe: 0 } });
     expect(pool.dispatched).toHaveLength(2);
     expect((await t.ledger.get(ids[2]!))?.state).toBe("voided");
@@ -155,22 +162,19 @@ describe("admission through the routes", () => {
     const { pool, dispatches } = fleet();
     const t = testApp({ pool, config: { tiers: SMALL } });
     const sync = () => t.post("/v1/images/generations", BODY);
+    const reserved = async () => (await t.ledger.usage("alice", 10 ** 9, t.clock.t)).reserved;
     const running = [sync(), sync()];
-    await tick();
+    await until(() => pool.dispatched.length === 2);
     const waiting = sync();
-    await tick();
+    await until(async () => (await reserved()) === 30); // queued: its place taken and its NFEs held, not dispatched
     expect(pool.dispatched).toHaveLength(2);
     const over = await sync();
     expect(over.status).toBe(429);
     expect((await envelopeOf(over)).code).toBe("too_many_jobs");
     dispatches[0]!.push(completed(10));
-    expect((await running[0]!).status).toBe(200);
-    await tick();
-    expect(pool.dispatched).toHaveLength(3);
-    dispatches[2]!.push(completed(10));
-    expect((await waiting).status).toBe(200);
-    dispatches[1]!.push(completed(10));
-    expect((await running[1]!).status).toBe(200);
+    await until(() => pool.dispatched.length === 3); // the freed slot went to the waiting request
+    for (const d of dispatches.slice(1)) d.push(completed(10));
+    expect((await Promise.all([...running, waiting])).map((r) => r.status)).toEqual([200, 200, 200]);
   });
 });
 
