@@ -148,7 +148,8 @@ describe("admission through the routes", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(((await (await t.post("/v1/jobs", BODY)).json()) as { id: string }).id);
     expect((await t.post(`/v1/jobs/${ids[2]}/cancel`, {})).status).toBe(202);
-    const read = async () => (await (await t.get(`/v1/jobs/${ids[2]}`)).json()) as { status: string; usage: { nfe: number } };
+    const read = async () =>
+      (await (await t.get(`/v1/jobs/${ids[2]}`)).json()) as { status: string; usage: { nfe: number } };
     await until(async () => (await read()).status === "cancelled");
     const job = await read();
     expect(job).toMatchObject({ status: "cancelled", usage: { nfe: 0 } });
