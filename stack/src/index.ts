@@ -82,14 +82,16 @@ export interface Service {
 
 const EXIT_WITH_PARENT = pathToFileURL(join(import.meta.dirname, "exit-with-parent.mjs")).href;
 
-/** A TypeScript entry under Node (no tsx wrapper process in between), stopping when this process is gone. */
+/** A TypeScript entry under Node (no tsx wrapper process in between), stopping when this process is gone.
+ * `nodeArgs` go before the entry (`--cpu-prof` for a profile). */
 export function spawnTs(
   entry: string,
   env: Record<string, string>,
   name: string,
   quiet: boolean,
+  nodeArgs: readonly string[] = [],
 ): { proc: ChildProcess; output: string[] } {
-  const args = ["--import", "tsx", "--import", EXIT_WITH_PARENT, join(ROOT, entry)];
+  const args = ["--import", "tsx", "--import", EXIT_WITH_PARENT, ...nodeArgs, join(ROOT, entry)];
   return spawnCommand(process.execPath, args, { ...env, GG_STACK_PARENT_PID: String(process.pid) }, name, quiet);
 }
 
