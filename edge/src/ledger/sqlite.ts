@@ -2,6 +2,7 @@
 // Workers or Deno entries (it loads a native addon); they use durable-object-client.ts or memory.ts.
 import Database from "better-sqlite3";
 import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
+import { type FlushFd, walDurability } from "./sqlite-durability.ts";
 import { SqlLedgerCore } from "./sql-core.ts";
 import { SqlQuotaCore } from "../quotas/sql.ts";
 import type { QuotaOverrideStore } from "../quotas/types.ts";
@@ -9,14 +10,20 @@ import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
 import type { IdempotencyStore, Ledger } from "./types.ts";
 import { checkLease } from "./validate.ts";
 
+export type { FlushFd } from "./sqlite-durability.ts";
+
 type Db = InstanceType<typeof Database>;
 type Statement = Database.Statement<SqlValue[]>;
 
-/** Opens (or creates) the file with WAL and the pragmas a billing record needs. */
-export function openSqlite(path: string): Db {
+/**
+ * Opens (or creates) the file with WAL. FULL syncs the WAL in every commit, on the calling thread: a write
+ * acknowledged is a write kept, even across a power cut. NORMAL does not (a commit survives the process
+ * dying, not the machine): the caller then makes what must be kept durable itself (walDurability).
+ */
+export function openSqlite(path: string, synchronous: "FULL" | "NORMAL" = "FULL"): Db {
   const db = new Database(path, { timeout: 5_000 }); // wait for another process's write lock instead of failing
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL"); // a settle acknowledged is a settle kept, even across a power cut
+  db.pragma(`synchronous = ${synchronous}`);
   return db;
 }
 
@@ -51,16 +58,34 @@ export interface SqliteStores {
   close(): void;
 }
 
-/** Every store on one SQLite file (created with its schema if missing). */
-export function createSqliteStores(path: string, options: LedgerOptions = {}): SqliteStores {
+export interface SqliteOptions extends LedgerOptions {
+  /** How the WAL is flushed for a settle (tests hold or fail it); fdatasync when absent. */
+  flushFd?: FlushFd;
+}
+
+/**
+ * Every store on one SQLite file (created with its schema if missing). What a power cut may take: a settle
+ * and a finished idempotency record resolve only once on disk (the edge sends the terminal event after the
+ * settle resolves); reservations, voids, claims and releases are kept across a crash of the process but may
+ * lose their last milliseconds to a power cut, which bills nothing: an open reservation is voided by its
+ * lease, a lost void leaves the quota held until then, and a later settle's flush takes every earlier commit
+ * with it (the WAL is replayed in order).
+ */
+export function createSqliteStores(path: string, options: SqliteOptions = {}): SqliteStores {
   const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
-  const db = openSqlite(path);
+  const db = openSqlite(path, "NORMAL");
   const port = sqlitePort(db);
   const core = new SqlLedgerCore(port);
+  const wal = walDurability(db, options.flushFd);
+  const durable = wal.durable;
   const ledger: Ledger = {
     reserve: async (tenant, jobId, nfe, quota, now, terms) =>
       core.reserve(tenant, jobId, nfe, quota, now, terms, leaseMs),
-    settle: async (jobId, spent, now) => core.settle(jobId, spent, now, leaseMs),
+    settle: async (jobId, spent, now) => {
+      const settled = core.settle(jobId, spent, now, leaseMs);
+      if (settled) await durable();
+      return settled;
+    },
     void: async (jobId) => core.void(jobId),
     usage: async (tenant, quota, now) => core.usage(tenant, quota, now, leaseMs),
     report: async (tenant, quota, now, period) => core.report(tenant, quota, now, period, leaseMs),
@@ -69,7 +94,11 @@ export function createSqliteStores(path: string, options: LedgerOptions = {}): S
   };
   const idempotency: IdempotencyStore = {
     begin: async (rec, now) => core.begin(rec, now),
-    finish: async (tenant, key, status, response) => core.finish(tenant, key, status, response),
+    // The response a retry replays, of a request that was billed: kept like its settle.
+    finish: async (tenant, key, status, response) => {
+      core.finish(tenant, key, status, response);
+      await durable();
+    },
     release: async (tenant, key) => core.release(tenant, key),
   };
   const quotaCore = new SqlQuotaCore(port);
@@ -77,11 +106,19 @@ export function createSqliteStores(path: string, options: LedgerOptions = {}): S
     get: async (tenant) => quotaCore.get(tenant),
     set: async (tenant, quotaNfe) => quotaCore.set(tenant, quotaNfe),
   };
-  return { ledger, idempotency, quotas, close: () => db.close() };
+  return {
+    ledger,
+    idempotency,
+    quotas,
+    close: () => {
+      db.close();
+      wal.close();
+    },
+  };
 }
 
 /** A Ledger on its own connection to the SQLite file at `path`. */
-export function createSqliteLedger(path: string, options: LedgerOptions = {}): Ledger & { close(): void } {
+export function createSqliteLedger(path: string, options: SqliteOptions = {}): Ledger & { close(): void } {
   const { ledger, close } = createSqliteStores(path, options);
   return { ...ledger, close };
 }
