@@ -7,7 +7,16 @@ export interface KeySource {
   /** Algorithms this source may verify; a token whose `alg` is in no source's list is rejected. */
   readonly algorithms: readonly string[];
   readonly key: Uint8Array | JWTVerifyGetKey;
+  /**
+   * Which keys the source verifies with now: a verification cached under one version is served only while
+   * the source reports the same (auth/token-cache.ts). Null or absent: the keys may change at any moment,
+   * cache nothing.
+   */
+  readonly keySetVersion?: () => number | null;
 }
+
+/** A fixed key or key set: the same version for the source's lifetime. */
+const FIXED_KEYS = () => 0;
 
 export const SECRET_ALGORITHMS = ["HS256"] as const;
 export const JWKS_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
@@ -19,7 +28,7 @@ export function createSecretKeySource(secret: string | Uint8Array | undefined): 
   const key = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
   if (key.byteLength < MIN_SECRET_BYTES)
     throw new Error(`createSecretKeySource: the secret must be at least ${MIN_SECRET_BYTES} bytes for HS256`);
-  return Object.freeze({ kind: "secret", algorithms: [...SECRET_ALGORITHMS], key });
+  return Object.freeze({ kind: "secret", algorithms: [...SECRET_ALGORITHMS], key, keySetVersion: FIXED_KEYS });
 }
 
 export interface JwksOptions {
@@ -48,19 +57,26 @@ export function createJwksKeySource(url: string | URL | undefined, opts: JwksOpt
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
     throw new Error("createJwksKeySource: the JWKS URL must be http(s)");
   const algorithms = checkAlgorithms(opts.algorithms);
-  const f = opts.fetch;
+  const f = opts.fetch ?? ((u: string, init: RequestInit) => fetch(u, init));
+  let fetches = 0; // every refetch may bring other keys: a new version
   const key = createRemoteJWKSet(parsed, {
     cacheMaxAge: opts.cacheMaxAgeMs ?? 10 * 60_000,
     cooldownDuration: opts.cooldownMs ?? 30_000,
     timeoutDuration: opts.timeoutMs ?? 5_000,
-    ...(f ? { [customFetch]: (u: string, init: RequestInit) => f(u, init) } : {}),
+    [customFetch]: (u: string, init: RequestInit) => {
+      fetches++;
+      return f(u, init);
+    },
   });
-  return Object.freeze({ kind: "jwks", algorithms, key });
+  // Stale (jose refetches before its next check) or refetching: no version, so nothing is cached or served.
+  const keySetVersion = () => (key.fresh && !key.reloading ? fetches : null);
+  return Object.freeze({ kind: "jwks", algorithms, key, keySetVersion });
 }
 
 /** Public keys given inline (tests, or a JWKS baked into configuration). */
 export function createLocalJwksKeySource(jwks: JSONWebKeySet, opts: Pick<JwksOptions, "algorithms"> = {}): KeySource {
   if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0)
     throw new Error("createLocalJwksKeySource: a JWKS with at least one key is required");
-  return Object.freeze({ kind: "jwks", algorithms: checkAlgorithms(opts.algorithms), key: createLocalJWKSet(jwks) });
+  const key = createLocalJWKSet(jwks);
+  return Object.freeze({ kind: "jwks", algorithms: checkAlgorithms(opts.algorithms), key, keySetVersion: FIXED_KEYS });
 }

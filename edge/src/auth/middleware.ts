@@ -6,6 +6,7 @@ import { unauthorized } from "../errors.ts";
 import type { Clock } from "../clock.ts";
 import type { AppEnv } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
+import { DEFAULT_TOKEN_CACHE_ENTRIES, TokenCache } from "./token-cache.ts";
 import { verifyToken } from "./verify.ts";
 
 export interface TenantAuthOptions {
@@ -17,6 +18,8 @@ export interface TenantAuthOptions {
   clockToleranceSec?: number;
   /** Also read the token from this query parameter (only for EventSource endpoints, which cannot set headers). */
   queryParam?: string;
+  /** Verified tokens remembered (token-cache.ts); 0 verifies every request. */
+  tokenCacheEntries?: number;
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.=]+)$/i;
@@ -37,6 +40,7 @@ export function tenantAuth(options: TenantAuthOptions) {
     now: () => options.clock.now(),
   };
   const queryParam = options.queryParam;
+  const cache = new TokenCache(options.tokenCacheEntries ?? DEFAULT_TOKEN_CACHE_ENTRIES);
 
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization");
@@ -49,7 +53,7 @@ export function tenantAuth(options: TenantAuthOptions) {
       token = c.req.query(queryParam) || undefined;
     }
     if (!token) throw unauthorized("missing_token", "A bearer token is required.");
-    c.set("caller", await verifyToken(token, verify));
+    c.set("caller", await verifyToken(token, verify, cache));
     await next();
   });
 }

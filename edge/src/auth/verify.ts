@@ -4,6 +4,7 @@ import type { Tiers } from "@guidegate/shared";
 import { ApiError, unauthorized } from "../errors.ts";
 import type { Caller } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
+import { type TokenCache, validityMs } from "./token-cache.ts";
 
 export interface VerifyOptions {
   keys: readonly KeySource[];
@@ -36,8 +37,15 @@ async function verifyWith(source: KeySource, token: string, o: VerifyOptions): P
   return (await jwtVerify(token, source.key, opts)).payload;
 }
 
-/** The caller a token names, or an ApiError (401; 503 when the JWKS is unreachable). */
-export async function verifyToken(token: string, o: VerifyOptions): Promise<Caller> {
+/** A verified payload, the source that verified it, and that source's key-set version throughout (or null). */
+interface Verified {
+  payload: JWTPayload;
+  source: KeySource;
+  version: number | null;
+}
+
+/** The sources whose algorithm list holds the token's `alg`; 401 when none or the token is malformed. */
+function sourcesFor(token: string, o: VerifyOptions): KeySource[] {
   let alg: unknown;
   try {
     alg = decodeProtectedHeader(token).alg;
@@ -46,28 +54,33 @@ export async function verifyToken(token: string, o: VerifyOptions): Promise<Call
   }
   const sources = o.keys.filter((k) => typeof alg === "string" && k.algorithms.includes(alg));
   if (sources.length === 0) throw unauthorized("invalid_token", "The token's signing algorithm is not accepted.");
+  return sources;
+}
 
-  let payload: JWTPayload | undefined;
+/** The version is read before and after: keys that changed during the check leave nothing to cache. */
+async function verifyAny(sources: KeySource[], token: string, o: VerifyOptions): Promise<Verified> {
   let lastError: unknown;
   for (const source of sources) {
     try {
-      payload = await verifyWith(source, token, o);
-      break;
+      const before = source.keySetVersion?.() ?? null;
+      const payload = await verifyWith(source, token, o);
+      const after = source.keySetVersion?.() ?? null;
+      return { payload, source, version: before === after ? before : null };
     } catch (err) {
       lastError = err;
     }
   }
-  if (!payload) {
-    if (isKeyFetchFailure(lastError)) {
-      console.error("[edge] key source unavailable", lastError);
-      throw new ApiError("overloaded_error", "auth_unavailable", "Token keys are temporarily unavailable.", {
-        headers: { "retry-after": "5" },
-      });
-    }
-    if (lastError instanceof errors.JWTExpired) throw unauthorized("token_expired", "The bearer token has expired.");
-    throw unauthorized();
+  if (isKeyFetchFailure(lastError)) {
+    console.error("[edge] key source unavailable", lastError);
+    throw new ApiError("overloaded_error", "auth_unavailable", "Token keys are temporarily unavailable.", {
+      headers: { "retry-after": "5" },
+    });
   }
+  if (lastError instanceof errors.JWTExpired) throw unauthorized("token_expired", "The bearer token has expired.");
+  throw unauthorized();
+}
 
+function callerOf(payload: JWTPayload, o: VerifyOptions): Caller {
   // jose checks iat only against a maxTokenAge, which customer tokens do not get: a token dated later than now
   // (beyond the skew allowed for exp and nbf) comes from a broken or forged issuer.
   if (typeof payload.iat === "number" && payload.iat > o.now() / 1000 + o.clockToleranceSec)
@@ -78,4 +91,16 @@ export async function verifyToken(token: string, o: VerifyOptions): Promise<Call
   if (typeof tier !== "string" || !Object.hasOwn(o.tiers, tier))
     throw unauthorized("unknown_tier", "The token's tier is not known.");
   return { tenant: sub, tierName: tier, tier: o.tiers[tier]! };
+}
+
+/** The caller a token names, or an ApiError (401; 503 when the JWKS is unreachable). `cache`: see token-cache.ts. */
+export async function verifyToken(token: string, o: VerifyOptions, cache?: TokenCache): Promise<Caller> {
+  const hit = cache?.get(token, o.now());
+  if (hit) return hit;
+  const { payload, source, version } = await verifyAny(sourcesFor(token, o), token, o);
+  const caller = callerOf(payload, o);
+  // exp is a required claim and nbf, when there, a number: jose has checked both.
+  const { exp, nbf, iat } = payload as { exp: number; nbf?: number; iat?: unknown };
+  cache?.set(token, caller, source, version, validityMs(exp, nbf, typeof iat === "number" ? iat : undefined, o.clockToleranceSec));
+  return caller;
 }
