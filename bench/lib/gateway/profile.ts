@@ -18,7 +18,9 @@ function placeOf(url: string): string {
   if (!url) return "(engine: gc, idle, native)";
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.startsWith("node:")) return `node:${url.slice(5).split("/")[0]}`;
+  // node:internal/<area>/... by area: fetch (deps/undici), webstreams, crypto, streams, ...
+  if (url.startsWith("node:internal/deps/")) return `node:${url.split("/").slice(0, 3).join("/").slice(5)}`;
+  if (url.startsWith("node:")) return `node:${url.slice(5).split("/").slice(0, 2).join("/")}`;
   const ours = /\/(edge|shared|gpu-worker|bench|scripts)\/src?\/?([^/]+)?/.exec(url);
   return ours ? `${ours[1]}/${ours[2] ?? ""}` : url;
 }
