@@ -11,6 +11,7 @@ import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createSqliteStores } from "./ledger/sqlite.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { serveNode } from "./node-server.ts";
+import { undiciPostJob } from "./pool/undici-transport.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
 import { systemClock } from "./clock.ts";
 import { loadWebhookConfig } from "./webhooks/config.ts";
@@ -47,7 +48,12 @@ const app = createApp({
   idempotency: stores.idempotency,
   quotas: stores.quotas,
   rateLimiter: createMemoryRateLimiter(),
-  pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
+  pool: createWorkerPool({
+    workers,
+    internalSecret: env.GG_INTERNAL_SECRET,
+    clock: systemClock,
+    postJob: undiciPostJob(), // node's fetch costs ~4x the CPU per generation (pool/transport.ts)
+  }),
   clock: systemClock,
   config,
   webhooks,

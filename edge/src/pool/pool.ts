@@ -13,6 +13,7 @@ import {
 import type { Clock } from "../types.ts";
 import { internalHealthSigner, internalSigner } from "./internal-token.ts";
 import { jobEvents } from "./sse.ts";
+import { fetchPostJob, type PostJob, type WorkerResponse } from "./transport.ts";
 import {
   type Dispatch,
   type DispatchOptions,
@@ -28,6 +29,8 @@ export interface WorkerPoolOptions {
   internalSecret: string | Uint8Array;
   clock: Clock;
   fetch?: typeof fetch;
+  /** How jobs are POSTed and their streams read; `fetch` when absent (the Node entry passes undici's request()). */
+  postJob?: PostJob;
   /** Random source for the two choices (tests pin it). */
   random?: () => number;
   /** How long to wait for a worker's response headers. */
@@ -51,7 +54,7 @@ interface WorkerState {
   models: ModelInfo[];
 }
 
-async function errorBody(res: Response): Promise<ErrorBody | null> {
+async function errorBody(res: WorkerResponse): Promise<ErrorBody | null> {
   try {
     const parsed = ErrorEnvelopeSchema.safeParse(await res.json());
     return parsed.success ? parsed.data.error : null;
@@ -60,8 +63,8 @@ async function errorBody(res: Response): Promise<ErrorBody | null> {
   }
 }
 
-function retryAfterMs(res: Response, fallbackMs: number): number {
-  const s = Number(res.headers.get("retry-after"));
+function retryAfterMs(res: WorkerResponse, fallbackMs: number): number {
+  const s = Number(res.header("retry-after"));
   return Number.isFinite(s) && s > 0 ? Math.min(s, 60) * 1000 : fallbackMs;
 }
 
@@ -73,6 +76,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const signHealth = internalHealthSigner(options.internalSecret);
   const clock = options.clock;
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const postJob = options.postJob ?? fetchPostJob(doFetch);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const downMs = options.downMs ?? 5_000;
   const healthTtlMs = options.healthTtlMs ?? 2_000;
@@ -152,10 +156,9 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const onAbort = () => ctrl.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const timer = setTimeout(() => ctrl.abort(new Error("connect timeout")), connectTimeoutMs);
-    let res: Response;
+    let res: WorkerResponse;
     try {
-      res = await doFetch(`${w.url}/internal/jobs`, {
-        method: "POST",
+      res = await postJob(`${w.url}/internal/jobs`, {
         headers: {
           authorization: `Bearer ${await sign(job.job_id, clock.now())}`,
           "content-type": "application/json",
@@ -172,8 +175,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
     }
-    const type = res.headers.get("content-type") ?? "";
-    if (res.ok && type.startsWith("text/event-stream") && res.body) {
+    const type = res.header("content-type") ?? "";
+    if (res.status >= 200 && res.status < 300 && type.startsWith("text/event-stream")) {
       w.outstanding++;
       let open = true;
       const finish = () => {
@@ -209,7 +212,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         },
       );
     }
-    await res.body?.cancel().catch(() => {});
+    await res.discard().catch(() => {});
     if (res.status === 503 || res.status === 429) w.downUntil = clock.now() + retryAfterMs(res, 1_000);
     else {
       console.error(`[edge] worker ${w.url} answered ${res.status} to a dispatch`);

@@ -23,8 +23,22 @@ function toJobEvent(m: EventSourceMessage): JobEvent {
   return parsed.data;
 }
 
-export async function* jobEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<JobEvent> {
+/** The body's chunks: a Web stream through its reader (Workers' streams need not be async-iterable). */
+async function* chunksOf(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (!(body instanceof ReadableStream)) return yield* body;
   const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+export async function* jobEvents(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>): AsyncGenerator<JobEvent> {
   const decoder = new TextDecoder();
   let messages: EventSourceMessage[] = [];
   let overflow = false;
@@ -35,17 +49,12 @@ export async function* jobEvents(body: ReadableStream<Uint8Array>): AsyncGenerat
     },
     maxBufferSize: MAX_EVENT_CHARS,
   });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return; // an event cut off without its blank line is dropped, as EventSource does
-      parser.feed(decoder.decode(value, { stream: true }));
-      if (overflow) throw new WorkerProtocolError(`worker sent an event over ${MAX_EVENT_CHARS} characters`);
-      const ready = messages;
-      messages = [];
-      for (const m of ready) yield toJobEvent(m);
-    }
-  } finally {
-    reader.cancel().catch(() => {});
+  // At the end, an event cut off without its blank line is dropped, as EventSource does.
+  for await (const chunk of chunksOf(body)) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    if (overflow) throw new WorkerProtocolError(`worker sent an event over ${MAX_EVENT_CHARS} characters`);
+    const ready = messages;
+    messages = [];
+    for (const m of ready) yield toJobEvent(m);
   }
 }

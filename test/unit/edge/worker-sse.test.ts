@@ -1,5 +1,6 @@
 // The worker's event stream as the pool reads it (edge/src/pool/sse.ts): eventsource-parser fed from the
 // body's reader, whatever the chunking, then validated against the contract.
+import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jobEvents } from "../../../edge/src/pool/sse.ts";
@@ -25,7 +26,14 @@ function body(text: string, cuts: number[] = []): ReadableStream<Uint8Array> {
   });
 }
 
-async function collect(stream: ReadableStream<Uint8Array>) {
+/** The same chunks as a Node stream (undici's request() body). */
+async function nodeBody(stream: ReadableStream<Uint8Array>): Promise<AsyncIterable<Uint8Array>> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of stream as unknown as AsyncIterable<Uint8Array>) chunks.push(c);
+  return Readable.from(chunks.map((c) => Buffer.from(c)));
+}
+
+async function collect(stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>) {
   const out = [];
   for await (const e of jobEvents(stream)) out.push(e);
   return out;
@@ -39,6 +47,7 @@ describe("worker SSE", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.nat(), { maxLength: 12 }), async (cuts) => {
         expect(await collect(body(STREAM, cuts))).toEqual(whole);
+        expect(await collect(await nodeBody(body(STREAM, cuts)))).toEqual(whole);
       }),
       { numRuns: 150 },
     );
