@@ -11,6 +11,7 @@ import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createSqliteStores } from "./ledger/sqlite.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { serveNode } from "./node-server.ts";
+import { nodeInternalSigner } from "./pool/node-internal-token.ts";
 import { undiciPostJob } from "./pool/undici-transport.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
 import { systemClock } from "./clock.ts";
@@ -52,7 +53,9 @@ const app = createApp({
     workers,
     internalSecret: env.GG_INTERNAL_SECRET,
     clock: systemClock,
-    postJob: undiciPostJob(), // node's fetch costs ~4x the CPU per generation (pool/transport.ts)
+    // node's fetch and WebCrypto cost several times the CPU per generation (pool/transport.ts, node-internal-token.ts)
+    postJob: undiciPostJob(),
+    sign: nodeInternalSigner(env.GG_INTERNAL_SECRET),
   }),
   clock: systemClock,
   config,

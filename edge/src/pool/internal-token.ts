@@ -22,7 +22,8 @@ export function internalClaims(extra: Record<string, unknown>, audience: string,
   return { ...extra, iss: INTERNAL_ISSUER, aud: audience, sub: "edge", iat, exp: iat + INTERNAL_TOKEN_TTL_SEC };
 }
 
-/** jose over WebCrypto. The key is imported once: given the bytes, jose imports a CryptoKey on every sign,
+/** jose over WebCrypto, on every runtime (the Node entry signs job tokens with node:crypto instead,
+ * node-internal-token.ts). The key is imported once: given the bytes, jose imports a CryptoKey on every sign,
  * which cost more than the HMAC. */
 function joseSigner(bytes: Uint8Array): (claims: Record<string, unknown>) => Promise<string> {
   let key: Promise<CryptoKey> | null = null;

@@ -11,7 +11,7 @@ import {
   type WorkerJob,
 } from "@guidegate/shared";
 import type { Clock } from "../types.ts";
-import { internalHealthSigner, internalSigner } from "./internal-token.ts";
+import { type InternalSigner, internalHealthSigner, internalSigner } from "./internal-token.ts";
 import { jobEvents } from "./sse.ts";
 import { fetchPostJob, type PostJob, type WorkerResponse } from "./transport.ts";
 import {
@@ -29,6 +29,8 @@ export interface WorkerPoolOptions {
   internalSecret: string | Uint8Array;
   clock: Clock;
   fetch?: typeof fetch;
+  /** Signs each job's internal token; jose over WebCrypto when absent (the Node entry passes node:crypto's). */
+  sign?: InternalSigner;
   /** How jobs are POSTed and their streams read; `fetch` when absent (the Node entry passes undici's request()). */
   postJob?: PostJob;
   /** Random source for the two choices (tests pin it). */
@@ -72,7 +74,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   if (!options || !Array.isArray(options.workers) || options.workers.length === 0)
     throw new Error("createWorkerPool: at least one worker URL is required");
   for (const u of options.workers) new URL(u); // malformed URLs fail at start-up
-  const sign = internalSigner(options.internalSecret);
+  const sign = options.sign ?? internalSigner(options.internalSecret);
   const signHealth = internalHealthSigner(options.internalSecret);
   const clock = options.clock;
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
