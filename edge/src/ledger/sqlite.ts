@@ -27,8 +27,9 @@ export function openSqlite(path: string, synchronous: "FULL" | "NORMAL" = "FULL"
   return db;
 }
 
-/** A SqlPort over a better-sqlite3 connection, with prepared statements cached by text. */
-export function sqlitePort(db: Db): SqlPort {
+/** A SqlPort over a better-sqlite3 connection, with prepared statements cached by text; `onWrite` hears of
+ * every statement that writes (the ledger's background checkpoints count them). */
+export function sqlitePort(db: Db, onWrite: () => void = () => {}): SqlPort {
   const cache = new Map<string, Statement>();
   const prepare = (sql: string): Statement => {
     let stmt = cache.get(sql);
@@ -43,10 +44,33 @@ export function sqlitePort(db: Db): SqlPort {
       const stmt = prepare(sql);
       if (stmt.reader) return stmt.all(...params) as T[];
       stmt.run(...params);
+      onWrite();
       return [];
     },
-    // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading read locks.
-    tx: <T>(fn: () => T): T => db.transaction(fn).immediate(),
+    tx: transaction(db),
+  };
+}
+
+/**
+ * What better-sqlite3's db.transaction(fn).immediate() does for a transaction that is not nested, from
+ * statements prepared once: the wrapper it builds per call was a visible share of a ledger write. IMMEDIATE
+ * takes the write lock up front, so two processes never deadlock upgrading read locks.
+ */
+function transaction(db: Db): SqlPort["tx"] {
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  const rollback = db.prepare("ROLLBACK");
+  return <T>(fn: () => T): T => {
+    if (db.inTransaction) return db.transaction(fn)(); // nested: better-sqlite3's savepoint
+    begin.run();
+    try {
+      const out = fn();
+      commit.run();
+      return out;
+    } catch (err) {
+      if (db.inTransaction) rollback.run(); // SQLite may have rolled back already
+      throw err;
+    }
   };
 }
 
