@@ -2,7 +2,7 @@
 // Workers or Deno entries (it loads a native addon); they use durable-object-client.ts or memory.ts.
 import Database from "better-sqlite3";
 import { type LedgerOptions, RESERVATION_LEASE_MS } from "./lease.ts";
-import { type FlushFd, walDurability } from "./sqlite-durability.ts";
+import { backgroundCheckpoints, type FlushFd, walDurability } from "./sqlite-durability.ts";
 import { SqlLedgerCore } from "./sql-core.ts";
 import { SqlQuotaCore } from "../quotas/sql.ts";
 import type { QuotaOverrideStore } from "../quotas/types.ts";
@@ -85,6 +85,8 @@ export interface SqliteStores {
 export interface SqliteOptions extends LedgerOptions {
   /** How the WAL is flushed for a settle (tests hold or fail it); fdatasync when absent. */
   flushFd?: FlushFd;
+  /** Writing statements between background checkpoints (sqlite-durability.ts); tests make it small. */
+  checkpointEveryWrites?: number;
 }
 
 /**
@@ -98,7 +100,8 @@ export interface SqliteOptions extends LedgerOptions {
 export function createSqliteStores(path: string, options: SqliteOptions = {}): SqliteStores {
   const leaseMs = checkLease(options.leaseMs ?? RESERVATION_LEASE_MS);
   const db = openSqlite(path, "NORMAL");
-  const port = sqlitePort(db);
+  const checkpoints = backgroundCheckpoints(db, options.checkpointEveryWrites);
+  const port = sqlitePort(db, checkpoints.wrote);
   const core = new SqlLedgerCore(port);
   const wal = walDurability(db, options.flushFd);
   const durable = wal.durable;
@@ -135,6 +138,7 @@ export function createSqliteStores(path: string, options: SqliteOptions = {}): S
     idempotency,
     quotas,
     close: () => {
+      checkpoints.close();
       db.close();
       wal.close();
     },

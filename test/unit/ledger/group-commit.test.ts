@@ -2,14 +2,15 @@
 // its commit has ended, callers waiting at once share one flush, and what was acknowledged survives the
 // process being killed. The flush is injected where the test must hold or fail it.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type JobEvent, parseGuidance, type WorkerJob } from "@guidegate/shared";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
-import { createSqliteStores, type FlushFd } from "../../../edge/src/ledger/sqlite.ts";
+import { createSqliteStores, type FlushFd, openSqlite } from "../../../edge/src/ledger/sqlite.ts";
+import { backgroundCheckpoints } from "../../../edge/src/ledger/sqlite-durability.ts";
 import type { WorkerPool } from "../../../edge/src/pool/types.ts";
 import { JobRun } from "../../../edge/src/relay/run.ts";
 import { groupSync } from "../../../edge/src/storage/group-sync.ts";
@@ -219,5 +220,56 @@ describe("sqlite ledger: settles are on disk before they resolve", () => {
     } finally {
       s.close();
     }
+  });
+});
+
+describe("sqlite ledger: checkpoints on a thread of their own", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "guidegate-checkpoints-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("turns the connection's own checkpoints off", () => {
+    const db = openSqlite(join(dir, "raw.db"), "NORMAL");
+    const c = backgroundCheckpoints(db);
+    expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(0);
+    c.close();
+    db.close();
+  });
+
+  it("copies the WAL into the database file while the store keeps writing, and loses nothing", async () => {
+    const path = join(dir, "ledger.db");
+    const s = createSqliteStores(path, { checkpointEveryWrites: 20 });
+    const before = statSync(path).size;
+    const jobs = Array.from({ length: 60 }, () => newJobId("t1"));
+    for (const j of jobs) {
+      await s.ledger.reserve("t1", j, 10, 10_000, NOW, 50);
+      await s.ledger.settle(j, 4);
+    }
+    // ~450 WAL frames: SQLite's own checkpoint (at 1,000) would not have run; the thread's have.
+    for (let i = 0; i < 100 && statSync(path).size <= before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(path).size).toBeGreaterThan(before);
+    expect(await s.ledger.usage("t1", 10_000, NOW)).toMatchObject({ used: 240, reserved: 0 });
+    s.close();
+    const again = createSqliteStores(path);
+    expect(await again.ledger.usage("t1", 10_000, NOW)).toMatchObject({ used: 240, reserved: 0 });
+    again.close();
+  });
+
+  it("the checkpoint thread does not keep a process alive", async () => {
+    const store = resolve(import.meta.dirname, "../../../edge/src/ledger/sqlite.ts");
+    const ids = resolve(import.meta.dirname, "../../../edge/src/ledger/ids.ts");
+    // Enough writes to start the thread, and no close(): the process must still end on its own.
+    const code = `
+      const { createSqliteStores } = await import(${JSON.stringify(store)});
+      const { newJobId } = await import(${JSON.stringify(ids)});
+      const s = createSqliteStores(${JSON.stringify(join(dir, "ledger.db"))}, { checkpointEveryWrites: 5 });
+      for (let i = 0; i < 20; i++) { const j = newJobId("t1"); await s.ledger.reserve("t1", j, 1, 100, ${NOW}, 50); await s.ledger.settle(j, 1); }`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { stdio: "inherit" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const exit = await new Promise((r) => child.once("exit", (code, signal) => r(signal ?? code)));
+    clearTimeout(timer);
+    expect(exit).toBe(0);
   });
 });
