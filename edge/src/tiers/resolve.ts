@@ -47,9 +47,17 @@ export function defaultPolicy(tier: Tier, model: ModelInfo): PolicyName | undefi
   );
 }
 
-/** A policy with every parameter at its schema default. */
+const defaults = new Map<PolicyName, Guidance>();
+
+/** A policy with every parameter at its schema default: parsed once per policy (frozen, since it is shared),
+ * not per request. */
 export function withDefaults(policy: PolicyName): Guidance {
-  return parseGuidance({ policy });
+  let g = defaults.get(policy);
+  if (!g) {
+    g = Object.freeze(parseGuidance({ policy }));
+    defaults.set(policy, g);
+  }
+  return g;
 }
 
 /**
