@@ -11,8 +11,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mintDevToken } from "../edge/src/auth/dev-token.ts";
-import { concurrent, median, quantile, type Sequential, sequential, type Target } from "./lib/gateway/load.ts";
+import { type Concurrent, concurrent, median, quantile, type Sequential, sequential, type Target } from "./lib/gateway/load.ts";
 import { startNginx } from "./lib/gateway/nginx.ts";
+import { cpuMs, diskFlushMs, withChildren } from "./lib/gateway/probes.ts";
 import { startEdge, startStandIn } from "./lib/gateway/services.ts";
 import { STAND_IN_MODEL } from "./lib/gateway/stand-in.ts";
 
@@ -28,6 +29,8 @@ interface Round {
   p99: number;
   c1: number;
   c16: number;
+  /** CPU µs the path's own processes spent per generation at c=16. */
+  cpuUs: number;
   errors: number;
 }
 
@@ -57,9 +60,10 @@ const generation = JSON.stringify({
   response_format: "b64_json",
 });
 
-function workerTarget(name: string, origin: string): Target {
+function workerTarget(name: string, origin: string, pids: () => number[]): Target {
   return {
     name,
+    pids,
     origin,
     path: "/internal/jobs",
     headers: { "content-type": "application/json", accept: "text/event-stream" },
@@ -68,9 +72,10 @@ function workerTarget(name: string, origin: string): Target {
   };
 }
 
-function gatewayTarget(origin: string, token: string): Target {
+function gatewayTarget(origin: string, token: string, pid: number): Target {
   return {
     name: "gateway → stand-in",
+    pids: () => [pid],
     origin,
     path: "/v1/images/generations",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
@@ -79,18 +84,27 @@ function gatewayTarget(origin: string, token: string): Target {
   };
 }
 
+/** `run`, and the CPU µs per finished generation that `t`'s own processes spent meanwhile. */
+async function withCpu(t: Target, run: () => Promise<Concurrent>): Promise<Concurrent & { cpuUs: number }> {
+  const pids = t.pids();
+  const before = cpuMs(pids);
+  const c = await run();
+  return { ...c, cpuUs: ((cpuMs(pids) - before) * 1000) / Math.max(1, c.done) };
+}
+
 async function measure(targets: Target[]): Promise<Round[][]> {
   const rounds: Round[][] = targets.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     const before = load();
     const seq: Sequential[] = [];
     for (const t of targets) seq.push(await sequential(t, REQUESTS));
-    const c16: { perSec: number; errors: number }[] = [];
-    for (const t of targets) c16.push(await concurrent(t, CONCURRENCY, DURATION_MS));
+    const c16: (Concurrent & { cpuUs: number })[] = [];
+    for (const t of targets) c16.push(await withCpu(t, () => concurrent(t, CONCURRENCY, DURATION_MS)));
     targets.forEach((_, i) => {
       const s = seq[i]!;
+      const c = c16[i]!;
       const p = { p50: quantile(s.latenciesMs, 0.5), p99: quantile(s.latenciesMs, 0.99) };
-      rounds[i]!.push({ ...p, c1: s.perSec, c16: c16[i]!.perSec, errors: s.errors + c16[i]!.errors });
+      rounds[i]!.push({ ...p, c1: s.perSec, c16: c.perSec, cpuUs: c.cpuUs, errors: s.errors + c.errors });
     });
     const line = targets.map((t, i) => `${t.name} p50 ${rounds[i]![r]!.p50.toFixed(3)} c16 ${rounds[i]![r]!.c16.toFixed(0)}/s`);
     console.log(`  round ${r + 1}/${ROUNDS} (load ${before} → ${load()}): ${line.join("; ")}`);
@@ -103,13 +117,13 @@ function table(targets: Target[], rounds: Round[][]): string[] {
   const added = (i: number, k: "p50" | "p99") => median(rounds[i]!.map((x, r) => x[k] - base[r]![k]));
   const m = (i: number, k: keyof Round) => median(rounds[i]!.map((x) => x[k]));
   const lines = [
-    "| path | p50 ms | p99 ms | added p50 ms | added p99 ms | gen/s c=1 | gen/s c=16 | errors |",
-    "|---|---|---|---|---|---|---|---|",
+    "| path | p50 ms | p99 ms | added p50 ms | added p99 ms | gen/s c=1 | gen/s c=16 | CPU µs/gen c=16 | errors |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   targets.forEach((t, i) => {
     const add = i === 0 ? "—" : added(i, "p50").toFixed(3);
     const add99 = i === 0 ? "—" : added(i, "p99").toFixed(3);
-    const cells = [m(i, "p50").toFixed(3), m(i, "p99").toFixed(3), add, add99, m(i, "c1").toFixed(0), m(i, "c16").toFixed(0)];
+    const cells = [m(i, "p50").toFixed(3), m(i, "p99").toFixed(3), add, add99, m(i, "c1").toFixed(0), m(i, "c16").toFixed(0), m(i, "cpuUs").toFixed(0)];
     lines.push(`| ${t.name} | ${cells.join(" | ")} | ${rounds[i]!.reduce((s, x) => s + x.errors, 0)} |`);
   });
   return lines;
@@ -143,11 +157,13 @@ const nginx = await startNginx(join(dir, "nginx"), standIn.url.replace("http://"
 const edge = await startEdge(dir, standIn.url, profileDir);
 try {
   const token = await mintDevToken({ sub: TENANT, tier: "pro", ttlSec: 6 * 3600 });
-  const targets = [workerTarget("stand-in direct", standIn.url)];
+  const targets = [workerTarget("stand-in direct", standIn.url, () => [standIn.proc.pid!])];
   if ("skip" in nginx) console.log(`  nginx skipped: ${nginx.skip}`);
-  else targets.push(workerTarget("nginx → stand-in", nginx.url));
-  targets.push(gatewayTarget(edge.url, token));
+  else targets.push(workerTarget("nginx → stand-in", nginx.url, () => withChildren(nginx.pid)));
+  targets.push(gatewayTarget(edge.url, token, edge.proc.pid!));
   console.log(`bench:gateway: ${ROUNDS} rounds of ${REQUESTS} sequential requests and ${DURATION_MS} ms at c=${CONCURRENCY} per path; ledger ${dir}`);
+  const flush = await diskFlushMs(dir);
+  console.log(`  disk flush (4 KiB + fdatasync) beside the ledger: p50 ${flush.p50.toFixed(3)} ms, p99 ${flush.p99.toFixed(3)} ms (a durable settle waits for one)`);
   for (const t of targets) await sequential(t, WARMUP);
   const rounds = await measure(targets);
   console.log("");

@@ -12,6 +12,8 @@ export interface Target {
   body: () => string;
   /** Whether a response is a finished generation. */
   ok: (status: number, text: string) => boolean;
+  /** The processes this path adds in front of the client (their CPU time is counted). */
+  pids: () => number[];
 }
 
 export interface Sequential {
@@ -43,8 +45,14 @@ export async function sequential(t: Target, n: number): Promise<Sequential> {
   return { latenciesMs, perSec: (n * 1000) / (performance.now() - t0), errors };
 }
 
+export interface Concurrent {
+  perSec: number;
+  done: number;
+  errors: number;
+}
+
 /** `concurrency` clients in a closed loop for `durationMs`: finished generations per second. */
-export async function concurrent(t: Target, concurrency: number, durationMs: number): Promise<{ perSec: number; errors: number }> {
+export async function concurrent(t: Target, concurrency: number, durationMs: number): Promise<Concurrent> {
   const pool = new Pool(t.origin, { connections: concurrency });
   let done = 0;
   let errors = 0;
@@ -61,7 +69,7 @@ export async function concurrent(t: Target, concurrency: number, durationMs: num
   } finally {
     await pool.close();
   }
-  return { perSec: (done * 1000) / (performance.now() - t0), errors };
+  return { perSec: (done * 1000) / (performance.now() - t0), done, errors };
 }
 
 /** The q-quantile (0..1) of `xs`, nearest rank. */

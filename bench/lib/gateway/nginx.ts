@@ -9,6 +9,8 @@ import { freePort } from "@guidegate/stack";
 
 export interface Nginx {
   url: string;
+  /** The master's pid. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startNginx(dir: string, upstream: string): Promise<Nginx |
   }
   return {
     url,
+    pid: proc.pid!,
     stop: () =>
       new Promise((resolve) => {
         if (proc.exitCode !== null) return resolve();
