@@ -11,7 +11,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mintDevToken } from "../edge/src/auth/dev-token.ts";
-import { type Concurrent, concurrent, median, quantile, type Sequential, sequential, type Target } from "./lib/gateway/load.ts";
+import {
+  type Concurrent,
+  concurrent,
+  median,
+  quantile,
+  type Sequential,
+  sequential,
+  type Target,
+} from "./lib/gateway/load.ts";
 import { startNginx } from "./lib/gateway/nginx.ts";
 import { cpuMs, diskFlushMs, withChildren } from "./lib/gateway/probes.ts";
 import { startEdge, startStandIn } from "./lib/gateway/services.ts";
@@ -34,7 +42,10 @@ interface Round {
   errors: number;
 }
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 let jobSeq = 0;
 const workerJob = () =>
   JSON.stringify({
@@ -106,7 +117,9 @@ async function measure(targets: Target[]): Promise<Round[][]> {
       const p = { p50: quantile(s.latenciesMs, 0.5), p99: quantile(s.latenciesMs, 0.99) };
       rounds[i]!.push({ ...p, c1: s.perSec, c16: c.perSec, cpuUs: c.cpuUs, errors: s.errors + c.errors });
     });
-    const line = targets.map((t, i) => `${t.name} p50 ${rounds[i]![r]!.p50.toFixed(3)} c16 ${rounds[i]![r]!.c16.toFixed(0)}/s`);
+    const line = targets.map(
+      (t, i) => `${t.name} p50 ${rounds[i]![r]!.p50.toFixed(3)} c16 ${rounds[i]![r]!.c16.toFixed(0)}/s`,
+    );
     console.log(`  round ${r + 1}/${ROUNDS} (load ${before} → ${load()}): ${line.join("; ")}`);
   }
   return rounds;
@@ -123,7 +136,15 @@ function table(targets: Target[], rounds: Round[][]): string[] {
   targets.forEach((t, i) => {
     const add = i === 0 ? "—" : added(i, "p50").toFixed(3);
     const add99 = i === 0 ? "—" : added(i, "p99").toFixed(3);
-    const cells = [m(i, "p50").toFixed(3), m(i, "p99").toFixed(3), add, add99, m(i, "c1").toFixed(0), m(i, "c16").toFixed(0), m(i, "cpuUs").toFixed(0)];
+    const cells = [
+      m(i, "p50").toFixed(3),
+      m(i, "p99").toFixed(3),
+      add,
+      add99,
+      m(i, "c1").toFixed(0),
+      m(i, "c16").toFixed(0),
+      m(i, "cpuUs").toFixed(0),
+    ];
     lines.push(`| ${t.name} | ${cells.join(" | ")} | ${rounds[i]!.reduce((s, x) => s + x.errors, 0)} |`);
   });
   return lines;
@@ -161,9 +182,13 @@ try {
   if ("skip" in nginx) console.log(`  nginx skipped: ${nginx.skip}`);
   else targets.push(workerTarget("nginx → stand-in", nginx.url, () => withChildren(nginx.pid)));
   targets.push(gatewayTarget(edge.url, token, edge.proc.pid!));
-  console.log(`bench:gateway: ${ROUNDS} rounds of ${REQUESTS} sequential requests and ${DURATION_MS} ms at c=${CONCURRENCY} per path; ledger ${dir}`);
+  console.log(
+    `bench:gateway: ${ROUNDS} rounds of ${REQUESTS} sequential requests and ${DURATION_MS} ms at c=${CONCURRENCY} per path; ledger ${dir}`,
+  );
   const flush = await diskFlushMs(dir);
-  console.log(`  disk flush (4 KiB + fdatasync) beside the ledger: p50 ${flush.p50.toFixed(3)} ms, p99 ${flush.p99.toFixed(3)} ms (a durable settle waits for one)`);
+  console.log(
+    `  disk flush (4 KiB + fdatasync) beside the ledger: p50 ${flush.p50.toFixed(3)} ms, p99 ${flush.p99.toFixed(3)} ms (a durable settle waits for one)`,
+  );
   for (const t of targets) await sequential(t, WARMUP);
   const rounds = await measure(targets);
   console.log("");

@@ -39,7 +39,9 @@ export async function startStandIn(): Promise<Service> {
 }
 
 /** Tiers that let one tenant run as fast as it can: the bench measures the gateway, not its limits. */
-const UNLIMITED_TIERS = JSON.stringify({ pro: { requests_per_minute: 1_000_000_000, monthly_quota_nfe: 1_000_000_000_000 } });
+const UNLIMITED_TIERS = JSON.stringify({
+  pro: { requests_per_minute: 1_000_000_000, monthly_quota_nfe: 1_000_000_000_000 },
+});
 
 /** The Node edge on a free port; `profileDir`: write a `--cpu-prof` profile there when it exits. */
 export async function startEdge(dir: string, workerUrl: string, profileDir?: string): Promise<Service> {
@@ -55,6 +57,11 @@ export async function startEdge(dir: string, workerUrl: string, profileDir?: str
   const prof = profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
   const { proc, output } = spawnTs("edge/src/node.ts", env, "edge", true, prof);
   const url = `http://127.0.0.1:${port}`;
-  await until("edge", proc, output, async () => output.join("").includes("[edge] listening on") && (await fetch(`${url}/healthz`)).ok);
+  await until(
+    "edge",
+    proc,
+    output,
+    async () => output.join("").includes("[edge] listening on") && (await fetch(`${url}/healthz`)).ok,
+  );
   return { url, proc, stop: stopper(proc) };
 }

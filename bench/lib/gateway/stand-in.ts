@@ -34,12 +34,19 @@ const sse = (seq: number, event: string, data: unknown) =>
 
 function completedOf(job: Job) {
   const image = job.response_format === "url" ? { url: `http://stand-in/${job.job_id}.png` } : { b64_json: PNG_B64 };
-  return { event: "completed", images: [{ ...image, width: 32, height: 32 }], seed: job.seed, usage: { nfe: job.max_nfe } };
+  return {
+    event: "completed",
+    images: [{ ...image, width: 32, height: 32 }],
+    seed: job.seed,
+    usage: { nfe: job.max_nfe },
+  };
 }
 
 /** The event stream of `job`, one string per event: it ran `max_nfe` NFEs over STEPS steps. */
 function eventsOf(job: Job): string[] {
-  const out = [sse(1, "started", { policy: "cfg", steps: STEPS, seed: job.seed, max_nfe: job.max_nfe, worker: "stand-in" })];
+  const out = [
+    sse(1, "started", { policy: "cfg", steps: STEPS, seed: job.seed, max_nfe: job.max_nfe, worker: "stand-in" }),
+  ];
   for (let step = 1; step <= STEPS; step++)
     out.push(sse(step + 1, "progress", { step, steps: STEPS, nfe: Math.floor((job.max_nfe * step) / STEPS) }));
   out.push(sse(STEPS + 2, "completed", completedOf(job)));
@@ -88,11 +95,22 @@ export function standInServer() {
     }
     if (m && req.method === "GET" && !m[2]) {
       const terminal = outcomes.get(m[1]!);
-      if (!terminal) return send(res, 404, "application/json", '{"error":{"type":"not_found_error","code":"job_not_found","message":"No such job.","param":null}}');
+      if (!terminal)
+        return send(
+          res,
+          404,
+          "application/json",
+          '{"error":{"type":"not_found_error","code":"job_not_found","message":"No such job.","param":null}}',
+        );
       const body = { id: m[1], status: "completed", step: STEPS, nfe: terminal.usage.nfe, terminal };
       return send(res, 200, "application/json", JSON.stringify(body));
     }
-    send(res, 404, "application/json", '{"error":{"type":"not_found_error","code":"not_found","message":"No such route.","param":null}}');
+    send(
+      res,
+      404,
+      "application/json",
+      '{"error":{"type":"not_found_error","code":"not_found","message":"No such route.","param":null}}',
+    );
   });
 }
 

@@ -24,7 +24,12 @@ interface Entry {
 
 /** [fromMs, untilMs) in which the token is accepted: jose wants nbf <= now + tolerance and exp > now - tolerance
  * of floor(now s); verify.ts wants iat <= now s + tolerance. */
-export function validityMs(exp: number, nbf: number | undefined, iat: number | undefined, toleranceSec: number): [number, number] {
+export function validityMs(
+  exp: number,
+  nbf: number | undefined,
+  iat: number | undefined,
+  toleranceSec: number,
+): [number, number] {
   const fromNbfMs = nbf === undefined ? Number.NEGATIVE_INFINITY : Math.ceil(nbf - toleranceSec) * 1000;
   const fromIatMs = iat === undefined ? Number.NEGATIVE_INFINITY : (iat - toleranceSec) * 1000;
   return [Math.max(fromNbfMs, fromIatMs), Math.ceil(exp + toleranceSec) * 1000];

@@ -101,6 +101,12 @@ export async function verifyToken(token: string, o: VerifyOptions, cache?: Token
   const caller = callerOf(payload, o);
   // exp is a required claim and nbf, when there, a number: jose has checked both.
   const { exp, nbf, iat } = payload as { exp: number; nbf?: number; iat?: unknown };
-  cache?.set(token, caller, source, version, validityMs(exp, nbf, typeof iat === "number" ? iat : undefined, o.clockToleranceSec));
+  cache?.set(
+    token,
+    caller,
+    source,
+    version,
+    validityMs(exp, nbf, typeof iat === "number" ? iat : undefined, o.clockToleranceSec),
+  );
   return caller;
 }

@@ -38,7 +38,9 @@ async function* chunksOf(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8A
   }
 }
 
-export async function* jobEvents(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>): AsyncGenerator<JobEvent> {
+export async function* jobEvents(
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+): AsyncGenerator<JobEvent> {
   const decoder = new TextDecoder();
   let messages: EventSourceMessage[] = [];
   let overflow = false;

@@ -9,7 +9,13 @@ const KEEP_ALIVE_MS = 30_000;
 
 export function undiciPostJob(dispatcher: Dispatcher = new Agent({ keepAliveTimeout: KEEP_ALIVE_MS })): PostJob {
   return async (url, init) => {
-    const res = await request(url, { method: "POST", headers: init.headers, body: init.body, signal: init.signal, dispatcher });
+    const res = await request(url, {
+      method: "POST",
+      headers: init.headers,
+      body: init.body,
+      signal: init.signal,
+      dispatcher,
+    });
     return {
       status: res.statusCode,
       header: (name) => {

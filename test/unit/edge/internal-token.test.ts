@@ -21,7 +21,10 @@ const verify = (token: string, secret = SECRET) =>
 
 describe("internal token", () => {
   it("both signers make the token the worker accepts, with the same claims", async () => {
-    const tokens = [await internalSigner(SECRET)("job_abcdefgh", NOW), await nodeInternalSigner(SECRET)("job_abcdefgh", NOW)];
+    const tokens = [
+      await internalSigner(SECRET)("job_abcdefgh", NOW),
+      await nodeInternalSigner(SECRET)("job_abcdefgh", NOW),
+    ];
     const payloads = [];
     for (const t of tokens) {
       expect(decodeProtectedHeader(t)).toEqual({ alg: "HS256", typ: "JWT" });
@@ -44,7 +47,9 @@ describe("internal token", () => {
     await expect(verify(token)).rejects.toThrow();
     const good = await nodeInternalSigner(SECRET)("job_abcdefgh", NOW);
     const [h, , sig] = good.split(".");
-    const other = Buffer.from(JSON.stringify({ job_id: "job_other000", iss: INTERNAL_ISSUER, aud: INTERNAL_AUDIENCE })).toString("base64url");
+    const other = Buffer.from(
+      JSON.stringify({ job_id: "job_other000", iss: INTERNAL_ISSUER, aud: INTERNAL_AUDIENCE }),
+    ).toString("base64url");
     await expect(verify(`${h}.${other}.${sig}`)).rejects.toThrow();
   });
 

@@ -42,7 +42,17 @@ function authApp(keys: KeySource[], tokenCacheEntries?: number) {
   const clock = { t: NOW, now: () => clock.t };
   const app = new Hono<AppEnv>();
   app.onError(onError);
-  app.use(tenantAuth({ keys, issuer: ISS, audience: AUD, tiers: DEFAULT_TIERS, clock, clockToleranceSec: TOLERANCE_S, tokenCacheEntries }));
+  app.use(
+    tenantAuth({
+      keys,
+      issuer: ISS,
+      audience: AUD,
+      tiers: DEFAULT_TIERS,
+      clock,
+      clockToleranceSec: TOLERANCE_S,
+      tokenCacheEntries,
+    }),
+  );
   app.get("/", (c) => c.text(c.get("caller").tenant));
   const call = async (token: string) => {
     const res = await app.request("/", { headers: { authorization: `Bearer ${token}` } });
@@ -93,7 +103,9 @@ describe("verified-token cache", () => {
     const flipped = `${sig.slice(0, 5)}${sig[5] === "A" ? "B" : "A"}${sig.slice(6)}`;
     expect((await t.call(`${h}.${p}.${flipped}`)).status).toBe(401);
     // Another payload under the genuine signature (a different tenant) is refused too.
-    const other = Buffer.from(JSON.stringify({ tier: "pro", sub: "mallory", iss: ISS, aud: AUD, exp: NOW / 1000 + 600 })).toString("base64url");
+    const other = Buffer.from(
+      JSON.stringify({ tier: "pro", sub: "mallory", iss: ISS, aud: AUD, exp: NOW / 1000 + 600 }),
+    ).toString("base64url");
     expect((await t.call(`${h}.${other}.${sig}`)).status).toBe(401);
     expect((await t.call(token)).status).toBe(200);
   });

@@ -51,7 +51,8 @@ describe("undici transport", () => {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
   });
-  const pool = () => createWorkerPool({ workers: [url], internalSecret: SECRET, clock, healthTtlMs: 0, postJob: undiciPostJob() });
+  const pool = () =>
+    createWorkerPool({ workers: [url], internalSecret: SECRET, clock, healthTtlMs: 0, postJob: undiciPostJob() });
 
   it("streams a job's events, over one kept-alive connection for many jobs", async () => {
     handler = (_req, res) => {
@@ -70,7 +71,9 @@ describe("undici transport", () => {
   });
 
   it("a 400 is the job's fault; a 503 marks the worker full", async () => {
-    const envelope = JSON.stringify({ error: { type: "invalid_request_error", code: "bad", message: "no", param: "model" } });
+    const envelope = JSON.stringify({
+      error: { type: "invalid_request_error", code: "bad", message: "no", param: "model" },
+    });
     handler = (_req, res) => {
       res.writeHead(400, { "content-type": "application/json" });
       res.end(envelope);

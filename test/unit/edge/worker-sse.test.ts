@@ -8,7 +8,7 @@ import { WorkerProtocolError } from "../../../edge/src/pool/types.ts";
 
 const STREAM =
   'id: 1\nevent: started\ndata: {"event":"started","policy":"cfg","steps":2,"seed":7,"max_nfe":4}\n\n' +
-  ': keep-alive\n\n' +
+  ": keep-alive\n\n" +
   'id: 2\nevent: progress\ndata: {"step":1,"steps":2,"nfe":2}\n\n' + // the name only in `event:`
   'id: 3\nevent: completed\ndata: {"event":"completed","images":[{"url":"ü/é.png","width":32,"height":32}],"seed":7,"usage":{"nfe":4}}\n\n';
 
@@ -55,7 +55,9 @@ describe("worker SSE", () => {
 
   it("refuses data that is not JSON, or not an event of the contract", async () => {
     await expect(collect(body("event: progress\ndata: {oops\n\n"))).rejects.toBeInstanceOf(WorkerProtocolError);
-    await expect(collect(body('event: progress\ndata: {"step":"one"}\n\n'))).rejects.toBeInstanceOf(WorkerProtocolError);
+    await expect(collect(body('event: progress\ndata: {"step":"one"}\n\n'))).rejects.toBeInstanceOf(
+      WorkerProtocolError,
+    );
   });
 
   it("drops an event cut off before its blank line, as EventSource does", async () => {

@@ -169,7 +169,13 @@ describe("sqlite ledger: settles are on disk before they resolve", () => {
         { event: "completed", images: [{ url: "u", width: 32, height: 32 }], seed: 7, usage: { nfe: 2 } },
       ];
       const pool: WorkerPool = {
-        dispatch: async () => ({ worker: "w1", events: (async function* () { yield* events; })(), close() {} }),
+        dispatch: async () => ({
+          worker: "w1",
+          events: (async function* () {
+            yield* events;
+          })(),
+          close() {},
+        }),
         cancel: async () => true,
         status: () => [],
         models: async () => [],
@@ -204,7 +210,9 @@ describe("sqlite ledger: settles are on disk before they resolve", () => {
       await s.ledger.reserve("t1", ${JSON.stringify(job)}, 10, 100, ${NOW}, ${JSON.stringify(TERMS)});
       console.log("settled", await s.ledger.settle(${JSON.stringify(job)}, 7, ${NOW}));
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((done, fail) => {
       child.stdout.on("data", (c: Buffer) => {
         if (c.toString().includes("settled true")) done();
@@ -244,8 +252,8 @@ describe("sqlite ledger: checkpoints on a thread of their own", () => {
     const before = statSync(path).size;
     const jobs = Array.from({ length: 60 }, () => newJobId("t1"));
     for (const j of jobs) {
-      await s.ledger.reserve("t1", j, 10, 10_000, NOW, 50);
-      await s.ledger.settle(j, 4);
+      await s.ledger.reserve("t1", j, 10, 10_000, NOW, TERMS);
+      await s.ledger.settle(j, 4, NOW);
     }
     // ~450 WAL frames: SQLite's own checkpoint (at 1,000) would not have run; the thread's have.
     for (let i = 0; i < 100 && statSync(path).size <= before; i++) await new Promise((r) => setTimeout(r, 50));
@@ -265,7 +273,7 @@ describe("sqlite ledger: checkpoints on a thread of their own", () => {
       const { createSqliteStores } = await import(${JSON.stringify(store)});
       const { newJobId } = await import(${JSON.stringify(ids)});
       const s = createSqliteStores(${JSON.stringify(join(dir, "ledger.db"))}, { checkpointEveryWrites: 5 });
-      for (let i = 0; i < 20; i++) { const j = newJobId("t1"); await s.ledger.reserve("t1", j, 1, 100, ${NOW}, 50); await s.ledger.settle(j, 1); }`;
+      for (let i = 0; i < 20; i++) { const j = newJobId("t1"); await s.ledger.reserve("t1", j, 1, 100, ${NOW}, ${JSON.stringify(TERMS)}); await s.ledger.settle(j, 1, ${NOW}); }`;
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { stdio: "inherit" });
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     const exit = await new Promise((r) => child.once("exit", (code, signal) => r(signal ?? code)));
