@@ -3,6 +3,7 @@ import {
   CancelAckSchema,
   type ErrorBody,
   ErrorEnvelopeSchema,
+  isTerminal,
   type JobOutcome,
   JobOutcomeSchema,
   type ModelInfo,
@@ -68,6 +69,43 @@ async function errorBody(res: WorkerResponse): Promise<ErrorBody | null> {
 function retryAfterMs(res: WorkerResponse, fallbackMs: number): number {
   const s = Number(res.header("retry-after"));
   return Number.isFinite(s) && s > 0 ? Math.min(s, 60) * 1000 : fallbackMs;
+}
+
+/** After its terminal event a worker ends the response by itself: a dispatch closed then waits this long for the
+ * last bytes, so the connection is kept for the next job, before cutting it. */
+const DRAIN_GRACE_MS = 1_000;
+const CLOSED = new Error("dispatch closed");
+
+/**
+ * A running dispatch over `body`; `onEnd` once, when its events end or it is closed. Closed before the terminal
+ * event, the stream is cut: that is how the worker learns to stop (the stream is the job's lease). Closed after,
+ * the response is left to end on its own (cut only after DRAIN_GRACE_MS), since cutting a response before its
+ * last bytes were read also closes its connection.
+ */
+function dispatchOf(worker: string, body: WorkerResponse["body"], ctrl: AbortController, onEnd: () => void): Dispatch {
+  let open = true;
+  let done = false; // the terminal event went by
+  const finish = () => {
+    if (!open) return;
+    open = false;
+    onEnd();
+  };
+  const events = (async function* () {
+    try {
+      for await (const e of jobEvents(body)) {
+        if (isTerminal(e)) done = true;
+        yield e;
+      }
+    } finally {
+      finish();
+    }
+  })();
+  const close = () => {
+    if (!done) ctrl.abort(CLOSED);
+    else (setTimeout(() => ctrl.abort(CLOSED), DRAIN_GRACE_MS) as { unref?: () => void }).unref?.();
+    finish();
+  };
+  return { worker, events, close };
 }
 
 export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
@@ -180,28 +218,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     const type = res.header("content-type") ?? "";
     if (res.status >= 200 && res.status < 300 && type.startsWith("text/event-stream")) {
       w.outstanding++;
-      let open = true;
-      const finish = () => {
-        if (!open) return;
-        open = false;
-        w.outstanding--;
-      };
-      const body = res.body;
-      const events = (async function* () {
-        try {
-          yield* jobEvents(body);
-        } finally {
-          finish();
-        }
-      })();
-      return {
-        worker: w.url,
-        events,
-        close() {
-          ctrl.abort(new Error("dispatch closed"));
-          finish();
-        },
-      };
+      return dispatchOf(w.url, res.body, ctrl, () => w.outstanding--);
     }
     if (res.status === 400 || res.status === 422) {
       const body = await errorBody(res);

@@ -70,6 +70,22 @@ describe("undici transport", () => {
     expect(connections).toBe(1);
   });
 
+  it("closed after its terminal event, a dispatch lets the response end and keeps the connection", async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(EVENTS);
+      setTimeout(() => res.end(), 30); // the last bytes come after the terminal event
+    };
+    const p = pool();
+    for (let i = 0; i < 3; i++) {
+      const d = await p.dispatch(job(`job_abcdefg${i}`));
+      for await (const e of d.events) if (e.event === "completed") break; // as JobRun stops
+      d.close();
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(connections).toBe(1);
+  });
+
   it("a 400 is the job's fault; a 503 marks the worker full", async () => {
     const envelope = JSON.stringify({
       error: { type: "invalid_request_error", code: "bad", message: "no", param: "model" },
