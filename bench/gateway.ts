@@ -83,6 +83,9 @@ function workerTarget(name: string, origin: string, pids: () => number[]): Targe
   };
 }
 
+/** Generations the gateway answered, to check against its ledger. */
+let answered = 0;
+
 function gatewayTarget(origin: string, token: string, pid: number): Target {
   return {
     name: "gateway → stand-in",
@@ -91,7 +94,11 @@ function gatewayTarget(origin: string, token: string, pid: number): Target {
     path: "/v1/images/generations",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: () => generation,
-    ok: (status, text) => status === 200 && text.includes('"b64_json"'),
+    ok: (status, text) => {
+      const good = status === 200 && text.includes('"b64_json"');
+      if (good) answered++;
+      return good;
+    },
   };
 }
 
@@ -164,11 +171,13 @@ function verdict(rounds: Round[][], gateway: number): string[] {
   ];
 }
 
-/** Every generation the gateway answered is settled, and nothing is left reserved. */
+/** Every generation the gateway answered is settled at its 40 NFEs, and nothing is left reserved. */
 async function checkBilling(edgeUrl: string, token: string): Promise<string> {
   const res = await fetch(`${edgeUrl}/v1/usage`, { headers: { authorization: `Bearer ${token}` } });
   const u = (await res.json()) as { used_nfe: number; reserved_nfe: number };
-  return `  ledger: ${u.used_nfe} NFEs settled (${u.used_nfe / 40} generations of 40), ${u.reserved_nfe} still reserved`;
+  const exact = u.used_nfe === 40 * answered && u.reserved_nfe === 0;
+  const verdict = exact ? "exact" : "MISMATCH";
+  return `  ledger: ${u.used_nfe} NFEs settled for ${answered} generations answered (40 each), ${u.reserved_nfe} still reserved: ${verdict}`;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "gg-bench-gateway-"));
