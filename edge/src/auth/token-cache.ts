@@ -7,7 +7,8 @@
 //    changes; a remote JWKS changes version on every refetch and has none while stale or refetching, so a
 //    key removed from the set is refused as soon as jose itself would refuse it.
 // The key is the whole token string, so a token differing in any byte (a tampered signature) is a miss and
-// is verified in full. Only successes are cached; the size bound evicts the oldest entry first.
+// is verified in full. Only successes are cached; the size bound evicts the oldest entry first. Requests that
+// present a token while it is being checked share that check.
 import type { Caller } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
 
@@ -35,8 +36,21 @@ export function validityMs(
   return [Math.max(fromNbfMs, fromIatMs), Math.ceil(exp + toleranceSec) * 1000];
 }
 
+/** A full check's answer, with what the cache keeps of it. */
+export interface Checked {
+  caller: Caller;
+  source: KeySource;
+  /** The source's key-set version throughout the check, or null. */
+  version: number | null;
+  validity: [number, number];
+}
+
+/** What the requests sharing one check learn: who the token names and when, or the check's error. */
+export type Shared = { caller: Caller; validity: [number, number] } | { error: unknown };
+
 export class TokenCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly checking = new Map<string, Promise<Shared>>();
 
   constructor(private readonly maxEntries: number = DEFAULT_TOKEN_CACHE_ENTRIES) {}
 
@@ -56,6 +70,26 @@ export class TokenCache {
       this.entries.delete(this.entries.keys().next().value!);
     }
     this.entries.set(token, { caller, fromMs: validity[0], untilMs: validity[1], source, version });
+  }
+
+  /**
+   * One check per token at a time: a request presenting a token already being checked waits for that check
+   * instead of starting another. Everyone awaits the same promise, so requests go on in the order they came
+   * (a later request must not overtake an earlier one by finding the cache filled first).
+   */
+  shared(token: string, check: () => Promise<Checked>): Promise<Shared> {
+    let p = this.checking.get(token);
+    if (p) return p;
+    p = check().then(
+      (c): Shared => {
+        this.set(token, c.caller, c.source, c.version, c.validity);
+        return { caller: c.caller, validity: c.validity };
+      },
+      (error): Shared => ({ error }),
+    );
+    this.checking.set(token, p);
+    void p.then(() => this.checking.delete(token));
+    return p;
   }
 
   get size(): number {

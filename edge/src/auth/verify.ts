@@ -4,7 +4,7 @@ import type { Tiers } from "@guidegate/shared";
 import { ApiError, unauthorized } from "../errors.ts";
 import type { Caller } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
-import { type TokenCache, validityMs } from "./token-cache.ts";
+import { type Checked, type TokenCache, validityMs } from "./token-cache.ts";
 
 export interface VerifyOptions {
   keys: readonly KeySource[];
@@ -93,20 +93,24 @@ function callerOf(payload: JWTPayload, o: VerifyOptions): Caller {
   return { tenant: sub, tierName: tier, tier: o.tiers[tier]! };
 }
 
-/** The caller a token names, or an ApiError (401; 503 when the JWKS is unreachable). `cache`: see token-cache.ts. */
-export async function verifyToken(token: string, o: VerifyOptions, cache?: TokenCache): Promise<Caller> {
-  const hit = cache?.get(token, o.now());
-  if (hit) return hit;
+/** The full check: jose, then the claims verify.ts adds, and the window in which the answer holds. */
+async function check(token: string, o: VerifyOptions): Promise<Checked> {
   const { payload, source, version } = await verifyAny(sourcesFor(token, o), token, o);
   const caller = callerOf(payload, o);
   // exp is a required claim and nbf, when there, a number: jose has checked both.
   const { exp, nbf, iat } = payload as { exp: number; nbf?: number; iat?: unknown };
-  cache?.set(
-    token,
-    caller,
-    source,
-    version,
-    validityMs(exp, nbf, typeof iat === "number" ? iat : undefined, o.clockToleranceSec),
-  );
-  return caller;
+  const validity = validityMs(exp, nbf, typeof iat === "number" ? iat : undefined, o.clockToleranceSec);
+  return { caller, source, version, validity };
+}
+
+/** The caller a token names, or an ApiError (401; 503 when the JWKS is unreachable). `cache`: see token-cache.ts. */
+export async function verifyToken(token: string, o: VerifyOptions, cache?: TokenCache): Promise<Caller> {
+  if (!cache) return (await check(token, o)).caller;
+  const hit = cache.get(token, o.now());
+  if (hit) return hit;
+  const shared = await cache.shared(token, () => check(token, o));
+  if ("error" in shared) throw shared.error;
+  const now = o.now();
+  if (now >= shared.validity[0] && now < shared.validity[1]) return shared.caller;
+  return (await check(token, o)).caller; // the window closed while it was checked: this request's own answer
 }

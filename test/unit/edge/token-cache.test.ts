@@ -85,6 +85,31 @@ describe("verified-token cache", () => {
     expect(source.checks()).toBe(1);
   });
 
+  it("requests presenting a token while it is checked share the check and go on in arrival order", async () => {
+    let release: () => void = () => {};
+    const slowFirst = new Promise<void>((r) => (release = r));
+    const inner = localJwks([rsaJwk]);
+    let checks = 0;
+    const source: KeySource = {
+      ...inner,
+      key: async (h, t) => {
+        if (checks++ === 0) await slowFirst; // the first check is slow, as a cold JWKS fetch is
+        return (inner.key as JWTVerifyGetKey)(h, t);
+      },
+    };
+    const t = authApp([source]);
+    const token = await rs("alice", "a");
+    const order: string[] = [];
+    const first = t.call(token).then((r) => order.push(`first ${r.status}`));
+    await new Promise((r) => setImmediate(r));
+    const second = t.call(token).then((r) => order.push(`second ${r.status}`));
+    await new Promise((r) => setImmediate(r));
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(["first 200", "second 200"]);
+    expect(checks).toBe(1);
+  });
+
   it("keeps different tokens apart: each is verified and names its own tenant", async () => {
     const source = counted(localJwks([rsaJwk]));
     const t = authApp([source]);
