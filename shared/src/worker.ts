@@ -9,6 +9,9 @@ import { FrontierEntrySchema } from "./frontier.ts";
 import { GuidanceSchema, PolicyNameSchema } from "./policies.ts";
 import { OutputFormatSchema, SchedulerSchema } from "./request.ts";
 
+/** The longest a worker keeps a job with no edge attached: ten minutes. */
+export const MAX_DETACH_GRACE_MS = 600_000;
+
 export const WorkerJobSchema = z.object({
   job_id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
   tenant: z.string().min(1).max(128),
@@ -36,6 +39,12 @@ export const WorkerJobSchema = z.object({
   strength: StrengthSchema.optional(),
   /** With init_images: base64 PNG, transparent (alpha 0) where to paint, as OpenAI's mask; for every image. */
   mask: z.string().min(1).optional(),
+  /**
+   * How long the job keeps running after its last event stream closed before the terminal event, waiting
+   * for the edge to re-attach (POST again with Last-Event-ID). Absent or 0: the stream is the job's lease,
+   * and closing it cancels the job at its next step. The jobs API sets it so a job outlives an edge restart.
+   */
+  detach_grace_ms: z.number().int().min(0).max(MAX_DETACH_GRACE_MS).optional(),
 });
 export type WorkerJob = z.infer<typeof WorkerJobSchema>;
 

@@ -198,4 +198,53 @@ describe("gpu-worker internal API", () => {
     expect(spent).toBe(status.nfe);
     expect(spent).toBe(2 * status.step); // CFG: exactly 2 NFE per step that ran
   });
+  it("keeps a detached job running and resumes its stream exactly after Last-Event-ID", async () => {
+    const body = job({ steps: 24, max_nfe: 48, detach_grace_ms: 30_000 });
+    const first = await readSse(await post(body), (e) => e.event === "progress" && Number(e.data.step) >= 3);
+    const lastId = Number(first.at(-1)!.id);
+    // Re-attach, as an edge that restarted does: every later event once, ending with the terminal one.
+    const res = await fetch(`${worker.url}/internal/jobs`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${await internalToken(body.job_id)}`,
+        "last-event-id": String(lastId),
+      },
+      body: JSON.stringify(body),
+    });
+    const rest = await readSse(res);
+    const ids = rest.map((e) => Number(e.id));
+    expect(ids[0]).toBe(lastId + 1);
+    expect(ids).toEqual(ids.map((_, i) => lastId + 1 + i));
+    const end = rest.at(-1)!;
+    expect(end.event).toBe("completed");
+    expect((end.data.usage as { nfe: number }).nfe).toBe(48); // ran to the end, not cancelled by the first close
+  });
+
+  it("cancels a detached job when no stream re-attaches within its grace", async () => {
+    const body = job({ steps: 400, max_nfe: 800, detach_grace_ms: 300 });
+    await readSse(await post(body), (e) => e.event === "progress" && Number(e.data.step) >= 2);
+    const status = (await (
+      await fetch(`${worker.url}/internal/jobs/${body.job_id}?wait_ms=8000`, {
+        headers: { authorization: `Bearer ${await internalToken(body.job_id)}` },
+      })
+    ).json()) as { terminal: { event: string; usage: { nfe: number } } };
+    expect(status.terminal.event).toBe("cancelled");
+    expect(status.terminal.usage.nfe).toBeLessThan(800);
+  });
+
+  it("answers 404 to a re-attach for a job it does not know, instead of running it", async () => {
+    const body = job();
+    const res = await fetch(`${worker.url}/internal/jobs`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${await internalToken(body.job_id)}`,
+        "last-event-id": "5",
+      },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("job_not_found");
+  });
 });

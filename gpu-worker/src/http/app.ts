@@ -56,13 +56,18 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
     const problem = opts.checkJob(spec);
     if (problem)
       return errorResponse(c, 400, "invalid_request_error", "unsupported_job", problem.message, problem.param);
-    const job = runner.submit(spec);
+    const after = Number(c.req.header("last-event-id") ?? 0) || 0;
+    // With Last-Event-ID the edge is re-attaching to a job it dispatched: join it whatever its state, never
+    // start it afresh (that would run and bill it twice). Without, a retried dispatch joins a live job.
+    const job = after > 0 ? runner.get(spec.job_id) : runner.submit(spec);
+    if (!job && after > 0)
+      return errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.");
     if (!job) {
       c.header("Retry-After", "2");
       return errorResponse(c, 503, "overloaded_error", "worker_full", "This worker's queue is full.");
     }
-    const after = Number(c.req.header("last-event-id") ?? 0) || 0;
     return streamSSE(c, async (stream) => {
+      const detach = job.attach();
       let wake: (() => void) | null = null;
       const queue: SequencedEvent[] = [];
       const unsubscribe = job.subscribe((e) => {
@@ -70,9 +75,10 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
         wake?.();
       }, after);
       // The stream is the job's lease: the edge closing it (client gone, edge gone) means nobody will
-      // pay for more steps, so the job stops at the next step and its log keeps the exact NFEs spent.
+      // pay for more steps, so the job stops at the next step (or once detach_grace_ms passes with no
+      // stream re-attached) and its log keeps the exact NFEs spent.
       stream.onAbort(() => {
-        void job.cancel();
+        detach();
         wake?.();
       });
       const keepAlive = setInterval(() => {
@@ -94,6 +100,7 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
       } finally {
         clearInterval(keepAlive);
         unsubscribe();
+        detach();
       }
     });
   });

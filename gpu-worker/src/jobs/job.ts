@@ -50,6 +50,36 @@ export class Job {
     return () => this.listeners.delete(listener);
   }
 
+  private attached = 0;
+  private orphanTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * An event stream to the edge opened: the job has a reader again. Returns the function to call when
+   * that stream closes. When the last one closes before the job ended, the job is cancelled at once, or
+   * after the spec's detach_grace_ms if no stream re-attaches by then (the edge restarting, say).
+   */
+  attach(): () => void {
+    this.attached++;
+    if (this.orphanTimer) clearTimeout(this.orphanTimer);
+    this.orphanTimer = null;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      if (--this.attached > 0 || this.finished) return;
+      const graceMs = this.spec.detach_grace_ms ?? 0;
+      if (graceMs === 0) {
+        void this.cancel();
+        return;
+      }
+      this.orphanTimer = setTimeout(() => {
+        this.orphanTimer = null;
+        if (this.attached === 0) void this.cancel();
+      }, graceMs);
+      this.orphanTimer.unref?.();
+    };
+  }
+
   /** True while the runtime thread is stepping this job (it may be ahead of the events seen here). */
   generating = false;
   private stopped: Promise<{ step: number; nfe: number }> | null = null;
