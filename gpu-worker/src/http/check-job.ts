@@ -16,8 +16,8 @@ export function checkJob(models: Map<string, LoadedModel>, job: WorkerJob): { me
   const sources = job.init_images?.length;
   if ((job.strength !== undefined || job.mask !== undefined) && sources === undefined)
     return { message: "strength and mask edit an image: send init_images.", param: "init_images" };
-  if (sources !== undefined && m.space === "latent")
-    return { message: `Model ${m.name} cannot edit images yet.`, param: "model" };
+  if (sources !== undefined && !m.editable)
+    return { message: `Model ${m.name} cannot edit images: it has no vae_encoder.`, param: "image" };
   if (sources !== undefined && job.n % sources !== 0)
     return { message: "n must be a multiple of the number of init_images.", param: "n" };
   // An edit runs only the last ceil(strength × steps) steps; zero-init steps (cfg_zero_star) evaluate

@@ -10,6 +10,7 @@ import type { Manifest } from "./manifest.ts";
 import { TextConditioner, type TextEmbedding } from "./text-conditioning.ts";
 import { sdxlTimeIds, type UnetRow, unetFeeds, unetOutputs } from "./unet-feeds.ts";
 import { ImageDecoder } from "./vae.ts";
+import { ImageEncoder } from "./vae-encoder.ts";
 
 export interface LoadOptions {
   latentSize?: number;
@@ -30,6 +31,7 @@ export class DiffusionModel {
   readonly contextShape: [number, number];
   private readonly text: TextConditioner;
   private readonly decoder: ImageDecoder;
+  private readonly encoder: ImageEncoder;
 
   private constructor(
     private readonly spec: ModelSpec,
@@ -52,6 +54,7 @@ export class DiffusionModel {
       zeroEmptyNegative: spec.zeroEmptyNegative,
     });
     this.decoder = new ImageDecoder(rt, spec.vae, spec.sampleShape);
+    this.encoder = new ImageEncoder(rt, spec.vaeEncoder, spec.sampleShape, this.decoder.upscale);
   }
 
   static async load(dir: string, rt: SessionRunner, opts: LoadOptions = {}): Promise<DiffusionModel> {
@@ -60,6 +63,14 @@ export class DiffusionModel {
 
   get space(): "pixel" | "latent" {
     return this.spec.vae ? "latent" : "pixel";
+  }
+  /** Whether it takes image input: pixel models always, latent ones with a vae_encoder. */
+  get editable(): boolean {
+    return this.space === "pixel" || this.spec.vaeEncoder !== null;
+  }
+  /** SD's 9-channel inpainting UNet: it takes the mask and the masked source instead of a blend. */
+  get inpaintLayout(): boolean {
+    return this.spec.unet.inpaint;
   }
   get supportsPag(): boolean {
     return this.spec.unet.perturb !== null;
@@ -104,7 +115,12 @@ export class DiffusionModel {
     const u = this.spec.unet;
     const feeds = unetFeeds(
       u,
-      { sampleShape: this.sampleShape, contextShape: this.contextShape, timeIds: this.timeIds },
+      {
+        sampleShape: this.sampleShape,
+        contextShape: this.contextShape,
+        timeIds: this.timeIds,
+        conditionChannels: u.inpaint ? this.sampleShape[0] + 1 : 0,
+      },
       rows,
     );
     const { outputs, ms } = await this.rt.run(u.key, feeds);
@@ -117,10 +133,33 @@ export class DiffusionModel {
   }
 
   /** An edit's source, RGB uint8 [H, W, 3] at the model's size -> the denoised tensor's space. */
-  encodeImage(rgb: Uint8Array): Float32Array {
-    // Latent models need vae_encoder/model.onnx, which no served model ships yet.
-    if (this.space === "latent") throw new Error(`model ${this.name} cannot edit images yet (no VAE encoder)`);
-    return rgbToChw(rgb, this.height, this.width);
+  async encodeImage(rgb: Uint8Array): Promise<Float32Array> {
+    if (!this.editable) throw new Error(`model ${this.name} cannot edit images (no vae_encoder)`);
+    return this.encoder.encode(rgb);
+  }
+
+  /** A pixel keep mask [H·W] at the denoised tensor's resolution (kept only where all its pixels are). */
+  keepAtSample(keep: Uint8Array): Uint8Array {
+    return this.encoder.keepAtSample(keep);
+  }
+
+  /**
+   * What an inpainting UNet takes beside the latent: the mask (1 where to paint, at latent
+   * resolution) and the source with the painted region blanked (0 in [-1, 1]), encoded; diffusers'
+   * layout. Without a source (text-to-image) everything is painted over a blank image.
+   */
+  async inpaintCondition(rgb: Uint8Array | null, keep: Uint8Array | undefined): Promise<Float32Array> {
+    const [c, h, w] = this.sampleShape;
+    const hw = this.height * this.width;
+    // An edit without a mask paints everywhere: its masked source is blank, as text-to-image's.
+    const pixels = rgb && keep ? rgbToChw(rgb, this.height, this.width) : new Float32Array(3 * hw);
+    if (keep) for (let k = 0; k < pixels.length; k++) if (keep[k % hw] !== 1) pixels[k] = 0;
+    const masked = this.spec.vaeEncoder ? await this.encoder.encodePixels(pixels) : new Float32Array(c * h * w);
+    const paint = keep ? this.keepAtSample(keep) : null;
+    const out = new Float32Array((c + 1) * h * w);
+    for (let p = 0; p < h * w; p++) out[p] = paint ? 1 - paint[p]! : 1;
+    out.set(masked, h * w);
+    return out;
   }
 
   /** Cheap preview of an x0 prediction (no VAE run). */

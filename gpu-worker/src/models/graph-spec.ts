@@ -41,6 +41,8 @@ export interface UnetSpec {
   added: AddedSpec | null;
   output: string;
   half: boolean;
+  /** SD's inpainting layout: the sample input takes latent + mask (1) + masked-image latent channels. */
+  inpaint: boolean;
 }
 
 export interface VaeSpec {
@@ -66,6 +68,19 @@ export interface ModelSpec {
   sampleShape: [number, number, number];
   contextShape: [number, number];
   vae: VaeSpec | null;
+  /** vae_encoder/model.onnx, which a latent model needs to edit images; null without one. */
+  vaeEncoder: VaeEncoderSpec | null;
+}
+
+/** Optimum's vae_encoder: `sample` in [-1, 1] -> `latent_sample`, or newer exports' `latent_parameters` (mean ‖ logvar). */
+export interface VaeEncoderSpec {
+  key: string; // session key
+  input: string;
+  output: string;
+  /** The output holds the distribution's mean and log-variance: its first half is the mean. */
+  parameters: boolean;
+  scale: number;
+  half: boolean;
 }
 
 const readJson = (p: string): unknown => JSON.parse(readFileSync(p, "utf8"));
@@ -113,20 +128,17 @@ export async function inspectModel(
   const sampleInfo = find(un.inputs, unet.sample, "unet");
   const ctxInfo = find(un.inputs, unet.context, "unet");
 
-  let vae: VaeSpec | null = null;
-  const vaePath = join(dir, "vae_decoder", "model.onnx");
-  if (manifest?.space !== "pixel" && existsSync(vaePath)) {
-    const key = `${name}/vae_decoder`;
-    const vi = await rt.load(key, vaePath);
-    const cfgPath = join(dir, "vae_decoder", "config.json");
-    const scale = existsSync(cfgPath)
-      ? ((readJson(cfgPath) as { scaling_factor?: number }).scaling_factor ?? 0.18215)
-      : 0.18215;
-    const input = find(vi.inputs, "latent_sample", "vae_decoder");
-    vae = { key, input: input.name, output: vi.outputs[0]!.name, scale, half: input.type === "float16" };
-  }
-
-  const channels = dimOf(sampleInfo, 1) ?? manifest?.channels ?? 4;
+  const vae = manifest?.space === "pixel" ? null : await vaeDecoderSpec(rt, name, dir);
+  const vaeEncoder = vae ? await vaeEncoderSpec(rt, name, dir) : null;
+  const unetChannels = dimOf(sampleInfo, 1) ?? manifest?.channels ?? 4;
+  // The denoised tensor has the VAE's latent channels; an inpainting UNet takes 2 × those + 1.
+  const channels = vae
+    ? (dimOf(
+        un.outputs.find((o) => o.name === unet.output),
+        1,
+      ) ?? 4)
+    : unetChannels;
+  unet.inpaint = vae !== null && unetChannels === 2 * channels + 1;
   const res = manifest?.resolution ?? opts.latentSize ?? 64;
   const side = vae ? (dimOf(sampleInfo, 2) ?? opts.latentSize ?? res / 8) : (dimOf(sampleInfo, 2) ?? res);
   const seq = dimOf(ctxInfo, 1) ?? encoders[0]!.tokenizer.maxLength;
@@ -147,7 +159,37 @@ export async function inspectModel(
     sampleShape: [channels, side, side],
     contextShape: [seq, dim],
     vae,
+    vaeEncoder,
   };
+}
+
+/** The folder's VAE config scaling factor (SD 1.x's 0.18215 when absent). */
+function vaeScale(dir: string, part: "vae_decoder" | "vae_encoder"): number {
+  const cfgPath = join(dir, part, "config.json");
+  const cfg = existsSync(cfgPath) ? (readJson(cfgPath) as { scaling_factor?: number }) : {};
+  return cfg.scaling_factor ?? 0.18215;
+}
+
+async function vaeDecoderSpec(rt: SessionRunner, name: string, dir: string): Promise<VaeSpec | null> {
+  const path = join(dir, "vae_decoder", "model.onnx");
+  if (!existsSync(path)) return null;
+  const key = `${name}/vae_decoder`;
+  const vi = await rt.load(key, path);
+  const input = find(vi.inputs, "latent_sample", "vae_decoder");
+  const scale = vaeScale(dir, "vae_decoder");
+  return { key, input: input.name, output: vi.outputs[0]!.name, scale, half: input.type === "float16" };
+}
+
+async function vaeEncoderSpec(rt: SessionRunner, name: string, dir: string): Promise<VaeEncoderSpec | null> {
+  const path = join(dir, "vae_encoder", "model.onnx");
+  if (!existsSync(path)) return null;
+  const key = `${name}/vae_encoder`;
+  const vi = await rt.load(key, path);
+  const input = find(vi.inputs, "sample", "vae_encoder");
+  const params = vi.outputs.find((o) => o.name === "latent_parameters");
+  const output = params ?? find(vi.outputs, "latent_sample", "vae_encoder");
+  const scale = vaeScale(dir, "vae_encoder");
+  return { key, input: input.name, output: output.name, parameters: !!params, scale, half: input.type === "float16" };
 }
 
 async function textEncoderSpec(
@@ -238,5 +280,6 @@ function unetSpec(
     added: addedSpec(info, encoder2),
     output: info.outputs.find((o) => o.name === "out_sample")?.name ?? info.outputs[0]!.name,
     half: sample.type === "float16",
+    inpaint: false, // set once the latent channels are known
   };
 }

@@ -13,6 +13,8 @@ export interface UnetRow {
   /** The branch's pooled prompt embedding (SDXL's text_embeds); required by models that take one. */
   pooled?: Float32Array | null;
   perturb: boolean;
+  /** An inpainting UNet's extra channels after the sample (mask, masked-source latent). */
+  condition?: Float32Array;
 }
 
 /** The shapes a batch is packed to. */
@@ -21,6 +23,8 @@ export interface UnetShapes {
   contextShape: [number, number];
   /** SDXL's time_ids, the same for every row. */
   timeIds: Float32Array;
+  /** Channels each row's condition adds to the sample input (an inpainting UNet's 5; else 0). */
+  conditionChannels?: number;
 }
 
 /** SDXL's time_ids [orig_h, orig_w, crop_top, crop_left, target_h, target_w]: generated at its own size, uncropped. */
@@ -31,12 +35,17 @@ export const sdxlTimeIds = (height: number, width: number): Float32Array =>
 export function unetFeeds(u: UnetSpec, shapes: UnetShapes, rows: UnetRow[]): Record<string, TensorData> {
   const B = rows.length;
   const [c, h, w] = shapes.sampleShape;
-  const n = c * h * w;
+  const extra = shapes.conditionChannels ?? 0;
+  const n = (c + extra) * h * w;
   const ctxSize = shapes.contextShape[0] * shapes.contextShape[1];
   const sample = new Float32Array(B * n);
   const context = new Float32Array(B * ctxSize);
   rows.forEach((r, i) => {
     sample.set(r.sample, i * n);
+    if (extra > 0) {
+      if (r.condition?.length !== extra * h * w) throw new Error(`this unet takes ${extra} condition channels per row`);
+      sample.set(r.condition, i * n + c * h * w);
+    }
     context.set(r.context, i * ctxSize);
   });
   if (u.timestepScalar && rows.some((r) => r.timestep !== rows[0]!.timestep)) {
@@ -44,7 +53,7 @@ export function unetFeeds(u: UnetSpec, shapes: UnetShapes, rows: UnetRow[]): Rec
   }
   const ts = u.timestepScalar ? [rows[0]!.timestep] : rows.map((r) => r.timestep);
   const feeds: Record<string, TensorData> = {
-    [u.sample]: floatTensor(u.half, sample, [B, ...shapes.sampleShape]),
+    [u.sample]: floatTensor(u.half, sample, [B, c + extra, h, w]),
     [u.timestep]: timestepTensor(u.timestepType, ts, u.timestepScalar ? [] : [B]),
     [u.context]: floatTensor(u.half, context, [B, ...shapes.contextShape]),
   };

@@ -11,7 +11,7 @@ import type { UnetBatcher } from "./batcher.ts";
 import { createScheduler, gaussianNoise } from "../schedulers/index.ts";
 import { toEpsAndX0 } from "../schedulers/prediction.ts";
 import type { Prediction, Scheduler } from "../schedulers/types.ts";
-import { type EditSource, keepKnown, sourceAt } from "./edit.ts";
+import { type EditSource, keepKnown, overlayKept, type PreparedSource, prepareSources, sourceAt } from "./edit.ts";
 import { type RecordOptions, type Recording, StepRecorder } from "./record.ts";
 import { type Truncation, truncated } from "./truncate.ts";
 
@@ -60,7 +60,9 @@ interface Trajectory {
   /** The image's starting noise, which also noises an edit's known region at every step. */
   eps: Float32Array;
   /** What an edit starts from and keeps, in the sample space; null for text-to-image. */
-  source: { x0: Float32Array; keep: Uint8Array | undefined } | null;
+  source: PreparedSource | null;
+  /** An inpainting UNet's extra input channels (its text-to-image ones without a source). */
+  condition: Float32Array | undefined;
   last: Prediction | null;
   recorder: StepRecorder | null;
 }
@@ -82,7 +84,8 @@ export async function generate(
   const start = p.steps - run;
   // Strength 0 runs no step: its policy is never asked, but policies need a schedule of one.
   const policySteps = Math.max(1, run);
-  const sources = p.sources?.map((s) => ({ x0: model.encodeImage(s.rgb), keep: s.keep }));
+  const sources = p.sources ? await prepareSources(model, p.sources) : undefined;
+  const blank = model.inpaintLayout && !sources ? await model.inpaintCondition(null, undefined) : undefined;
   // Image k uses seed + k, so image k of a batch equals a single-image run with that seed.
   const trajectories: Trajectory[] = Array.from({ length: p.n }, (_, k) => {
     const scheduler = createScheduler(schedulerName, model.schedulerConfig, p.steps);
@@ -96,7 +99,8 @@ export async function generate(
     const source = sources?.[Math.floor((k * sources.length) / p.n)] ?? null;
     // The whole schedule starts from noise, as text-to-image does: strength 1 is text-to-image.
     const x = source && start > 0 ? sourceAt(scheduler, source.x0, eps, start) : scheduler.initNoise(eps);
-    return { x, scheduler, policy, noise, eps, source, last: null, recorder };
+    const condition = source?.condition ?? blank;
+    return { x, scheduler, policy, noise, eps, source, condition, last: null, recorder };
   });
 
   const sc = model.schedulerConfig;
@@ -131,6 +135,7 @@ export async function generate(
             context: e.context,
             pooled: e.pooled,
             perturb: b === "perturbed",
+            ...(tr.condition ? { condition: tr.condition } : {}),
           });
         }
       }
@@ -146,7 +151,7 @@ export async function generate(
         tr.recorder?.step(ctx, out, tr.last);
         tr.x = tr.scheduler.step(tr.x, tr.last, i, tr.noise);
         const src = tr.source;
-        if (src?.keep) tr.x = keepKnown(tr.x, sourceAt(tr.scheduler, src.x0, tr.eps, i + 1), src.keep);
+        if (src?.keepSample) tr.x = keepKnown(tr.x, sourceAt(tr.scheduler, src.x0, tr.eps, i + 1), src.keepSample);
       });
       done = i + 1 - start;
       await onEvent({ kind: "step", step: done, steps: run, nfe, stepNfe: rows.length });
@@ -161,7 +166,11 @@ export async function generate(
     batcher.exit();
   }
   const cancelled = done < run;
-  const images = cancelled ? [] : await Promise.all(trajectories.map((tr) => model.decode(tr.x)));
+  const decoded = async (tr: Trajectory) => {
+    const rgb = await model.decode(tr.x);
+    return tr.source ? overlayKept(rgb, tr.source) : rgb;
+  };
+  const images = cancelled ? [] : await Promise.all(trajectories.map(decoded));
   const recorded = p.record ? { recordings: trajectories.map((tr) => tr.recorder!.recording) } : {};
   return { images, width: model.width, height: model.height, nfe, cancelled, steps: done, ...recorded };
 }

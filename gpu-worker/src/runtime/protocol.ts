@@ -12,6 +12,8 @@ export interface ModelSummary {
   height: number;
   supportsPag: boolean;
   space: "pixel" | "latent";
+  /** Takes image input (edits): a pixel model, or a latent one with a vae_encoder. */
+  editable: boolean;
 }
 
 /** Generation parameters, all data: they cross to the thread as they are. */

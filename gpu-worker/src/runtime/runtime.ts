@@ -143,6 +143,7 @@ export class ServedModel implements ModelSummary {
   readonly height: number;
   readonly supportsPag: boolean;
   readonly space: "pixel" | "latent";
+  readonly editable: boolean;
 
   constructor(
     summary: ModelSummary,
@@ -162,6 +163,7 @@ export class ServedModel implements ModelSummary {
       height: this.height,
       supportsPag: this.supportsPag,
       space: this.space,
+      editable: this.editable,
     } = summary);
   }
 }

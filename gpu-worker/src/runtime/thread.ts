@@ -36,6 +36,7 @@ async function handle(req: Request): Promise<Response> {
         height: model.height,
         supportsPag: model.supportsPag,
         space: model.space,
+        editable: model.editable,
       };
       return { id: req.id, ok: true, model: summary };
     }
