@@ -95,14 +95,18 @@ describe("tiny-sd with a vae_encoder", () => {
       sample: { type: "float32", data: pixels, dims: [1, 3, 64, 64] },
     });
     const latent = floats(raw.outputs.latent_sample!);
-    x0.forEach((v, k) => expect(v).toBeCloseTo(latent[k]! * 0.18215, 6));
+    x0.forEach((v, k) => {
+      expect(v).toBeCloseTo(latent[k]! * 0.18215, 6);
+    });
     const halfScale = tinySdWith((dir) => {
       const cfg = join(dir, "vae_encoder", "config.json");
       writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(cfg, "utf8")), scaling_factor: 0.5 }));
     });
     const other = await DiffusionModel.load(halfScale, newHost());
     const y0 = await other.encodeImage(SOURCE);
-    y0.forEach((v, k) => expect(v).toBeCloseTo(latent[k]! * 0.5, 6));
+    y0.forEach((v, k) => {
+      expect(v).toBeCloseTo(latent[k]! * 0.5, 6);
+    });
   });
 
   it("img2img: strength 1 is text-to-image, 0.5 runs half the steps from the encoded source", async () => {
@@ -174,7 +178,9 @@ describe("tiny-sd-inpaint: SD's 9-channel inpainting UNet", () => {
       const row = floats(s).subarray(0, 9 * 64);
       const mask = row.subarray(4 * 64, 5 * 64);
       expect(Array.from(mask)).toEqual(Array.from({ length: 64 }, (_, p) => (p % 8 < 4 ? 0 : 1)));
-      Array.from(row.subarray(5 * 64)).forEach((v, k) => expect(v).toBeCloseTo(maskedLatent[k]!, 6));
+      Array.from(row.subarray(5 * 64)).forEach((v, k) => {
+        expect(v).toBeCloseTo(maskedLatent[k]!, 6);
+      });
     }
     // The decoded overlay still returns the kept pixels as sent.
     for (let p = 0; p < 64 * 64; p++) if (KEEP[p] === 1) expect(r.images[0]![p * 3]).toBe(SOURCE[p * 3]);
