@@ -5,6 +5,8 @@ import type { JobEvent, WorkerJob } from "@guidegate/shared";
 import OpenAI, { toFile } from "openai";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
+import type { Ledger } from "../../../edge/src/ledger/types.ts";
 import { envelopeOf, recordingPool, testApp } from "./support.ts";
 
 const png = (w: number, h: number, channels: 3 | 4, alpha = 255) =>
@@ -88,6 +90,57 @@ describe("the openai SDK's images.edit", () => {
     expect(job.init_images).toHaveLength(2);
     expect(job).toMatchObject({ n: 2, max_nfe: 2 * 5 * 2 });
   });
+});
+
+describe("an edit's bill", () => {
+  /** A memory ledger that also records what each job reserved and settled. */
+  function observedLedger() {
+    const inner = createMemoryLedger();
+    const reserved: number[] = [];
+    const settled: number[] = [];
+    const ledger: Ledger = {
+      ...inner,
+      reserve: (tenant, jobId, nfe, quota, now, terms) => {
+        reserved.push(nfe);
+        return inner.reserve(tenant, jobId, nfe, quota, now, terms);
+      },
+      settle: (jobId, spent, now) => {
+        settled.push(spent);
+        return inner.settle(jobId, spent, now);
+      },
+    };
+    return { ledger, reserved, settled };
+  }
+
+  it.each([10, 9, 30])(
+    "at strength 0.5 is half a generation from text (within a step's rounding), reserved as dispatched (%i steps)",
+    async (steps) => {
+      const { ledger, reserved, settled } = observedLedger();
+      const t = testApp({ pool: answering(), ledger });
+      const client = await sdk(t);
+      const fields = { steps, seed: 3, guidance: JSON.stringify({ policy: "cfg", scale: 2 }) };
+      await client.images.generate({
+        model: "shapes-32",
+        prompt: "a blue square",
+        response_format: "b64_json",
+        ...fields,
+        guidance: { policy: "cfg", scale: 2 },
+      } as never);
+      await client.images.edit({
+        model: "shapes-32",
+        prompt: "a blue square",
+        image: await toFile(source, "source.png", { type: "image/png" }),
+        response_format: "b64_json",
+        ...({ ...fields, strength: 0.5 } as object),
+      });
+      const [fromText, edit] = t.pool.dispatched;
+      expect(reserved).toEqual([fromText!.max_nfe, edit!.max_nfe]);
+      expect(settled).toEqual(reserved); // the stand-in pool spends exactly the reservation
+      expect(fromText!.max_nfe).toBe(2 * steps);
+      expect(edit!.max_nfe).toBe(2 * Math.ceil(steps / 2));
+      expect(Math.abs(edit!.max_nfe - fromText!.max_nfe / 2)).toBeLessThanOrEqual(1); // one branch of a rounded step
+    },
+  );
 });
 
 describe("the jobs API takes the same inputs as base64 JSON", () => {
