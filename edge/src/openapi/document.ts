@@ -41,6 +41,9 @@ const PartialImageEvent = z.object({
   ...ImageFields,
 });
 const CompletedEvent = z.object({ type: z.literal("image_generation.completed"), usage: PriceUsage, ...ImageFields });
+// An edit's stream carries the same fields under OpenAI's image_edit.* names.
+const EditPartialImageEvent = PartialImageEvent.extend({ type: z.literal("image_edit.partial_image") });
+const EditCompletedEvent = CompletedEvent.extend({ type: z.literal("image_edit.completed") });
 
 const JobCreated = z.object({ id: z.string(), object: z.literal("job"), status: z.string(), events_url: z.string() });
 const Job = z.object({
@@ -184,7 +187,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
               description: "Edited images, or an event stream when stream is true",
               content: {
                 ...json("GenerationResponse"),
-                "text/event-stream": { schema: { oneOf: [ref("PartialImageEvent"), ref("CompletedEvent")] } },
+                "text/event-stream": { schema: { oneOf: [ref("EditPartialImageEvent"), ref("EditCompletedEvent")] } },
               },
             },
             ...common,
@@ -307,6 +310,8 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         GenerationResponse: schema(GenerationResponse),
         PartialImageEvent: schema(PartialImageEvent),
         CompletedEvent: schema(CompletedEvent),
+        EditPartialImageEvent: schema(EditPartialImageEvent),
+        EditCompletedEvent: schema(EditCompletedEvent),
         JobCreated: schema(JobCreated),
         Job: schema(Job),
         JobEvent: schema(JobEventSchema),

@@ -158,6 +158,17 @@ describe("meta routes", () => {
       ]),
     );
     expect(doc.components.schemas.GenerationRequest!.properties).toHaveProperty("guidance");
+    // An edit's stream is documented under OpenAI's image_edit.* event names.
+    const edits = doc.paths["/v1/images/edits"] as {
+      post: { responses: { "200": { content: Record<string, { schema: { oneOf: Array<{ $ref: string }> } }> } } };
+    };
+    const streamed = edits.post.responses["200"].content["text/event-stream"]!.schema.oneOf.map((r) =>
+      r.$ref.split("/").at(-1),
+    );
+    const typeOf = (name: string) =>
+      (doc.components.schemas[name]!.properties!.type as { const?: string; enum?: string[] }).const ??
+      (doc.components.schemas[name]!.properties!.type as { enum?: string[] }).enum?.[0];
+    expect(streamed.map((n) => typeOf(n!))).toEqual(["image_edit.partial_image", "image_edit.completed"]);
     const html = await (await t.app.request("/docs")).text();
     expect(html).toContain("<!doctype html>");
     expect(html).toContain("/v1/images/generations");
