@@ -1,12 +1,14 @@
 // The playground's browser script, served from /playground/app.js. Plain ES2017, no framework, no
 // template literals (this is itself one). It speaks only the public API: /v1/policies, /v1/usage,
-// POST /v1/jobs and the job's event stream through EventSource with ?access_token=.
+// POST /v1/jobs and the job's event stream through EventSource with ?access_token=. An edit sends
+// the source image (a file, or a result) as base64 with a strength, and the brush mask as a PNG of
+// the source's size, transparent where painted (OpenAI's mask convention).
 
 // biome-ignore lint/complexity/noUselessStringRaw: keeps any future backslash (a regex) literal in the served script
 export const PLAYGROUND_JS = String.raw`"use strict";
 (function () {
   var $ = function (id) { return document.getElementById(id); };
-  var state = { token: "", price: 0, policies: [], panels: [], running: 0, maxSteps: 0 };
+  var state = { token: "", price: 0, policies: [], panels: [], running: 0, maxSteps: 0, source: null };
 
   function showError(msg) { $("error").textContent = msg || ""; }
   function money(micro) { return "$" + (micro / 1e6).toFixed(micro >= 1e4 ? 4 : 6); }
@@ -180,6 +182,13 @@ export const PLAYGROUND_JS = String.raw`"use strict";
         img.alt = panel.policy + ", seed " + d.seed;
         panel.nfe = d.usage.nfe;
         panel.result = d;
+        if (first.b64_json) {
+          var use = panel.node.querySelector(".use");
+          use.hidden = false;
+          use.onclick = function () {
+            loadSource("data:image/png;base64," + first.b64_json, "result").catch(function (e) { showError(e.message); });
+          };
+        }
         var steps = Number(body.steps);
         setMeter(panel, steps, steps, d.usage.nfe, d.usage.cost_micro_usd);
         finish("completed", "completed: " + int(d.usage.nfe) + " NFE, seed " + d.seed);
@@ -203,6 +212,112 @@ export const PLAYGROUND_JS = String.raw`"use strict";
     });
   }
 
+
+  // The edit's source: its pixels at their own size, and a mask canvas of that size, opaque where
+  // the source is kept; the brush erases it (transparent = paint there).
+  function loadSource(dataUrl, origin) {
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      img.onload = function () {
+        var w = img.naturalWidth, h = img.naturalHeight;
+        var pixels = document.createElement("canvas");
+        pixels.width = w; pixels.height = h;
+        pixels.getContext("2d").drawImage(img, 0, 0);
+        var mask = document.createElement("canvas");
+        mask.width = w; mask.height = h;
+        var m = mask.getContext("2d");
+        m.fillStyle = "#000";
+        m.fillRect(0, 0, w, h);
+        state.source = { pixels: pixels, mask: mask, painted: false, origin: origin };
+        setEditControls(true);
+        drawSource();
+        resolve();
+      };
+      img.onerror = function () { reject(new Error("That file is not an image the browser can read.")); };
+      img.src = dataUrl;
+    });
+  }
+
+  function setEditControls(on) {
+    ["strength", "brush", "clear-mask", "drop-image"].forEach(function (id) { $(id).disabled = !on; });
+    $("source-area").hidden = !on;
+  }
+
+  // The source, with the painted region tinted.
+  function drawSource() {
+    var s = state.source;
+    var view = $("source-canvas");
+    var ctx = view.getContext("2d");
+    ctx.clearRect(0, 0, view.width, view.height);
+    if (!s) return;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(s.pixels, 0, 0, view.width, view.height);
+    var tint = document.createElement("canvas");
+    tint.width = s.mask.width; tint.height = s.mask.height;
+    var t = tint.getContext("2d");
+    t.fillStyle = "rgba(255, 0, 90, 0.55)";
+    t.fillRect(0, 0, tint.width, tint.height);
+    t.globalCompositeOperation = "destination-out";
+    t.drawImage(s.mask, 0, 0);
+    ctx.drawImage(tint, 0, 0, view.width, view.height);
+    view.dataset.painted = s.painted ? "1" : "0";
+    view.dataset.origin = s.origin;
+  }
+
+  function paintAt(ev) {
+    var s = state.source;
+    if (!s) return;
+    var view = $("source-canvas");
+    var rect = view.getBoundingClientRect();
+    var sx = s.mask.width / rect.width, sy = s.mask.height / rect.height;
+    var m = s.mask.getContext("2d");
+    m.globalCompositeOperation = "destination-out";
+    m.beginPath();
+    var r = (Number($("brush").value) / 2) * sx;
+    m.arc((ev.clientX - rect.left) * sx, (ev.clientY - rect.top) * sy, Math.max(0.5, r), 0, 2 * Math.PI);
+    m.fill();
+    s.painted = true;
+    drawSource();
+  }
+
+  function clearMask() {
+    var s = state.source;
+    if (!s) return;
+    var m = s.mask.getContext("2d");
+    m.globalCompositeOperation = "source-over";
+    m.fillStyle = "#000";
+    m.fillRect(0, 0, s.mask.width, s.mask.height);
+    s.painted = false;
+    drawSource();
+  }
+
+  function dropSource() {
+    state.source = null;
+    $("image").value = "";
+    setEditControls(false);
+    drawSource();
+  }
+
+  var b64Of = function (canvas) { return canvas.toDataURL("image/png").split(",")[1]; };
+
+  // What an edit adds to a job's body: the source, its strength, the mask when something is painted.
+  function editFields() {
+    var s = state.source;
+    if (!s) return {};
+    var f = { image: b64Of(s.pixels), strength: Number($("strength").value) };
+    if (s.painted) f.mask = b64Of(s.mask);
+    return f;
+  }
+
+  function readFile(file) {
+    return new Promise(function (resolve, reject) {
+      var r = new FileReader();
+      r.onload = function () { resolve(r.result); };
+      r.onerror = function () { reject(new Error("Could not read the file.")); };
+      r.readAsDataURL(file);
+    });
+  }
+
   function summarize(panels, seed) {
     var done = panels.filter(function (p) { return p.result; });
     if (done.length < 2) { $("summary").textContent = ""; return; }
@@ -223,12 +338,14 @@ export const PLAYGROUND_JS = String.raw`"use strict";
     clampSteps();
     var steps = Number($("steps").value);
     $("seed-used").textContent = "seed " + seed;
-    var base = {
+    // b64_json: a result can become the next edit's source without reading a cross-origin URL.
+    var base = Object.assign({
       prompt: $("prompt").value,
       steps: steps,
       seed: seed,
       preview_every: Math.max(1, Math.ceil(steps / 20)),
-    };
+      response_format: "b64_json",
+    }, editFields());
     if ($("negative").value.trim()) base.negative_prompt = $("negative").value.trim();
     var runs = [{ policy: $("policy").value, scale: $("scale") }];
     if ($("compare").checked) runs.push({ policy: $("policy-b").value, scale: $("scale-b") });
@@ -273,6 +390,22 @@ export const PLAYGROUND_JS = String.raw`"use strict";
   $("steps").addEventListener("input", clampSteps);
   $("steps").addEventListener("change", clampSteps);
   $("dev-tier").addEventListener("change", function () { useDevToken($("dev-tier").value); });
+  $("image").addEventListener("change", function () {
+    var file = $("image").files[0];
+    if (!file) return;
+    showError("");
+    readFile(file).then(function (url) { return loadSource(url, "file"); }).catch(function (e) { showError(e.message); });
+  });
+  $("strength").addEventListener("input", function () {
+    $("strength-value").textContent = Number($("strength").value).toFixed(2);
+  });
+  $("clear-mask").addEventListener("click", clearMask);
+  $("drop-image").addEventListener("click", dropSource);
+  $("source-canvas").addEventListener("pointerdown", function (e) {
+    $("source-canvas").setPointerCapture(e.pointerId);
+    paintAt(e);
+  });
+  $("source-canvas").addEventListener("pointermove", function (e) { if (e.buttons & 1) paintAt(e); });
   $("compare").addEventListener("change", function () {
     $("policy-b").disabled = !$("compare").checked;
     $("scale-b").disabled = !$("compare").checked;

@@ -54,6 +54,19 @@ export const PLAYGROUND_HTML = `<!doctype html>
     <label>policy <select id="policy-b" disabled></select></label>
     <label>scale <input id="scale-b" type="number" step="0.1" min="0" max="30" placeholder="default" disabled></label>
   </div>
+  <div class="row controls edit">
+    <label for="image">image</label>
+    <input id="image" type="file" accept="image/png,image/jpeg,image/webp">
+    <label>strength <input id="strength" type="range" min="0" max="1" step="0.05" value="0.6" disabled>
+      <output id="strength-value" for="strength">0.60</output></label>
+    <label>brush <input id="brush" type="range" min="2" max="64" value="24" disabled></label>
+    <button id="clear-mask" type="button" disabled>clear mask</button>
+    <button id="drop-image" type="button" disabled>no image</button>
+  </div>
+  <div class="row" id="source-area" hidden>
+    <canvas id="source-canvas" width="256" height="256" data-painted="0"></canvas>
+    <small id="mask-note">paint over what may change (the mask); no paint: the whole image is edited, by strength</small>
+  </div>
   <div class="row actions">
     <button id="generate" type="submit" disabled>generate</button>
     <button id="cancel" type="button" disabled>cancel</button>
@@ -77,6 +90,7 @@ export const PLAYGROUND_HTML = `<!doctype html>
       <dt>cost</dt><dd class="cost">$0</dd>
     </dl>
     <p class="status">waiting</p>
+    <button class="use" type="button" hidden>use this result</button>
     <div class="strip"></div>
   </article>
 </template>

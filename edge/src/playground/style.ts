@@ -3,6 +3,7 @@
 export const PLAYGROUND_CSS = `
 :root { color-scheme: light dark; --accent: #4f7cff; --muted: #8a8f98; --line: #8a8f9840; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; } /* .row's flex must not show a hidden row */
 body { margin: 0; font: 14px/1.45 system-ui, sans-serif; }
 header { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 12px;
   padding: 12px 20px; border-bottom: 1px solid var(--line); }
@@ -42,4 +43,8 @@ dl.meter { justify-content: start; }
 .strip { display: flex; flex-wrap: wrap; gap: 2px; }
 .strip img { width: 24px; height: 24px; image-rendering: pixelated; }
 #summary { font-size: 15px; }
+#source-canvas { width: 256px; height: 256px; image-rendering: pixelated; cursor: crosshair; touch-action: none;
+  border: 1px solid var(--line); background: #8883; }
+#mask-note { color: var(--muted); max-width: 260px; }
+.panel .use { margin-bottom: 6px; }
 `;
