@@ -72,3 +72,48 @@ export async function adherenceChart(points: Point[], out: string): Promise<void
 ${dots}${legend}</svg>`;
   await sharp(Buffer.from(svg)).png().toFile(out);
 }
+
+export interface StrengthPoint {
+  strength: number;
+  changed: number;
+  kept: number;
+  position: number;
+}
+
+/** Lines of the requested change and what was kept against edit strength, text-to-image's adherence dashed. */
+export async function strengthChart(points: StrengthPoint[], t2i: number, out: string): Promise<void> {
+  const [W, H, L, R, T, B] = [760, 460, 70, 200, 30, 60];
+  const x = (s: number) => L + s * (W - L - R);
+  const y = (a: number) => T + (1 - a) * (H - T - B);
+  const grid = [0, 0.2, 0.4, 0.6, 0.8, 1]
+    .map(
+      (a) =>
+        `<line x1="${L}" x2="${W - R}" y1="${y(a)}" y2="${y(a)}" stroke="#ddd"/><text x="${L - 8}" y="${y(a) + 4}" text-anchor="end" font-size="12">${a * 100}%</text>`,
+    )
+    .join("");
+  const ticks = points
+    .map(
+      (p) =>
+        `<line x1="${x(p.strength)}" x2="${x(p.strength)}" y1="${H - B}" y2="${H - B + 5}" stroke="#333"/><text x="${x(p.strength)}" y="${H - B + 20}" text-anchor="middle" font-size="12">${p.strength}</text>`,
+    )
+    .join("");
+  const series: Array<[string, string, (p: StrengthPoint) => number]> = [
+    ["requested change", "#e6194b", (p) => p.changed],
+    ["untouched kept", "#4363d8", (p) => p.kept],
+    ["position kept", "#3cb44b", (p) => p.position],
+  ];
+  const lines = series
+    .map(([label, color, f], i) => {
+      const pts = points.map((p) => `${x(p.strength)},${y(f(p))}`).join(" ");
+      const dots = points.map((p) => `<circle cx="${x(p.strength)}" cy="${y(f(p))}" r="4" fill="${color}"/>`).join("");
+      return `<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>${dots}<line x1="${W - R + 12}" x2="${W - R + 36}" y1="${T + 10 + i * 24}" y2="${T + 10 + i * 24}" stroke="${color}" stroke-width="2"/><text x="${W - R + 42}" y="${T + 14 + i * 24}" font-size="12">${esc(label)}</text>`;
+    })
+    .join("");
+  const baseline = `<line x1="${L}" x2="${W - R}" y1="${y(t2i)}" y2="${y(t2i)}" stroke="#e6194b" stroke-dasharray="6 4"/><text x="${W - R + 12}" y="${T + 14 + 3 * 24}" font-size="12">- - text-to-image (${(100 * t2i).toFixed(0)}%)</text>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>${grid}${ticks}
+<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#333"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#333"/>
+<text x="${(L + W - R) / 2}" y="${H - 15}" text-anchor="middle" font-size="14">edit strength</text>
+${baseline}${lines}</svg>`;
+  await sharp(Buffer.from(svg)).png().toFile(out);
+}
