@@ -14,6 +14,7 @@ import { SessionHost } from "../../gpu-worker/src/onnx/session-host.ts";
 import type { SessionInfo, SessionRunner, TensorData } from "../../gpu-worker/src/onnx/tensors.ts";
 import { UnetBatcher } from "../../gpu-worker/src/pipeline/batcher.ts";
 import { type GenerateParams, generate } from "../../gpu-worker/src/pipeline/generate.ts";
+import { unetTimes } from "../../gpu-worker/src/pipeline/unet-timing.ts";
 
 const fixture = (name: string) => resolve(import.meta.dirname, "../fixtures", name);
 const scratch: string[] = [];
@@ -191,6 +192,15 @@ describe("tiny-sd-inpaint: SD's 9-channel inpainting UNet", () => {
     await run(model, { ...base, steps: 2 });
     const row = floats(rt.samples[0]!).subarray(0, 9 * 64);
     expect(Array.from(row.subarray(4 * 64, 5 * 64))).toEqual(new Array(64).fill(1));
+    const blank = await model.encodeImage(new Uint8Array(64 * 64 * 3).fill(128)); // ≈ 0 in [-1, 1]
+    Array.from(row.subarray(5 * 64)).forEach((v, k) => {
+      expect(v).toBeCloseTo(blank[k]!, 1);
+    });
+  });
+
+  it("times raw UNet runs with the same layout (the benches)", async () => {
+    const times = await unetTimes(model, { batch: 3, runs: 2, prompt: "a cat" });
+    expect(times).toHaveLength(2);
   });
 });
 
