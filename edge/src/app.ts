@@ -8,7 +8,9 @@ import { tenantAuth } from "./auth/middleware.ts";
 import type { Deps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./errors.ts";
 import { createMemoryJobStore } from "./jobs/memory.ts";
+import { withLedgerMetrics } from "./metrics/ledger.ts";
 import { requestBodyLimit } from "./middleware/body-limit.ts";
+import { requestMetrics } from "./middleware/metrics.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { createMemoryQuotaStore } from "./quotas/memory.ts";
 import { withQuotaOverrides, withQuotaSeed } from "./quotas/overrides.ts";
@@ -17,6 +19,7 @@ import type { RouteDeps } from "./routes/context.ts";
 import { EDITS_PATH, generationRoutes } from "./routes/generations.ts";
 import { EVENTS_PATH, jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { modelSource } from "./tiers/models.ts";
 import { playground } from "./playground/index.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -36,11 +39,13 @@ function checkDeps(deps: Deps): void {
 
 export function createApp(deps: Deps) {
   checkDeps(deps);
-  const { config, clock } = deps;
+  const { config, clock, metrics } = deps;
   const quotas = withQuotaSeed(deps.quotas ?? createMemoryQuotaStore(), config.tenantQuotas);
+  const ledger = withQuotaOverrides(deps.ledger, quotas); // a tenant's own quota, where set, over its tier's
+  metrics?.watchPool(() => deps.pool.status());
   const ctx: RouteDeps = {
     ...deps,
-    ledger: withQuotaOverrides(deps.ledger, quotas), // a tenant's own quota, where set, over its tier's
+    ledger: metrics ? withLedgerMetrics(ledger, metrics) : ledger,
     jobs: deps.jobs ?? createMemoryJobStore({ clock, ttlMs: config.jobTtlMs }),
     runs: new Map(),
     models: modelSource(config.models, () => deps.pool.models()),
@@ -67,6 +72,7 @@ export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
   app.onError(onError);
   app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
+  if (metrics) app.use("*", requestMetrics(metrics));
 
   app.use("/v1/*", (c, next) =>
     c.req.method === "POST" && IMAGE_BODY_PATHS.has(c.req.path) ? imageBodyLimit(c, next) : bodyLimit(c, next),
@@ -79,6 +85,7 @@ export function createApp(deps: Deps) {
   app.post(EDITS_PATH, limited);
 
   app.route("/", metaRoutes(ctx));
+  if (metrics) app.route("/", metricsRoutes(metrics));
   app.route("/", playground(ctx));
   app.route("/", generationRoutes(ctx));
   app.route("/", jobRoutes(ctx));

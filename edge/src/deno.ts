@@ -1,10 +1,12 @@
 // Deno entry: Deno.serve with in-memory ledger, idempotency, rate limiter, job store and webhook outbox (one
 // process; use the Node entry with SQLite, or Workers with Durable Objects, for durable billing).
-//   deno run -A edge/src/deno.ts   (env: PORT, GG_WORKER_URLS, GG_INTERNAL_SECRET, GG_JWT_SECRET | GG_JWKS_URL, GG_*)
+//   deno run -A edge/src/deno.ts   (env: PORT, GG_WORKER_URLS, GG_INTERNAL_SECRET, GG_JWT_SECRET | GG_JWKS_URL, GG_*;
+//   GG_METRICS_TOKEN serves GET /metrics to its bearers)
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "./ledger/memory.ts";
+import { createPrometheusMetrics } from "./metrics/prometheus.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
 import { systemClock } from "./clock.ts";
@@ -48,6 +50,7 @@ const app = createApp({
   clock: systemClock,
   config,
   webhooks,
+  ...(env.GG_METRICS_TOKEN ? { metrics: createPrometheusMetrics({ token: env.GG_METRICS_TOKEN }) } : {}),
 });
 webhooks.start();
 

@@ -5,6 +5,7 @@ import type { KeySource } from "./auth/key-source.ts";
 import type { Clock } from "./clock.ts";
 import type { EdgeConfig } from "./config.ts";
 import type { JobStore } from "./jobs/types.ts";
+import type { EdgeMetrics } from "./metrics/types.ts";
 import type { IdempotencyStore, Ledger } from "./ledger/types.ts";
 import type { QuotaOverrideStore } from "./quotas/types.ts";
 import type { WorkerPool } from "./pool/types.ts";
@@ -27,4 +28,6 @@ export interface Deps {
   quotas?: QuotaOverrideStore;
   /** Per-tenant job admission; in process (GG_MAX_CONCURRENT_JOBS edge-wide) when absent. */
   admission?: Admission;
+  /** Request, ledger and pool metrics, served on GET /metrics; no metrics and no route when absent. */
+  metrics?: EdgeMetrics;
 }

@@ -1,7 +1,8 @@
 // Node entry: @hono/node-server, SQLite ledger, in-process rate limiter and job store.
 //   PORT (or GG_EDGE_PORT, default 8787), GG_HOST (default 127.0.0.1), GG_WORKER_URLS (required),
 //   GG_INTERNAL_SECRET (required), GG_JWT_SECRET and/or GG_JWKS_URL (dev secret if neither, outside production),
-//   GG_LEDGER_PATH (default .data/ledger.sqlite), GG_WEBHOOKS_PATH (default webhooks.sqlite beside the ledger)
+//   GG_LEDGER_PATH (default .data/ledger.sqlite), GG_WEBHOOKS_PATH (default webhooks.sqlite beside the ledger),
+//   GG_METRICS_TOKEN (GET /metrics for its bearers; no metrics without it)
 //   and the GG_* settings read by config.ts and webhooks/config.ts.
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -9,6 +10,7 @@ import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createSqliteStores } from "./ledger/sqlite.ts";
+import { createPrometheusMetrics } from "./metrics/prometheus.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { serveNode } from "./node-server.ts";
 import { nodeInternalSigner } from "./pool/node-internal-token.ts";
@@ -60,6 +62,7 @@ const app = createApp({
   clock: systemClock,
   config,
   webhooks,
+  ...(env.GG_METRICS_TOKEN ? { metrics: createPrometheusMetrics({ token: env.GG_METRICS_TOKEN }) } : {}),
 });
 webhooks.start();
 

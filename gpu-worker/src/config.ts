@@ -18,7 +18,10 @@ const Env = z.object({
   GG_DEVICE_ID: z.coerce.number().int().min(0).default(0),
   GG_INTRA_OP_THREADS: z.coerce.number().int().min(0).default(0),
   GG_INTERNAL_SECRET: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16).optional()),
-  GG_HEALTH_TOKEN: z.string().min(32).optional(), // a static bearer for GET /internal/health (KEDA)
+  GG_HEALTH_TOKEN: z.string().min(32).optional(), // a static bearer for GET /internal/health
+  GG_METRICS_TOKEN: z.string().min(32).optional(), // Prometheus' bearer for GET /metrics; no /metrics without it
+  // SIGTERM: how long running jobs may go on before what is left is cancelled (k8s: under terminationGracePeriodSeconds)
+  GG_DRAIN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   GG_CAPACITY: z.coerce.number().int().min(1).default(8),
   GG_MAX_QUEUE: z.coerce.number().int().min(0).default(32),
   GG_MAX_BATCH: z.coerce.number().int().min(1).default(32),

@@ -11,6 +11,14 @@ export type { GenerateEvent, GenerateParams, GenerateResult } from "./pipeline/g
 export type { RecordOptions, Recording, StepAgreement } from "./pipeline/record.ts";
 export type { Truncation } from "./pipeline/truncate.ts";
 export type { UnetTimingRequest } from "./pipeline/unet-timing.ts";
-export type { ModelSummary, PipelineParams, Progress, RuntimeStats, ServeOptions } from "./runtime/protocol.ts";
+export { DRAIN_MARGIN_MS } from "./jobs/drain.ts";
+export type {
+  ModelSummary,
+  PipelineParams,
+  Progress,
+  RuntimeMetric,
+  RuntimeStats,
+  ServeOptions,
+} from "./runtime/protocol.ts";
 export { OnnxRuntime, ServedModel } from "./runtime/runtime.ts";
 export { CONTENT_TYPE, encodeImage } from "./storage/encode.ts";

@@ -5,7 +5,9 @@ import { resolve } from "node:path";
 import { loadWorkerConfig } from "./config.ts";
 import { createWorkerApp } from "./http/app.ts";
 import { checkJob } from "./http/check-job.ts";
+import { CLOSE_WAIT_MS, drainJobs } from "./jobs/drain.ts";
 import { JobRunner, type LoadedModel } from "./jobs/runner.ts";
+import { WorkerMetrics } from "./metrics.ts";
 import { readFrontier } from "./models/frontier.ts";
 import { OnnxRuntime } from "./runtime/runtime.ts";
 import { createS3Store } from "./storage/s3.ts";
@@ -17,11 +19,22 @@ if (cfg.GG_INTERNAL_SECRET === DEV_INTERNAL_SECRET)
   console.warn(
     "[gpu-worker] accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)",
   );
-const rt = await OnnxRuntime.start({
-  provider: cfg.GG_PROVIDER,
-  deviceId: cfg.GG_DEVICE_ID,
-  intraOpThreads: cfg.GG_INTRA_OP_THREADS,
+// Registered here on the main thread; the runner and the runtime thread report into it once they exist.
+let runner: JobRunner | undefined;
+const metrics = new WorkerMetrics(() => {
+  const h = runner?.health();
+  return {
+    running: h?.running ?? 0,
+    queued: h?.queued ?? 0,
+    capacity: cfg.GG_CAPACITY,
+    draining: h?.draining ?? false,
+    spooled: h?.spooled ?? 0,
+  };
 });
+const rt = await OnnxRuntime.start(
+  { provider: cfg.GG_PROVIDER, deviceId: cfg.GG_DEVICE_ID, intraOpThreads: cfg.GG_INTRA_OP_THREADS },
+  (m) => (m.kind === "unet" ? metrics.unetRun(m.rows, m.ortMs) : metrics.step(m.ms)),
+);
 const models = new Map<string, LoadedModel>();
 for (const dir of cfg.GG_MODEL_DIRS.split(",").filter(Boolean)) {
   const model = await rt.serve(resolve(dir), { maxBatch: cfg.GG_MAX_BATCH, windowMs: cfg.GG_BATCH_WINDOW_MS });
@@ -49,14 +62,18 @@ const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), {
   log,
 });
 await store.resume(); // images a previous run spooled are uploaded, not lost
-const runner = new JobRunner(models, store, {
+runner = new JobRunner(models, store, {
   workerId: cfg.GG_WORKER_ID,
   capacity: cfg.GG_CAPACITY,
   maxQueue: cfg.GG_MAX_QUEUE,
   retainMs: 10 * 60_000,
+  metrics,
 });
+const jobs = runner;
 const app = createWorkerApp({
   runner,
+  metrics,
+  ...(cfg.GG_METRICS_TOKEN ? { metricsToken: cfg.GG_METRICS_TOKEN } : {}),
   internalSecret: cfg.GG_INTERNAL_SECRET,
   healthToken: cfg.GG_HEALTH_TOKEN,
   checkJob: (job) => checkJob(models, job),
@@ -73,10 +90,24 @@ const server = serve({ fetch: app.fetch, hostname: cfg.GG_WORKER_HOST, port: cfg
     }),
   );
 });
-const stop = async () => {
-  server.close();
+/** Stops accepting connections and waits (at most CLOSE_WAIT_MS) for open responses to end. */
+const closeServer = () =>
+  new Promise<void>((done) => {
+    server.close(() => done());
+    (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    setTimeout(done, CLOSE_WAIT_MS).unref();
+  });
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) process.exit(0); // a second signal: stop now
+  stopping = true;
+  log("draining", { signal, running: jobs.unfinished().length, grace_ms: cfg.GG_DRAIN_GRACE_MS });
+  // Health says draining from here on (the pool routes elsewhere); the server keeps answering for running jobs.
+  const report = await drainJobs(jobs, store, cfg.GG_DRAIN_GRACE_MS);
+  log("drained", { ...report });
+  await closeServer();
   await rt.close().catch(() => {});
   process.exit(0);
 };
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));

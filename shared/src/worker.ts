@@ -69,6 +69,9 @@ export const WorkerHealthSchema = z.object({
   running: z.number().int(),
   queued: z.number().int(),
   max_queue: z.number().int(),
+  /** Set once the worker is shutting down (SIGTERM): it finishes what it runs and takes no new job.
+   * Optional: workers from before it never say so. */
+  draining: z.boolean().optional(),
 });
 export type WorkerHealth = z.infer<typeof WorkerHealthSchema>;
 

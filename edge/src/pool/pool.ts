@@ -163,6 +163,8 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
   function full(w: WorkerState, model: string): boolean {
     const h = w.health;
     if (!h || clock.now() - w.healthAt > Math.max(healthTtlMs, 1) * 5) return false; // stale health says nothing
+    // A draining worker finishes what it runs (its outcome and cancel stay reachable) but takes nothing new.
+    if (h.draining) return true;
     return (h.running >= h.capacity && h.queued >= h.max_queue) || !h.models.some((m) => m.id === model);
   }
 

@@ -4,7 +4,8 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { JobRunner } from "../jobs/runner.ts";
 import type { SequencedEvent } from "../jobs/job.ts";
-import { healthAuth, internalAuth } from "./auth.ts";
+import type { WorkerMetrics } from "../metrics.ts";
+import { healthAuth, internalAuth, metricsAuth } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { jobStatus, waitForEnd } from "./job-status.ts";
 
@@ -18,6 +19,9 @@ export interface WorkerAppOptions {
   internalSecret: string;
   /** A static bearer also accepted on GET /internal/health (GG_HEALTH_TOKEN, for KEDA). */
   healthToken?: string;
+  /** The worker's metrics, served on GET /metrics to bearers of `metricsToken`; no route without both. */
+  metrics?: Pick<WorkerMetrics, "render">;
+  metricsToken?: string;
   /** Validates a job against what the loaded models can do; returns an error message or null. */
   checkJob: (job: WorkerJob) => { message: string; param: string } | null;
 }
@@ -30,6 +34,13 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
   // Liveness for probes, revealing nothing; load, models and the worker's id only to the edge (and KEDA).
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/internal/health", healthAuth(opts.internalSecret, opts.healthToken), (c) => c.json(runner.health()));
+
+  const { metrics, metricsToken } = opts;
+  if (metrics && metricsToken)
+    app.get("/metrics", metricsAuth(metricsToken), async (c) => {
+      const { contentType, body } = await metrics.render();
+      return c.body(body, 200, { "content-type": contentType });
+    });
 
   app.post("/internal/jobs", auth, async (c) => {
     let body: unknown;
@@ -58,13 +69,16 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
       return errorResponse(c, 400, "invalid_request_error", "unsupported_job", problem.message, problem.param);
     const after = Number(c.req.header("last-event-id") ?? 0) || 0;
     // With Last-Event-ID the edge is re-attaching to a job it dispatched: join it whatever its state, never
-    // start it afresh (that would run and bill it twice). Without, a retried dispatch joins a live job.
+    // start it afresh (that would run and bill it twice); a draining worker still lets it re-attach. Without,
+    // a retried dispatch joins a live job.
     const job = after > 0 ? runner.get(spec.job_id) : runner.submit(spec);
-    if (!job && after > 0)
-      return errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.");
-    if (!job) {
+    if (!job) return errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.");
+    if (job === "full" || job === "draining") {
+      // Either way the pool tries another worker; a draining one is also left out until its health changes.
       c.header("Retry-After", "2");
-      return errorResponse(c, 503, "overloaded_error", "worker_full", "This worker's queue is full.");
+      return job === "full"
+        ? errorResponse(c, 503, "overloaded_error", "worker_full", "This worker's queue is full.")
+        : errorResponse(c, 503, "overloaded_error", "worker_draining", "This worker is shutting down.");
     }
     return streamSSE(c, async (stream) => {
       const detach = job.attach();

@@ -1,6 +1,6 @@
 // Workers accept only what the edge signed: a short-lived HS256 token for audience gpu-worker naming one
 // job, or, for GET /internal/health alone, a health-scoped one (audience gpu-worker-health, no job) or
-// the operator's static GG_HEALTH_TOKEN (KEDA cannot sign a JWT).
+// the operator's static GG_HEALTH_TOKEN (KEDA cannot sign a JWT); GET /metrics only GG_METRICS_TOKEN.
 import { timingSafeEqual } from "node:crypto";
 import { INTERNAL_AUDIENCE, INTERNAL_HEALTH_AUDIENCE, INTERNAL_ISSUER } from "@guidegate/shared";
 import type { Context, MiddlewareHandler } from "hono";
@@ -62,6 +62,14 @@ export function healthAuth(secret: string, staticToken?: string): MiddlewareHand
         return refused(c);
       }
     }
+    await next();
+  };
+}
+
+/** GET /metrics: the operator's static GG_METRICS_TOKEN alone (Prometheus sends it as a bearer). */
+export function metricsAuth(token: string): MiddlewareHandler {
+  return async (c, next) => {
+    if (!sameBytes(bearer(c), token)) return refused(c);
     await next();
   };
 }

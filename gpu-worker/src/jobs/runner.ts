@@ -7,11 +7,13 @@ import {
   type ImageRef,
   type ModelInfo,
   guidanceName,
+  isTerminal,
   POLICY_NAMES,
   type WorkerHealth,
   WorkerHealthSchema,
   type WorkerJob,
 } from "@guidegate/shared";
+import type { WorkerMetrics } from "../metrics.ts";
 import type { EditSource } from "../pipeline/edit.ts";
 import type { ServedModel } from "../runtime/runtime.ts";
 import { decodeKeepMask, decodeSource } from "../storage/decode.ts";
@@ -26,7 +28,12 @@ export interface RunnerOptions {
   maxQueue: number;
   /** Finished jobs stay addressable (cancel, replay) for this long. */
   retainMs: number;
+  /** Where NFEs, job outcomes and time to first preview are counted; nothing is counted when absent. */
+  metrics?: Pick<WorkerMetrics, "nfeRun" | "jobEnded" | "firstPreview">;
 }
+
+/** Why submit() took no job: the queue is full, or the worker is draining (it will take none again). */
+export type Refusal = "full" | "draining";
 
 export interface LoadedModel {
   model: ServedModel; // its denoising loop and batcher live in the runtime thread
@@ -67,6 +74,7 @@ export class JobRunner {
   private running = 0;
   private nfeTotal = 0; // every NFE this process evaluated, billed or not
   private waiting: Array<() => void> = [];
+  private drainingSince: number | null = null;
 
   constructor(
     private readonly models: Map<string, LoadedModel>,
@@ -77,6 +85,7 @@ export class JobRunner {
   health(): RunnerHealth {
     const health: WorkerHealth = {
       ok: true,
+      ...(this.drainingSince !== null ? { draining: true } : {}),
       worker: this.opts.workerId,
       models: [...this.models.values()].map((m) => modelInfo(m.model, m.frontier)),
       capacity: this.opts.capacity,
@@ -92,14 +101,30 @@ export class JobRunner {
     return this.jobs.get(id);
   }
 
-  /** Starts a job, or returns null when the queue is full (the caller answers 503). */
-  submit(spec: WorkerJob): Job | null {
+  get draining(): boolean {
+    return this.drainingSince !== null;
+  }
+
+  /** From now on submit() refuses new jobs; those already here run on. */
+  startDraining(): void {
+    this.drainingSince ??= Date.now();
+  }
+
+  /** Jobs that have not sent their terminal event yet (running, queued or uploading their images). */
+  unfinished(): Job[] {
+    return [...this.jobs.values()].filter((j) => !j.finished);
+  }
+
+  /** Starts a job, or says why not (the caller answers 503 either way). */
+  submit(spec: WorkerJob): Job | Refusal {
     const existing = this.jobs.get(spec.job_id);
     // A retried dispatch joins a live or completed job instead of running it twice; one that was
     // cancelled (its edge connection was lost) or failed runs afresh: the edge is asking again.
     if (existing && existing.status !== "cancelled" && existing.status !== "failed") return existing;
-    if (this.running >= this.opts.capacity && this.waiting.length >= this.opts.maxQueue) return null;
+    if (this.drainingSince !== null) return "draining";
+    if (this.running >= this.opts.capacity && this.waiting.length >= this.opts.maxQueue) return "full";
     const job = new Job(spec);
+    this.observe(job);
     this.jobs.set(job.id, job);
     void this.run(job).finally(() => {
       const t = setTimeout(() => {
@@ -108,6 +133,20 @@ export class JobRunner {
       t.unref?.();
     });
     return job;
+  }
+
+  /** Counts the job's terminal event and its time to first preview, where metrics are kept. */
+  private observe(job: Job): void {
+    const metrics = this.opts.metrics;
+    if (!metrics) return;
+    const arrived = performance.now();
+    let previewed = false;
+    job.subscribe(({ event }) => {
+      if (event.event === "preview" && !previewed) {
+        previewed = true;
+        metrics.firstPreview(performance.now() - arrived);
+      } else if (isTerminal(event)) metrics.jobEnded(event.event);
+    });
   }
 
   /** A slot, or false when the job was cancelled while it waited (it leaves the queue at once). */
@@ -175,6 +214,7 @@ export class JobRunner {
           async (e) => {
             if (e.kind === "step") {
               this.nfeTotal += e.stepNfe;
+              this.opts.metrics?.nfeRun(guidanceName(s.guidance), e.stepNfe);
               job.step = e.step;
               job.nfe = e.nfe;
               job.emit({ event: "progress", step: e.step, steps: e.steps, nfe: e.nfe });

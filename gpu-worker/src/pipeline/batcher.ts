@@ -28,6 +28,8 @@ export class UnetBatcher {
     private readonly model: DiffusionModel,
     private readonly maxBatch: number,
     private readonly windowMs: number,
+    /** Hears every UNet run's rows and ORT milliseconds (the runtime thread forwards them as metrics). */
+    private readonly onRun?: (rows: number, ortMs: number) => void,
   ) {
     if (!(maxBatch >= 1)) throw new Error("maxBatch must be >= 1");
     if (!(windowMs >= 0)) throw new Error("windowMs must be >= 0");
@@ -110,6 +112,7 @@ export class UnetBatcher {
         this.stats.runs++;
         this.stats.rows += chunk.length;
         this.stats.ortMs += res.ms;
+        this.onRun?.(chunk.length, res.ms);
         outputs.push(...res.outputs);
       }
       let at = 0;

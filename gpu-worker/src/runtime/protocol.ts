@@ -58,6 +58,15 @@ export type Response =
     }
   | { id: number; ok: false; error: string };
 
+/** A timing the thread measured, for the main thread's metrics (metrics.ts registers them there). */
+export type RuntimeMetric = { kind: "unet"; rows: number; ortMs: number } | { kind: "step"; ms: number };
+
+/** Sent by the thread on its own, answering no request (id 0 is never a request's). */
+export interface MetricMessage {
+  id: 0;
+  metric: RuntimeMetric;
+}
+
 /** Sent while a `generate` request runs, before its response. */
 export interface EventMessage {
   id: number;

@@ -6,11 +6,13 @@ import type { GenerateEvent, GenerateResult } from "../pipeline/generate.ts";
 import type { UnetTimingRequest } from "../pipeline/unet-timing.ts";
 import type {
   EventMessage,
+  MetricMessage,
   ModelSummary,
   PipelineParams,
   Progress,
   Request,
   Response,
+  RuntimeMetric,
   RuntimeStats,
   ServeOptions,
 } from "./protocol.ts";
@@ -24,8 +26,15 @@ export class OnnxRuntime {
   private pending = new Map<number, Pending>();
   private failure: Error | null = null;
 
-  private constructor(private readonly worker: Worker) {
-    worker.on("message", (msg: Response | EventMessage) => {
+  private constructor(
+    private readonly worker: Worker,
+    onMetric?: (m: RuntimeMetric) => void,
+  ) {
+    worker.on("message", (msg: Response | EventMessage | MetricMessage) => {
+      if ("metric" in msg) {
+        onMetric?.(msg.metric);
+        return;
+      }
       const p = this.pending.get(msg.id);
       if (!p) return;
       if ("event" in msg) {
@@ -45,9 +54,10 @@ export class OnnxRuntime {
     worker.on("exit", (code) => fail(new Error(`runtime thread exited (${code})`)));
   }
 
-  static async start(options: RuntimeOptions): Promise<OnnxRuntime> {
+  /** `onMetric` hears the timings the thread measures (UNet runs, steps): the worker's metrics. */
+  static async start(options: RuntimeOptions, onMetric?: (m: RuntimeMetric) => void): Promise<OnnxRuntime> {
     const worker = new Worker(new URL("./thread-entry.mjs", import.meta.url));
-    const rt = new OnnxRuntime(worker);
+    const rt = new OnnxRuntime(worker, onMetric);
     try {
       await rt.call({ op: "init", options });
     } catch (err) {

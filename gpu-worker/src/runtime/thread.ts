@@ -8,14 +8,16 @@ import { UnetBatcher } from "../pipeline/batcher.ts";
 import { generate } from "../pipeline/generate.ts";
 import { StepRecorder } from "../pipeline/record.ts";
 import { unetTimes } from "../pipeline/unet-timing.ts";
-import type { EventMessage, Request, Response } from "./protocol.ts";
+import type { EventMessage, MetricMessage, Request, Response, RuntimeMetric } from "./protocol.ts";
 
 const port = parentPort;
 if (!port) throw new Error("runtime/thread.ts must run in a worker thread");
 
 let host: SessionHost | null = null;
 const served = new Map<string, { model: DiffusionModel; batcher: UnetBatcher }>();
-const running = new Map<number, { abort: AbortController; at: { step: number; nfe: number } }>();
+const running = new Map<number, { abort: AbortController; at: { step: number; nfe: number }; stepAt: number }>();
+
+const metric = (m: RuntimeMetric) => port!.postMessage({ id: 0, metric: m } satisfies MetricMessage);
 
 function ready(): SessionHost {
   if (!host) throw new Error("runtime not initialised");
@@ -29,7 +31,10 @@ async function handle(req: Request): Promise<Response> {
       return { id: req.id, ok: true };
     case "openModel": {
       const model = await DiffusionModel.load(req.dir, ready(), req.defaults ? { defaults: req.defaults } : {});
-      served.set(model.name, { model, batcher: new UnetBatcher(model, req.maxBatch, req.windowMs) });
+      served.set(model.name, {
+        model,
+        batcher: new UnetBatcher(model, req.maxBatch, req.windowMs, (rows, ortMs) => metric({ kind: "unet", rows, ortMs })),
+      });
       const summary = {
         name: model.name,
         width: model.width,
@@ -43,11 +48,16 @@ async function handle(req: Request): Promise<Response> {
     case "generate": {
       const m = served.get(req.model);
       if (!m) throw new Error(`model ${req.model} is not open`);
-      const run = { abort: new AbortController(), at: { step: 0, nfe: 0 } };
+      const run = { abort: new AbortController(), at: { step: 0, nfe: 0 }, stepAt: performance.now() };
       running.set(req.id, run);
       try {
         const onEvent = (event: EventMessage["event"]) => {
-          if (event.kind === "step") run.at = { step: event.step, nfe: event.nfe };
+          if (event.kind === "step") {
+            run.at = { step: event.step, nfe: event.nfe };
+            const now = performance.now();
+            metric({ kind: "step", ms: now - run.stepAt }); // the first step includes encoding the prompts
+            run.stepAt = now;
+          }
           const msg: EventMessage = { id: req.id, event };
           // A preview's pixels are copied per event already: hand the buffer over instead of cloning it.
           port!.postMessage(msg, event.kind === "preview" ? owned([event.rgb]) : []);
