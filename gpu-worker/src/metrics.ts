@@ -81,7 +81,11 @@ export class WorkerMetrics {
     gauge("gg_worker_draining", "1 once the worker is draining (SIGTERM): it takes no new jobs.", (l) =>
       l.draining ? 1 : 0,
     );
-    gauge("gg_worker_spooled_images", "Finished images waiting in the local spool for the object store.", (l) => l.spooled);
+    gauge(
+      "gg_worker_spooled_images",
+      "Finished images waiting in the local spool for the object store.",
+      (l) => l.spooled,
+    );
   }
 
   nfeRun(policy: string, nfe: number): void {

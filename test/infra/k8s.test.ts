@@ -3,7 +3,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { WorkerHealthSchema } from "@guidegate/shared";
+import { DRAIN_MARGIN_MS } from "@guidegate/gpu-worker";
+import { WorkerMetrics } from "../../gpu-worker/src/metrics.ts";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { byKind, type Doc, K8S_DIR, loadManifests, one, WORKER_DEFAULTS, workerReads } from "./manifests.ts";
@@ -63,6 +64,7 @@ describe("infra/k8s manifests", () => {
     expect(refs.map((r) => r.key).sort()).toEqual([
       "GG_HEALTH_TOKEN",
       "GG_INTERNAL_SECRET",
+      "GG_METRICS_TOKEN",
       "GG_S3_ACCESS_KEY_ID",
       "GG_S3_SECRET_ACCESS_KEY",
     ]);
@@ -103,38 +105,55 @@ describe("infra/k8s manifests", () => {
       }
   });
 
-  it("KEDA scales the Deployment on fields that GET /internal/health really returns", () => {
+  // The names the worker's registry exports (its default process metrics left out: the scaler needs ours).
+  const exported = new Set(
+    new WorkerMetrics(() => ({ running: 0, queued: 0, capacity: 8, draining: false, spooled: 0 }), {
+      defaultMetrics: false,
+    }).registry
+      .getMetricsAsArray()
+      .map((m) => m.name),
+  );
+
+  it("KEDA scales the Deployment through Prometheus on metrics the worker exports", () => {
     const so = one(files, "ScaledObject");
     expect(so.spec.scaleTargetRef.name).toBe(deployment.metadata.name);
     expect(so.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
-    const healthUrl = `http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${service.spec.ports[0].port}/internal/health`;
-    const fields = Object.keys(WorkerHealthSchema.shape);
     const capacity = Number(configMap.data.GG_CAPACITY ?? WORKER_DEFAULTS.GG_CAPACITY);
-    for (const t of so.spec.triggers as Doc[]) {
-      expect(t.type).toBe("metrics-api");
-      expect(t.metricType).toBe("Value"); // a per-pod sample: replicas = ceil(current * value / target)
-      expect(t.metadata.url).toBe(healthUrl);
-      expect(t.metadata.format).toBe("json");
-      expect(fields).toContain(t.metadata.valueLocation);
-      if (t.metadata.valueLocation === "running") expect(Number(t.metadata.targetValue)).toBeLessThanOrEqual(capacity);
+    const triggers = so.spec.triggers as Doc[];
+    for (const t of triggers) {
+      expect(t.type).toBe("prometheus");
+      expect(t.metricType ?? "AverageValue").toBe("AverageValue"); // replicas = ceil(sum over pods / threshold)
+      expect(() => new URL(t.metadata.serverAddress)).not.toThrow();
+      const names = [...String(t.metadata.query).matchAll(/\b(gg_[a-z_]+)\b/g)].map((m) => m[1]!);
+      expect(names.length, t.metadata.query).toBeGreaterThan(0);
+      for (const n of names) expect(exported, n).toContain(n);
+      expect(t.metadata.query).toContain(`namespace="${deployment.metadata.namespace}"`);
+      expect(Number(t.metadata.threshold)).toBeGreaterThan(0);
     }
-    expect((so.spec.triggers as Doc[]).map((t) => t.metadata.valueLocation).sort()).toEqual(["queued", "running"]);
+    const byMetric = (name: string) => triggers.find((t) => String(t.metadata.query).includes(name));
+    expect(byMetric("gg_worker_queue_depth")).toBeDefined();
+    expect(Number(byMetric("gg_worker_running_jobs")?.metadata.threshold)).toBeLessThanOrEqual(capacity);
+    // Every trigger asks the same Prometheus: one parameter to set per cluster.
+    expect(new Set(triggers.map((t) => t.metadata.serverAddress)).size).toBe(1);
   });
 
-  it("KEDA authenticates to /internal/health with the bearer the worker reads as GG_HEALTH_TOKEN", () => {
-    const so = one(files, "ScaledObject");
-    const auth = one(files, "TriggerAuthentication");
-    for (const t of so.spec.triggers as Doc[]) {
-      expect(t.metadata.authModes).toBe("bearer");
-      expect(t.authenticationRef.name).toBe(auth.metadata.name);
-    }
-    expect(auth.spec.secretTargetRef).toHaveLength(1);
-    const ref = auth.spec.secretTargetRef[0];
-    expect(ref.parameter).toBe("token");
-    expect(ref.name).toBe(secret.metadata.name);
-    const env = (container.env as Doc[]).find((e) => e.name === "GG_HEALTH_TOKEN");
-    expect(env?.valueFrom?.secretKeyRef).toEqual({ name: ref.name, key: ref.key });
-    expect(workerReads({ GG_HEALTH_TOKEN: secret.stringData[ref.key] }).has("GG_HEALTH_TOKEN")).toBe(true);
+  it("Prometheus scrapes /metrics with the bearer the worker reads as GG_METRICS_TOKEN", () => {
+    const env = (container.env as Doc[]).find((e) => e.name === "GG_METRICS_TOKEN");
+    const ref = env?.valueFrom?.secretKeyRef;
+    expect(ref?.name).toBe(secret.metadata.name);
+    expect(workerReads({ GG_METRICS_TOKEN: secret.stringData[ref.key] }).has("GG_METRICS_TOKEN")).toBe(true);
+  });
+
+  it("the pod's grace period covers preStop, the worker's drain grace and the drain's margin", () => {
+    const preStop = container.lifecycle.preStop.exec.command as string[];
+    expect(preStop[0]).toBe("sleep");
+    const preStopMs = Number(preStop[1]) * 1000;
+    const graceMs = Number(configMap.data.GG_DRAIN_GRACE_MS ?? WORKER_DEFAULTS.GG_DRAIN_GRACE_MS);
+    expect(workerReads({ GG_DRAIN_GRACE_MS: String(graceMs) }).has("GG_DRAIN_GRACE_MS")).toBe(true);
+    const needMs = preStopMs + graceMs + DRAIN_MARGIN_MS; // Kubernetes counts preStop inside the grace period
+    const givenMs = pod.terminationGracePeriodSeconds * 1000;
+    expect(givenMs).toBeGreaterThanOrEqual(needMs);
+    expect(givenMs - needMs).toBeLessThanOrEqual(10_000); // matched to the drain, not a number left over
   });
 
   it("nothing else: every kind is one the docs describe", () => {
@@ -148,7 +167,6 @@ describe("infra/k8s manifests", () => {
       "ScaledObject",
       "Secret",
       "Service",
-      "TriggerAuthentication",
     ]);
     expect(byKind(files, "Deployment")).toHaveLength(1);
   });

@@ -78,7 +78,8 @@ async function usage(edgeUrl: string, tenant: string) {
   return (await res.json()) as { used_nfe: number; reserved_nfe: number };
 }
 
-const terminal = (events: SseEvent[]) => events.filter((e) => ["completed", "cancelled", "failed"].includes(e.event ?? ""));
+const terminal = (events: SseEvent[]) =>
+  events.filter((e) => ["completed", "cancelled", "failed"].includes(e.event ?? ""));
 
 function stackWithGrace(graceMs: number, workers: number) {
   const s: { stack?: Stack; dir?: string } = {};

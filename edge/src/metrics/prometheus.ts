@@ -57,8 +57,16 @@ export function createPrometheusMetrics(opts: { token: string }): EdgeMetrics {
     w.health?.draining ? 1 : 0,
   );
   perWorker("gg_edge_worker_outstanding", "Dispatches this edge has open on the worker.", (w) => w.outstanding);
-  perWorker("gg_edge_worker_running", "Running jobs in the worker's last health (every edge's).", (w) => w.health?.running);
-  perWorker("gg_edge_worker_queued", "Queued jobs in the worker's last health (every edge's).", (w) => w.health?.queued);
+  perWorker(
+    "gg_edge_worker_running",
+    "Running jobs in the worker's last health (every edge's).",
+    (w) => w.health?.running,
+  );
+  perWorker(
+    "gg_edge_worker_queued",
+    "Queued jobs in the worker's last health (every edge's).",
+    (w) => w.health?.queued,
+  );
 
   return {
     token: opts.token,

@@ -17,7 +17,7 @@ const MAX_WAIT_MS = 10_000;
 export interface WorkerAppOptions {
   runner: JobRunner;
   internalSecret: string;
-  /** A static bearer also accepted on GET /internal/health (GG_HEALTH_TOKEN, for KEDA). */
+  /** A static bearer also accepted on GET /internal/health (GG_HEALTH_TOKEN, for monitoring that cannot sign a JWT). */
   healthToken?: string;
   /** The worker's metrics, served on GET /metrics to bearers of `metricsToken`; no route without both. */
   metrics?: Pick<WorkerMetrics, "render">;
@@ -31,7 +31,7 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
   const app = new Hono();
   const auth = internalAuth(opts.internalSecret);
 
-  // Liveness for probes, revealing nothing; load, models and the worker's id only to the edge (and KEDA).
+  // Liveness for probes, revealing nothing; load, models and the worker's id only to the edge (and GG_HEALTH_TOKEN).
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.get("/internal/health", healthAuth(opts.internalSecret, opts.healthToken), (c) => c.json(runner.health()));
 

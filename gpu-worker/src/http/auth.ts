@@ -1,6 +1,6 @@
 // Workers accept only what the edge signed: a short-lived HS256 token for audience gpu-worker naming one
 // job, or, for GET /internal/health alone, a health-scoped one (audience gpu-worker-health, no job) or
-// the operator's static GG_HEALTH_TOKEN (KEDA cannot sign a JWT); GET /metrics only GG_METRICS_TOKEN.
+// the operator's static GG_HEALTH_TOKEN (for tools that cannot sign a JWT); GET /metrics only GG_METRICS_TOKEN.
 import { timingSafeEqual } from "node:crypto";
 import { INTERNAL_AUDIENCE, INTERNAL_HEALTH_AUDIENCE, INTERNAL_ISSUER } from "@guidegate/shared";
 import type { Context, MiddlewareHandler } from "hono";

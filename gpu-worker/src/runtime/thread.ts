@@ -33,7 +33,9 @@ async function handle(req: Request): Promise<Response> {
       const model = await DiffusionModel.load(req.dir, ready(), req.defaults ? { defaults: req.defaults } : {});
       served.set(model.name, {
         model,
-        batcher: new UnetBatcher(model, req.maxBatch, req.windowMs, (rows, ortMs) => metric({ kind: "unet", rows, ortMs })),
+        batcher: new UnetBatcher(model, req.maxBatch, req.windowMs, (rows, ortMs) =>
+          metric({ kind: "unet", rows, ortMs }),
+        ),
       });
       const summary = {
         name: model.name,

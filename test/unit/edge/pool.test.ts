@@ -113,6 +113,35 @@ describe("createWorkerPool", () => {
     expect(two.status().every((w) => !w.up)).toBe(true);
   });
 
+  it("leaves a draining worker out even when it is the least loaded", async () => {
+    const health = (worker: string, running: number, draining?: boolean) =>
+      Response.json({
+        ok: true,
+        worker,
+        models: [{ id: "shapes-32", sizes: ["32x32"], policies: ["none"] }],
+        capacity: 8,
+        running,
+        queued: 0,
+        max_queue: 32,
+        ...(draining === undefined ? {} : { draining }),
+      });
+    const routed = async (draining?: boolean) => {
+      const { f, calls } = fakeFetch((url, init) => {
+        if (url === "http://w1/internal/health") return health("w1", 0, draining);
+        if (url === "http://w2/internal/health") return health("w2", 6);
+        return sse(": ok\n\n", init.signal);
+      });
+      const pool = createWorkerPool({ workers: ["http://w1", "http://w2"], internalSecret: SECRET, clock, fetch: f });
+      await pool.models(); // reads both healths
+      const d = await pool.dispatch(job());
+      d.close();
+      return { worker: d.worker, posts: calls.filter((c) => c.url.endsWith("/internal/jobs")).map((c) => c.url) };
+    };
+    expect(await routed()).toEqual({ worker: "http://w1", posts: ["http://w1/internal/jobs"] });
+    expect(await routed(false)).toEqual({ worker: "http://w1", posts: ["http://w1/internal/jobs"] });
+    expect(await routed(true)).toEqual({ worker: "http://w2", posts: ["http://w2/internal/jobs"] });
+  });
+
   it("a 400 from the worker is the job's fault: JobRejectedError, no other worker tried", async () => {
     const { f, calls } = fakeFetch(() => envelope(400, "invalid_request_error"));
     await expect(make(f).dispatch(job())).rejects.toBeInstanceOf(JobRejectedError);
