@@ -107,6 +107,11 @@ describe("gpu-worker internal API", () => {
     expect(h.capacity).toBeGreaterThan(0);
   });
 
+  it("has no /metrics when started without GG_METRICS_TOKEN", async () => {
+    const res = await fetch(`${worker.url}/metrics`);
+    expect(res.status).toBe(404);
+  });
+
   it("streams started, progress with exact NFEs, previews and a completed image stored in S3", async () => {
     const res = await post(job());
     expect(res.status).toBe(200);
