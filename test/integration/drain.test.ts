@@ -13,8 +13,9 @@ import { scrape } from "../support/prometheus.ts";
 import { readSse, type SseEvent } from "../support/sse.ts";
 
 const METRICS_TOKEN = "metrics-token-for-drain-tests-0123456789";
-// CFG: two NFEs per image and step. The short job fits its grace on a loaded machine; the long one cannot fit 200 ms.
-const SHORT = { steps: 30, n: 2, nfe: 30 * 2 * 2 };
+// CFG: two NFEs per image and step. The short job is long enough to be caught mid-run on an idle machine and fits
+// its 120 s grace on a loaded one; the long one cannot fit 200 ms anywhere.
+const SHORT = { steps: 100, n: 2, nfe: 100 * 2 * 2 };
 const LONG = { steps: 150, n: 4, nfe: 150 * 4 * 2 }; // pro's max_steps and a larger n
 
 const tenantHeaders = async (tenant: string) => ({
