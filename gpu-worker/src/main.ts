@@ -7,7 +7,7 @@ import { createWorkerApp } from "./http/app.ts";
 import { checkJob } from "./http/check-job.ts";
 import { CLOSE_WAIT_MS, drainJobs } from "./jobs/drain.ts";
 import { JobRunner, type LoadedModel } from "./jobs/runner.ts";
-import { WorkerMetrics } from "./metrics.ts";
+import { WorkerMetrics, type WorkerLoad } from "./metrics.ts";
 import { readFrontier } from "./models/frontier.ts";
 import { OnnxRuntime } from "./runtime/runtime.ts";
 import { createS3Store } from "./storage/s3.ts";
@@ -19,16 +19,15 @@ if (cfg.GG_INTERNAL_SECRET === DEV_INTERNAL_SECRET)
   console.warn(
     "[gpu-worker] accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)",
   );
-// Registered here on the main thread; the runner and the runtime thread report into it once they exist.
-let runner: JobRunner | undefined;
-const metrics = new WorkerMetrics(() => {
-  const h = runner?.health();
+// Registered here on the main thread; its gauges read the runner (below) only when scraped, once serving.
+const metrics: WorkerMetrics = new WorkerMetrics((): WorkerLoad => {
+  const h = runner.health();
   return {
-    running: h?.running ?? 0,
-    queued: h?.queued ?? 0,
-    capacity: cfg.GG_CAPACITY,
-    draining: h?.draining ?? false,
-    spooled: h?.spooled ?? 0,
+    running: h.running,
+    queued: h.queued,
+    capacity: h.capacity,
+    draining: h.draining ?? false,
+    spooled: h.spooled,
   };
 });
 const rt = await OnnxRuntime.start(
@@ -62,14 +61,13 @@ const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), {
   log,
 });
 await store.resume(); // images a previous run spooled are uploaded, not lost
-runner = new JobRunner(models, store, {
+const runner: JobRunner = new JobRunner(models, store, {
   workerId: cfg.GG_WORKER_ID,
   capacity: cfg.GG_CAPACITY,
   maxQueue: cfg.GG_MAX_QUEUE,
   retainMs: 10 * 60_000,
   metrics,
 });
-const jobs = runner;
 const app = createWorkerApp({
   runner,
   metrics,
@@ -101,9 +99,9 @@ let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) process.exit(0); // a second signal: stop now
   stopping = true;
-  log("draining", { signal, running: jobs.unfinished().length, grace_ms: cfg.GG_DRAIN_GRACE_MS });
+  log("draining", { signal, running: runner.unfinished().length, grace_ms: cfg.GG_DRAIN_GRACE_MS });
   // Health says draining from here on (the pool routes elsewhere); the server keeps answering for running jobs.
-  const report = await drainJobs(jobs, store, cfg.GG_DRAIN_GRACE_MS);
+  const report = await drainJobs(runner, store, cfg.GG_DRAIN_GRACE_MS);
   log("drained", { ...report });
   await closeServer();
   await rt.close().catch(() => {});
