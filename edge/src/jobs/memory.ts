@@ -1,6 +1,6 @@
 // A bounded in-memory JobStore: finished jobs expire after a TTL, the job count is capped
 // (oldest finished first), and preview payloads have a per-job and a global byte budget.
-import type { JobEvent } from "@guidegate/shared";
+import type { JobEvent, WorkerJob } from "@guidegate/shared";
 import type { Clock } from "../clock.ts";
 import { isFinished } from "@guidegate/shared";
 import type { JobRecord, JobStore, StoredEvent } from "./types.ts";
@@ -15,6 +15,7 @@ export interface MemoryJobStoreOptions {
 
 interface Entry {
   rec: JobRecord;
+  spec: WorkerJob | null;
   log: StoredEvent[];
   next: number;
   previewBytes: number;
@@ -73,10 +74,10 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions): JobStore {
   }
 
   return {
-    async create(rec) {
+    async create(rec, spec) {
       sweep();
       if (jobs.size >= maxJobs) throw new Error("job store is full");
-      jobs.set(rec.id, { rec: { ...rec }, log: [], next: 1, previewBytes: 0, waiters: new Set() });
+      jobs.set(rec.id, { rec: { ...rec }, spec: spec ?? null, log: [], next: 1, previewBytes: 0, waiters: new Set() });
     },
     async get(id) {
       const e = jobs.get(id);
@@ -113,6 +114,11 @@ export function createMemoryJobStore(options: MemoryJobStoreOptions): JobStore {
       let lo = 0;
       while (lo < e.log.length && e.log[lo]!.seq <= after) lo++;
       return e.log.slice(lo);
+    },
+    async unfinished() {
+      return [...jobs.values()]
+        .filter((e) => e.rec.finished_at === null)
+        .map((e) => ({ rec: { ...e.rec }, spec: e.spec }));
     },
     wait(id, after, timeoutMs, signal) {
       const e = jobs.get(id);
