@@ -22,6 +22,7 @@ import { metaRoutes } from "./routes/meta.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { modelSource } from "./tiers/models.ts";
 import { playground } from "./playground/index.ts";
+import { resumeJobs } from "./relay/resume.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { createMemoryWebhookStore } from "./webhooks/memory.ts";
 import { createWebhooks } from "./webhooks/service.ts";
@@ -53,6 +54,11 @@ export function createApp(deps: Deps) {
     streams: createStreamGate(config),
     admission: deps.admission ?? createMemoryAdmission({ maxConcurrentJobs: config.maxConcurrentJobs }),
   };
+  if (deps.resumeJobs)
+    void resumeJobs(ctx).then(
+      (r) => console.log(`[edge] resumed jobs: ${JSON.stringify(r)}`),
+      (err) => console.error("[edge] resuming jobs failed", err),
+    );
   const authOptions = {
     keys: deps.keys,
     issuer: config.issuer,

@@ -45,6 +45,11 @@ export interface EdgeConfig {
   maxConcurrentJobs: number;
   /** POST /v1/jobs: how long a request waits for another holding its Idempotency-Key to finish (409 after). */
   idempotencyWaitMs: number;
+  /** Jobs API dispatches: how long a worker keeps a job running with no edge attached (an edge restart) before
+   * it cancels it (GG_JOB_DETACH_GRACE_MS); 0: the stream closing cancels at once. */
+  jobDetachGraceMs: number;
+  /** POST /v1/jobs: how long a job waits for worker capacity when its request sets no queue_timeout_s. */
+  jobQueueTimeoutMs: number;
   /** Node only: a client must finish sending its headers within this (408 after). */
   headersTimeoutMs: number;
   /** Node only: a client must finish sending its whole request, body included, within this (408 after). */
@@ -75,6 +80,8 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   maxEventStreams: 5_000,
   maxConcurrentJobs: 0,
   idempotencyWaitMs: 10_000,
+  jobDetachGraceMs: 60_000,
+  jobQueueTimeoutMs: 300_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
 });
@@ -121,6 +128,20 @@ export function int(env: EnvMap, name: string, fallback: number): number {
   return n;
 }
 
+/** The worker contract's bound on detach_grace_ms (shared/src/worker.ts). */
+export const MAX_DETACH_GRACE_MS = 600_000;
+
+/**
+ * Within the worker contract's bound. Against the reservation lease (GG_RESERVATION_LEASE_MS, default an hour):
+ * a job detached across a restart keeps its reservation while the lease lasts, and a settle after it still
+ * bills (late_settled), so a lease shorter than the grace frees quota early but never loses money.
+ */
+export function checkDetachGrace(graceMs: number): number {
+  if (!Number.isInteger(graceMs) || graceMs > MAX_DETACH_GRACE_MS)
+    throw new Error(`GG_JOB_DETACH_GRACE_MS must be an integer of at most ${MAX_DETACH_GRACE_MS}, got ${graceMs}`);
+  return graceMs;
+}
+
 /** Read edge settings from environment variables; throws at start-up on anything malformed. */
 export function loadConfig(env: EnvMap): EdgeConfig {
   return makeConfig({
@@ -145,6 +166,8 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     maxEventStreams: int(env, "GG_MAX_EVENT_STREAMS", DEFAULT_CONFIG.maxEventStreams),
     maxConcurrentJobs: int(env, "GG_MAX_CONCURRENT_JOBS", DEFAULT_CONFIG.maxConcurrentJobs),
     idempotencyWaitMs: int(env, "GG_IDEMPOTENCY_WAIT_MS", DEFAULT_CONFIG.idempotencyWaitMs),
+    jobDetachGraceMs: checkDetachGrace(int(env, "GG_JOB_DETACH_GRACE_MS", DEFAULT_CONFIG.jobDetachGraceMs)),
+    jobQueueTimeoutMs: int(env, "GG_JOB_QUEUE_TIMEOUT_MS", DEFAULT_CONFIG.jobQueueTimeoutMs),
     headersTimeoutMs: int(env, "GG_HEADERS_TIMEOUT_MS", DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: int(env, "GG_REQUEST_TIMEOUT_MS", DEFAULT_CONFIG.requestTimeoutMs),
   });

@@ -26,6 +26,9 @@ export interface Deps {
   webhooks?: Webhooks;
   /** Per-tenant quota overrides, over config.tenantQuotas; in memory when absent. */
   quotas?: QuotaOverrideStore;
+  /** At start-up, re-attach the jobs the job store holds unfinished (a persistent store after a restart:
+   * the Node entry). Only for an edge that is the store's one user: another edge's live jobs would be taken over. */
+  resumeJobs?: boolean;
   /** Per-tenant job admission; in process (GG_MAX_CONCURRENT_JOBS edge-wide) when absent. */
   admission?: Admission;
   /** Request, ledger and pool metrics, served on GET /metrics; no metrics and no route when absent. */

@@ -2,6 +2,7 @@
 //   PORT (or GG_EDGE_PORT, default 8787), GG_HOST (default 127.0.0.1), GG_WORKER_URLS (required),
 //   GG_INTERNAL_SECRET (required), GG_JWT_SECRET and/or GG_JWKS_URL (dev secret if neither, outside production),
 //   GG_LEDGER_PATH (default .data/ledger.sqlite), GG_WEBHOOKS_PATH (default webhooks.sqlite beside the ledger),
+//   GG_JOBS_PATH (default jobs.sqlite beside the ledger),
 //   GG_METRICS_TOKEN (GET /metrics for its bearers; no metrics without it)
 //   and the GG_* settings read by config.ts and webhooks/config.ts.
 import { mkdirSync } from "node:fs";
@@ -9,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
+import { createSqliteJobStore } from "./jobs/sqlite.ts";
 import { createSqliteStores } from "./ledger/sqlite.ts";
 import { createPrometheusMetrics } from "./metrics/prometheus.ts";
 import { createWorkerPool } from "./pool/pool.ts";
@@ -36,6 +38,10 @@ const stores = createSqliteStores(ledgerPath, { leaseMs: config.reservationLease
 const webhooksPath = resolve(env.GG_WEBHOOKS_PATH || join(dirname(ledgerPath), "webhooks.sqlite"));
 mkdirSync(dirname(webhooksPath), { recursive: true });
 const webhookStore = createSqliteWebhookStore(webhooksPath);
+// Jobs and their event logs too: a restarted edge serves their history and re-attaches the unfinished ones.
+const jobsPath = resolve(env.GG_JOBS_PATH || join(dirname(ledgerPath), "jobs.sqlite"));
+mkdirSync(dirname(jobsPath), { recursive: true });
+const jobs = createSqliteJobStore(jobsPath, { clock: systemClock, ttlMs: config.jobTtlMs });
 const webhookConfig = loadWebhookConfig(env, production);
 const webhooks = createWebhooks({
   store: webhookStore,
@@ -63,6 +69,8 @@ const app = createApp({
   config,
   webhooks,
   ...(env.GG_METRICS_TOKEN ? { metrics: createPrometheusMetrics({ token: env.GG_METRICS_TOKEN }) } : {}),
+  jobs,
+  resumeJobs: true,
 });
 webhooks.start();
 
@@ -83,6 +91,7 @@ function shutdown(): void {
   server.close(() => {
     stores.close();
     webhookStore.close();
+    jobs.close();
     process.exit(0);
   });
   setTimeout(() => process.exit(0), 5_000).unref(); // open SSE streams must not hold the process forever

@@ -64,7 +64,7 @@ export const specFor = (id: string): WorkerJob => ({
   height: 32,
   steps: 4,
   seed: 7,
-  guidance: { policy: "cfg", scale: 2 },
+  guidance: { policy: "cfg", scale: 2, rescale: 0 },
   max_nfe: 8,
   output_format: "png",
   response_format: "url",
@@ -74,7 +74,10 @@ const progress = (step: number): JobEvent => ({ event: "progress", step, steps: 
 const preview = (step: number, bytes: number): JobEvent => ({
   event: "preview",
   step,
+  index: 0,
   b64_png: "A".repeat(bytes),
+  width: 32,
+  height: 32,
 });
 const completed: JobEvent = {
   event: "completed",

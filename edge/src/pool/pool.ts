@@ -85,6 +85,7 @@ const CLOSED = new Error("dispatch closed");
 function dispatchOf(worker: string, body: WorkerResponse["body"], ctrl: AbortController, onEnd: () => void): Dispatch {
   let open = true;
   let done = false; // the terminal event went by
+  let seq = 0;
   const finish = () => {
     if (!open) return;
     open = false;
@@ -92,7 +93,7 @@ function dispatchOf(worker: string, body: WorkerResponse["body"], ctrl: AbortCon
   };
   const events = (async function* () {
     try {
-      for await (const e of jobEvents(body)) {
+      for await (const e of jobEvents(body, (id) => (seq = id))) {
         if (isTerminal(e)) done = true;
         yield e;
       }
@@ -105,7 +106,7 @@ function dispatchOf(worker: string, body: WorkerResponse["body"], ctrl: AbortCon
     else (setTimeout(() => ctrl.abort(CLOSED), DRAIN_GRACE_MS) as { unref?: () => void }).unref?.();
     finish();
   };
-  return { worker, events, close };
+  return { worker, events, close, lastSeq: () => seq };
 }
 
 export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
@@ -191,7 +192,12 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     return [...pair, ...eligible.filter((w) => !pair.includes(w)).sort(byLoad)];
   }
 
-  async function tryWorker(w: WorkerState, job: WorkerJob, signal: AbortSignal | undefined): Promise<Dispatch | null> {
+  async function tryWorker(
+    w: WorkerState,
+    job: WorkerJob,
+    signal: AbortSignal | undefined,
+    afterSeq?: number,
+  ): Promise<Dispatch | null> {
     if (signal?.aborted) throw signal.reason ?? new Error("aborted");
     const ctrl = new AbortController();
     // The caller's signal covers only the connect phase; afterwards cancel() or close() stop the job.
@@ -205,6 +211,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           authorization: `Bearer ${await sign(job.job_id, clock.now())}`,
           "content-type": "application/json",
           accept: "text/event-stream",
+          ...(afterSeq === undefined ? {} : { "last-event-id": String(afterSeq) }), // a re-attach
         },
         body: JSON.stringify(job),
         signal: ctrl.signal,
@@ -249,6 +256,16 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         if (d) return d;
       }
       throw new NoCapacityError(retryAfterSec);
+    },
+
+    async attach(worker: string, job: WorkerJob, afterSeq: number): Promise<Dispatch | null> {
+      const w = workers.find((x) => x.url === worker.replace(/\/+$/, ""));
+      if (!w) return null; // no longer configured: nothing to join
+      try {
+        return await tryWorker(w, job, undefined, afterSeq);
+      } catch {
+        return null; // refused (400): it will not stream this job
+      }
     },
 
     async cancel(worker: string, jobId: string): Promise<boolean> {

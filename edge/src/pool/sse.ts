@@ -38,8 +38,10 @@ async function* chunksOf(body: AsyncIterable<Uint8Array> | ReadableStream<Uint8A
   }
 }
 
+/** `onId` hears each event's `id:` (the worker's sequence number) just before the event is yielded. */
 export async function* jobEvents(
   body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
+  onId?: (id: number) => void,
 ): AsyncGenerator<JobEvent> {
   const decoder = new TextDecoder();
   let messages: EventSourceMessage[] = [];
@@ -57,6 +59,10 @@ export async function* jobEvents(
     if (overflow) throw new WorkerProtocolError(`worker sent an event over ${MAX_EVENT_CHARS} characters`);
     const ready = messages;
     messages = [];
-    for (const m of ready) yield toJobEvent(m);
+    for (const m of ready) {
+      const e = toJobEvent(m);
+      if (onId && m.id !== undefined && /^\d{1,15}$/.test(m.id)) onId(Number(m.id));
+      yield e;
+    }
   }
 }

@@ -6,6 +6,8 @@ export interface Dispatch {
   worker: string;
   events: AsyncIterable<JobEvent>;
   close(): void;
+  /** The `id:` of the last event read from the worker's stream (its sequence number; 0 before any). */
+  lastSeq?(): number;
 }
 
 export interface DispatchOptions {
@@ -26,6 +28,12 @@ export interface WorkerStatus {
 export interface WorkerPool {
   /** Start `job` on the least-loaded worker that accepts it; NoCapacityError when none does. */
   dispatch(job: WorkerJob, opts?: DispatchOptions): Promise<Dispatch>;
+  /**
+   * Join `job` again on `worker`, which runs it (after an edge restart): its events after `afterSeq`, live.
+   * Null when the worker cannot be reached or refuses. Only for a job the worker still knows (outcome()):
+   * one it has forgotten would run afresh.
+   */
+  attach?(worker: string, job: WorkerJob, afterSeq: number): Promise<Dispatch | null>;
   /** Ask `worker` to stop `jobId` at its next step; false when the worker could not be told. */
   cancel(worker: string, jobId: string): Promise<boolean>;
   /**

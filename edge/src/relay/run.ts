@@ -86,6 +86,21 @@ export class JobRun {
     return this.dispatch?.worker ?? null;
   }
 
+  /** The worker running the job and the last event id read from it: where a restarted edge re-attaches. */
+  where(): { worker: string | null; worker_seq: number } {
+    return { worker: this.worker, worker_seq: this.dispatch?.lastSeq?.() ?? 0 };
+  }
+
+  /**
+   * Take over a dispatch an earlier edge process started (re-attached after a restart) instead of starting
+   * one; `lastNfe` is the progress it had logged. run() then consumes it as its own.
+   */
+  adopt(dispatch: Dispatch, lastNfe: number): void {
+    if (this.dispatch || this.ended) throw new Error("JobRun.adopt: the run already has a dispatch");
+    this.dispatch = dispatch;
+    this.lastNfe = lastNfe;
+  }
+
   /**
    * The tenant's turn (at once unless it was queued), then the first dispatch. On failure the reservation
    * is voided, the place given back and the error rethrown (503 / 400 to the caller).

@@ -2,12 +2,13 @@
 // Last-Event-ID replay), POST /v1/jobs/{id}/cancel. Jobs outlive the connections watching them.
 import { Hono, type Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
-import { guidanceName, isFinished, isTerminal, type JobEvent } from "@guidegate/shared";
+import { guidanceName, isFinished, isTerminal } from "@guidegate/shared";
 import { invalidRequest, notFound, onError, readJson } from "../errors.ts";
 import { finishQuietly, IDEMPOTENCY_HEADER, jobExpired, stillRunning } from "../idempotency/claim.ts";
 import { fingerprint } from "../idempotency/fingerprint.ts";
 import { Flights } from "../idempotency/flights.ts";
 import type { IdempotencyRecord } from "../ledger/types.ts";
+import { recordEvent } from "../jobs/record.ts";
 import type { JobRecord } from "../jobs/types.ts";
 import { keepAlive, onDisconnect } from "../relay/sse.ts";
 import { startGeneration } from "../relay/start.ts";
@@ -42,6 +43,7 @@ export function jobRoutes(deps: RouteDeps) {
       result: r.result,
       usage: { nfe: r.nfe, cost_micro_usd: r.nfe * r.price_micro_usd_per_nfe },
       error: r.error,
+      ...(r.status === "queued" && r.position ? { position: r.position } : {}),
     };
   }
 
@@ -50,25 +52,6 @@ export function jobRoutes(deps: RouteDeps) {
     const rec = await jobs.get(c.req.param("id") ?? "");
     if (!rec || rec.tenant !== c.get("caller").tenant) throw notFound("No such job.", "id");
     return rec;
-  }
-
-  /** Log an event, then mirror it into the job record: a reader that sees a finished status has the terminal event. */
-  async function record(id: string, ev: JobEvent, now: number): Promise<void> {
-    await jobs.append(id, ev);
-    if (ev.event === "started") await jobs.update(id, { status: "running", policy: ev.policy });
-    else if (ev.event === "progress") await jobs.update(id, { status: "running", nfe: ev.nfe });
-    else if (ev.event === "completed")
-      await jobs.update(id, {
-        status: "completed",
-        nfe: ev.usage.nfe,
-        result: { images: ev.images, seed: ev.seed },
-        finished_at: now,
-      });
-    else if (ev.event === "failed")
-      await jobs.update(id, { status: "failed", nfe: 0, error: ev.error, finished_at: now });
-    else if (ev.event === "cancelled")
-      await jobs.update(id, { status: "cancelled", nfe: ev.usage.nfe, finished_at: now });
-    if (isTerminal(ev)) await deps.webhooks.jobFinished(await jobs.get(id)); // after the log and status: readers first
   }
 
   /** The key's first request finished (here or elsewhere): its job as it stands now, or why there is none. */
@@ -98,31 +81,36 @@ export function jobRoutes(deps: RouteDeps) {
     if (started.kind === "existing") return joined(c, started.record); // same key, same body: billed once
     const { admitted: a, resolved, claim, now } = started;
     const jobId = a.job.job_id;
-    await jobs.create({
-      id: jobId,
-      tenant: caller.tenant,
-      status: "queued",
-      created_at: now,
-      finished_at: null,
-      model: resolved.model.id,
-      size: resolved.size,
-      n: resolved.n,
-      steps: resolved.steps,
-      policy: guidanceName(resolved.guidance),
-      seed: a.job.seed,
-      max_nfe: a.job.max_nfe,
-      price_micro_usd_per_nfe: caller.tier.price_micro_usd_per_nfe,
-      nfe: 0,
-      worker: a.run.worker,
-      result: null,
-      error: null,
-    });
+    await jobs.create(
+      {
+        id: jobId,
+        tenant: caller.tenant,
+        status: "queued",
+        created_at: now,
+        finished_at: null,
+        model: resolved.model.id,
+        size: resolved.size,
+        n: resolved.n,
+        steps: resolved.steps,
+        policy: guidanceName(resolved.guidance),
+        seed: a.job.seed,
+        max_nfe: a.job.max_nfe,
+        price_micro_usd_per_nfe: caller.tier.price_micro_usd_per_nfe,
+        nfe: 0,
+        worker: a.run.worker,
+        result: null,
+        error: null,
+      },
+      a.job,
+    ); // the spec: what a restarted edge re-attaches with
     if (started.req.webhook_url) await deps.webhooks.watchJob(caller.tenant, jobId, started.req.webhook_url);
     runs.set(jobId, a.run);
     // Runs to the end whether or not anyone listens. On Workers waitUntil keeps it alive only ~30 s past the response.
     background(
       c,
-      a.run.run((ev) => record(jobId, ev, deps.clock.now())).finally(() => runs.delete(jobId)),
+      a.run
+        .run((ev) => recordEvent(deps, jobId, ev, deps.clock.now(), a.run.where()))
+        .finally(() => runs.delete(jobId)),
     );
     const reply = { id: jobId, object: "job" as const, status: "queued" as const, events_url: eventsUrl(jobId) };
     // After the job record exists: a key marked done always names a job that can be read.
