@@ -1,7 +1,7 @@
 // Edge configuration: parsed once per process/isolate from a plain string map (process.env,
 // Workers env, Deno.env) into a frozen, validated object handed to the factories.
 import { z } from "zod";
-import { DEFAULT_TIERS, TierSchema, type Tiers, TiersSchema } from "@guidegate/shared";
+import { DEFAULT_TIERS, MAX_DETACH_GRACE_MS, TierSchema, type Tiers, TiersSchema } from "@guidegate/shared";
 import { RESERVATION_LEASE_MS } from "./ledger/lease.ts";
 import { checkLease } from "./ledger/validate.ts";
 import { type ModelInfo, ModelsSchema } from "./tiers/models.ts";
@@ -127,9 +127,6 @@ export function int(env: EnvMap, name: string, fallback: number): number {
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return n;
 }
-
-/** The worker contract's bound on detach_grace_ms (shared/src/worker.ts). */
-export const MAX_DETACH_GRACE_MS = 600_000;
 
 /**
  * Within the worker contract's bound. Against the reservation lease (GG_RESERVATION_LEASE_MS, default an hour):

@@ -31,6 +31,8 @@ export interface StartRequest {
   joinWaitMs?: number;
   /** Return a job that must wait for its tenant's turn unstarted (jobs API), instead of waiting here. */
   startLater?: boolean;
+  /** The worker keeps the job running this long with no edge attached (jobs API: it survives an edge restart). */
+  detachGraceMs?: number;
 }
 
 /** A claim this request holds (or none without a key): finish it on success, release it on failure. */
@@ -69,6 +71,7 @@ export async function startGeneration(deps: StartDeps, r: StartRequest): Promise
   if (claim.kind === "existing") return { kind: "existing", req, resolved, record: claim.record };
   try {
     const job = workerJobFor(jobId, caller, req, resolved, r.responseFormat(req));
+    if (r.detachGraceMs) job.detach_grace_ms = r.detachGraceMs;
     const admitted = await admit(deps, caller, job, resolved, { signal: r.signal, startLater: r.startLater });
     return { kind: "admitted", req, resolved, admitted, claim, now };
   } catch (err) {

@@ -77,6 +77,7 @@ export function jobRoutes(deps: RouteDeps) {
       },
       joinWaitMs: config.idempotencyWaitMs,
       startLater: true, // a job behind its tenant's own running ones is answered 202 queued and waits here
+      detachGraceMs: config.jobDetachGraceMs,
     });
     if (started.kind === "existing") return joined(c, started.record); // same key, same body: billed once
     const { admitted: a, resolved, claim, now } = started;
