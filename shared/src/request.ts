@@ -29,6 +29,9 @@ export const Base64ImageSchema = z
   .min(1)
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be base64 image bytes (no data: URL, no URL)");
 
+/** The longest a job may wait at the edge for a worker with room (queue_timeout_s). */
+export const MAX_QUEUE_TIMEOUT_S = 3600;
+
 // Strict: a misspelt field ("stpes") is refused by name instead of running, and billing, the default.
 export const GenerationRequestSchema = z.strictObject({
   prompt: z
@@ -56,6 +59,15 @@ export const GenerationRequestSchema = z.strictObject({
   webhook_url: WebhookUrlSchema.describe(
     "POST /v1/jobs only: also send this job's terminal event here, signed with GET /v1/webhook_secret's secret",
   ).optional(),
+  queue_timeout_s: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_QUEUE_TIMEOUT_S)
+    .describe(
+      "POST /v1/jobs only: when every worker is busy, wait this long for room (queued, with a position), then fail with queue_timeout; 0: answer 503 at once",
+    )
+    .optional(),
   image: z
     .union([Base64ImageSchema, z.array(Base64ImageSchema).min(1).max(MAX_EDIT_IMAGES)])
     .describe("POST /v1/images/edits and POST /v1/jobs: edit this image (or each of these, n times)")

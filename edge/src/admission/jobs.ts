@@ -22,6 +22,67 @@ export interface Place {
 export interface Admission {
   /** A place for one of `tenant`'s jobs under `limits`; throws 429 too_many_jobs when its queue is full. */
   enter(tenant: string, limits: JobLimits): Promise<Place>;
+  /** Where admitted jobs wait when no worker has room (jobs API); one line for every tenant. */
+  readonly line?: CapacityLine;
+}
+
+/**
+ * Jobs admitted by their tenant's turn that found every worker full wait here, first come first served:
+ * only the head retries a dispatch, when a slot frees here or every `retryMs` (capacity freed elsewhere).
+ */
+export interface CapacityLine {
+  join(): Ticket;
+  /** A job of this edge ended: the head may find room now. */
+  freed(): void;
+}
+
+export interface Ticket {
+  /** 1 = next to dispatch. */
+  readonly position: number;
+  /** Resolves when the line moves or a slot frees, or after `timeoutMs`; rejects with `signal`'s reason. */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  leave(): void;
+}
+
+export function createCapacityLine(): CapacityLine {
+  const tickets: object[] = [];
+  let wakers = new Set<() => void>();
+  const wakeAll = () => {
+    const now = wakers;
+    wakers = new Set();
+    for (const w of now) w();
+  };
+  return {
+    freed: wakeAll,
+    join() {
+      const me = {};
+      tickets.push(me);
+      return {
+        get position() {
+          return tickets.indexOf(me) + 1;
+        },
+        wait(timeoutMs, signal) {
+          let done = () => {};
+          const woken = new Promise<void>((resolve) => {
+            done = () => {
+              clearTimeout(timer);
+              wakers.delete(done);
+              resolve();
+            };
+          });
+          const timer = setTimeout(done, timeoutMs);
+          wakers.add(done);
+          return abortable(woken, signal, done);
+        },
+        leave() {
+          const i = tickets.indexOf(me);
+          if (i < 0) return;
+          tickets.splice(i, 1);
+          wakeAll(); // everyone behind moved up
+        },
+      };
+    },
+  };
 }
 
 export interface MemoryAdmissionOptions {
@@ -46,6 +107,7 @@ interface TenantState {
 
 export function createMemoryAdmission(options: MemoryAdmissionOptions): Admission {
   const tenants = new Map<string, TenantState>();
+  const line = createCapacityLine();
   let running = 0;
   let grants = 0;
 
@@ -70,6 +132,7 @@ export function createMemoryAdmission(options: MemoryAdmissionOptions): Admissio
       t.running--;
       running--;
       pump();
+      line.freed();
     };
   }
 
@@ -122,6 +185,7 @@ export function createMemoryAdmission(options: MemoryAdmissionOptions): Admissio
   }
 
   return {
+    line,
     async enter(tenant, limits) {
       const t = stateOf(tenant);
       if (t.waiting.length === 0 && hasSlot(t, limits)) {

@@ -91,6 +91,8 @@ export interface AdmitOptions {
   signal?: AbortSignal;
   /** A job that must wait for its tenant's turn is returned unstarted: JobRun.run() starts it later. */
   startLater?: boolean;
+  /** With startLater: a job that finds every worker full waits this long for room (queued), instead of a 503. */
+  queueTimeoutMs?: number;
 }
 
 const limitsOf = (tier: Tier): JobLimits => ({
@@ -136,11 +138,12 @@ export async function admit(
     throw err;
   }
   // The job reports its cost at the price the ledger recorded, the one its settle bills.
-  const run = new JobRun(deps, job, price, place);
+  const run = new JobRun(deps, job, price, place, { queueTimeoutMs: o.startLater ? o.queueTimeoutMs : 0 });
   const admitted = { run, job, resolved, tier };
   if (place.position > 0 && o.startLater) return admitted;
   try {
-    await run.start(o.signal);
+    // Unstarted (false) only when it queues for capacity: run() waits for a worker with room.
+    if (!(await run.tryStart(o.signal))) return admitted;
   } catch (err) {
     if (o.signal?.aborted) throw requestCancelled();
     if (err instanceof NoCapacityError) throw overloaded(err.retryAfterSec);

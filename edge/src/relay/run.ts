@@ -10,7 +10,7 @@ import {
   type WorkerJob,
 } from "@guidegate/shared";
 import type { Clock } from "../clock.ts";
-import type { Place } from "../admission/jobs.ts";
+import type { Admission, Place } from "../admission/jobs.ts";
 import type { EdgeConfig } from "../config.ts";
 import type { Ledger } from "../ledger/types.ts";
 import { type Dispatch, JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
@@ -28,6 +28,13 @@ export interface RunDeps {
   ledger: Ledger;
   clock: Clock; // the settle's time: a settle after the reservation's lease is billed but counted late
   config: Pick<EdgeConfig, "maxAttempts" | "cancelGraceMs">;
+  /** Its capacity line, where jobs wait for a worker with room (jobs API). */
+  admission?: Pick<Admission, "line">;
+}
+
+export interface RunOptions {
+  /** How long the job may wait for a worker with room before it fails (queue_timeout); 0: not at all. */
+  queueTimeoutMs?: number;
 }
 
 export type EventSink = (event: JobEvent) => void | Promise<void>;
@@ -38,6 +45,12 @@ const workerLost: ErrorBody = {
   message: "The generation failed on our side; you have not been charged.",
   param: null,
 };
+const queueTimeout: ErrorBody = {
+  type: "overloaded_error",
+  code: "queue_timeout",
+  message: "No worker had room for the job within its queue_timeout_s; you have not been charged.",
+  param: "queue_timeout_s",
+};
 const noCapacity: ErrorBody = {
   type: "overloaded_error",
   code: "no_capacity",
@@ -47,6 +60,9 @@ const noCapacity: ErrorBody = {
 
 /** The place of a run that was never queued (tests, callers without admission). */
 const ALWAYS_ADMITTED: Place = { position: 0, turn: async () => {}, release: () => {} };
+
+/** How often the job at the head of the capacity line tries a dispatch when nothing here frees a slot. */
+const CAPACITY_RETRY_MS = 1_000;
 
 /** How long a cancelled run waits for the worker's own count after its stream was cut. */
 const CANCEL_REPORT_WAIT_MS = 3_000;
@@ -75,11 +91,19 @@ export class JobRun {
   /** Aborts the wait for the tenant's turn when the job is cancelled while still queued at the edge. */
   private readonly queueWait = new AbortController();
 
-  constructor(deps: RunDeps, job: WorkerJob, pricePerNfe: number, place: Place = ALWAYS_ADMITTED) {
+  private readonly queueTimeoutMs: number;
+
+  constructor(deps: RunDeps, job: WorkerJob, pricePerNfe: number, place: Place = ALWAYS_ADMITTED, o: RunOptions = {}) {
     this.deps = deps;
     this.job = job;
     this.price = pricePerNfe;
     this.place = place;
+    this.queueTimeoutMs = deps.admission?.line ? (o.queueTimeoutMs ?? 0) : 0;
+  }
+
+  /** Whether a pool without room leaves this job waiting in the capacity line (run()) instead of refusing it. */
+  get queuesForCapacity(): boolean {
+    return this.queueTimeoutMs > 0;
   }
 
   get worker(): string | null {
@@ -106,17 +130,31 @@ export class JobRun {
    * is voided, the place given back and the error rethrown (503 / 400 to the caller).
    */
   async start(signal?: AbortSignal): Promise<void> {
+    if (!(await this.tryStart(signal))) throw new NoCapacityError(0); // only when queuesForCapacity; admit() knows
+  }
+
+  /**
+   * start(), but a job that queues for capacity and finds every worker full stays unstarted (false), its
+   * reservation and place held: run() waits for a worker with room.
+   */
+  async tryStart(signal?: AbortSignal): Promise<boolean> {
     try {
       await this.place.turn(signal ? AbortSignal.any([signal, this.queueWait.signal]) : this.queueWait.signal);
       this.dispatch = await this.deps.pool.dispatch(this.job, { signal });
     } catch (err) {
+      if (err instanceof NoCapacityError && this.queuesForCapacity && !signal?.aborted) return false;
       await this.endLedger("void", 0);
       throw err;
     }
-    if (this.cancelRequested) {
-      this.cancelRequested = false;
-      this.cancel();
-    }
+    this.afterDispatch();
+    return true;
+  }
+
+  /** A cancel asked for before the job had a dispatch goes to the worker now. */
+  private afterDispatch(): void {
+    if (!this.cancelRequested) return;
+    this.cancelRequested = false;
+    this.cancel();
   }
 
   /** Stop at the next step: ask the worker, and cut the stream if it does not answer in time. */
@@ -172,10 +210,7 @@ export class JobRun {
       const next = await this.redispatch();
       if ("error" in next) return this.finish({ event: "failed", error: next.error }, emit);
       this.dispatch = next.dispatch;
-      if (this.cancelRequested) {
-        this.cancelRequested = false;
-        this.cancel();
-      }
+      this.afterDispatch();
     }
   }
 
@@ -183,12 +218,43 @@ export class JobRun {
   private async startQueued(emit: (e: JobEvent) => Promise<void>): Promise<Terminal | null> {
     if (this.place.position > 0) await emit({ event: "queued", position: this.place.position });
     try {
-      await this.start();
-      return null;
+      if (this.dispatch || (await this.tryStart())) return null;
+      return await this.waitForCapacity(emit);
     } catch (err) {
       if (this.cancelRequested) return { event: "cancelled", usage: { nfe: 0 } };
       if (err instanceof JobRejectedError) return { event: "failed", error: err.error };
       return { event: "failed", error: err instanceof NoCapacityError ? noCapacity : workerLost };
+    }
+  }
+
+  /**
+   * Every worker is full: wait in the capacity line (its position in `queued` events) until a dispatch at
+   * the head succeeds, the job is cancelled (throws) or its queue timeout passes (failed, nothing billed).
+   */
+  private async waitForCapacity(emit: (e: JobEvent) => Promise<void>): Promise<Terminal | null> {
+    const ticket = this.deps.admission!.line!.join();
+    const deadline = this.deps.clock.now() + this.queueTimeoutMs;
+    try {
+      for (let shown = 0; ; ) {
+        if (ticket.position !== shown) {
+          shown = ticket.position;
+          await emit({ event: "queued", position: shown });
+        }
+        const left = deadline - this.deps.clock.now();
+        if (left <= 0) return { event: "failed", error: queueTimeout };
+        await ticket.wait(Math.min(left, CAPACITY_RETRY_MS), this.queueWait.signal);
+        if (ticket.position !== 1) continue;
+        try {
+          this.dispatch = await this.deps.pool.dispatch(this.job);
+        } catch (err) {
+          if (!(err instanceof NoCapacityError)) throw err;
+          continue;
+        }
+        this.afterDispatch();
+        return null;
+      }
+    } finally {
+      ticket.leave();
     }
   }
 

@@ -33,6 +33,8 @@ export interface StartRequest {
   startLater?: boolean;
   /** The worker keeps the job running this long with no edge attached (jobs API: it survives an edge restart). */
   detachGraceMs?: number;
+  /** With startLater: how long the job may wait for a worker with room (queued) instead of a 503. */
+  queueTimeoutMs?(req: GenerationRequest): number;
 }
 
 /** A claim this request holds (or none without a key): finish it on success, release it on failure. */
@@ -72,7 +74,11 @@ export async function startGeneration(deps: StartDeps, r: StartRequest): Promise
   try {
     const job = workerJobFor(jobId, caller, req, resolved, r.responseFormat(req));
     if (r.detachGraceMs) job.detach_grace_ms = r.detachGraceMs;
-    const admitted = await admit(deps, caller, job, resolved, { signal: r.signal, startLater: r.startLater });
+    const admitted = await admit(deps, caller, job, resolved, {
+      signal: r.signal,
+      startLater: r.startLater,
+      queueTimeoutMs: r.queueTimeoutMs?.(req),
+    });
     return { kind: "admitted", req, resolved, admitted, claim, now };
   } catch (err) {
     await releaseQuietly(deps.idempotency, caller.tenant, claim);

@@ -28,6 +28,13 @@ export const EDITS_PATH = "/v1/images/edits";
 async function refuseWebhookUrl(req: GenerationRequest): Promise<void> {
   if (req.webhook_url !== undefined)
     throw invalidRequest("unsupported_parameter", "webhook_url is accepted by POST /v1/jobs only.", "webhook_url");
+  // A synchronous request does not wait for capacity: it is answered 503 with Retry-After.
+  if (req.queue_timeout_s !== undefined)
+    throw invalidRequest(
+      "unsupported_parameter",
+      "queue_timeout_s is accepted by POST /v1/jobs only.",
+      "queue_timeout_s",
+    );
 }
 
 /** Generations start from text; an image goes to the edits route, as in OpenAI's API. */

@@ -78,6 +78,9 @@ export function jobRoutes(deps: RouteDeps) {
       joinWaitMs: config.idempotencyWaitMs,
       startLater: true, // a job behind its tenant's own running ones is answered 202 queued and waits here
       detachGraceMs: config.jobDetachGraceMs,
+      // Every worker full: wait for room (queued, with a position) rather than answer 503.
+      queueTimeoutMs: (req) =>
+        req.queue_timeout_s === undefined ? config.jobQueueTimeoutMs : req.queue_timeout_s * 1000,
     });
     if (started.kind === "existing") return joined(c, started.record); // same key, same body: billed once
     const { admitted: a, resolved, claim, now } = started;

@@ -137,14 +137,15 @@ describe("Idempotency-Key", () => {
 
   it("POST /v1/jobs: 20 callers at once under one key, the first refused (no capacity): all get that 503", async () => {
     const t = testApp();
+    const body = { ...BODY, queue_timeout_s: 0 }; // not waiting for room: refused at once
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => t.post("/v1/jobs", BODY, { headers: { "idempotency-key": "k-full" } })),
+      Array.from({ length: 20 }, () => t.post("/v1/jobs", body, { headers: { "idempotency-key": "k-full" } })),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(20).fill(503));
     for (const r of answers) expect((await envelopeOf(r)).code).toBe("no_capacity");
     expect(t.pool.dispatched).toHaveLength(1);
     // The refusal released the key: a later retry is a new attempt, not a replay of the 503.
-    expect((await t.post("/v1/jobs", BODY, { headers: { "idempotency-key": "k-full" } })).status).toBe(503);
+    expect((await t.post("/v1/jobs", body, { headers: { "idempotency-key": "k-full" } })).status).toBe(503);
     expect(t.pool.dispatched).toHaveLength(2);
   });
 
