@@ -81,7 +81,7 @@ describe("worker pool under load and faults", () => {
     await idle([w.url], 5_000);
   });
 
-  it("spreads jobs over workers by load and answers 503 with Retry-After once every worker is full", async () => {
+  it("spreads jobs over workers by load; once every worker is full, a job queues and a synchronous request gets 503", async () => {
     await workersUp(2);
     const t = await tenant("pool");
     const body = {
@@ -92,7 +92,16 @@ describe("worker pool under load and faults", () => {
     };
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push(await postJob(stack.edgeUrl, t, body)); // 2 workers x (1 running + 1 queued)
-    const full = await fetch(`${stack.edgeUrl}/v1/jobs`, {
+    // A job waits at the edge for room, in line; it is cancelled below with the others.
+    ids.push(await postJob(stack.edgeUrl, t, body));
+    await until("the fifth job in line", async () => {
+      const j = (await (await fetch(`${stack.edgeUrl}/v1/jobs/${ids[4]}`, { headers: t.headers })).json()) as {
+        status: string;
+        position?: number;
+      };
+      return j.status === "queued" && j.position === 1;
+    });
+    const full = await fetch(`${stack.edgeUrl}/v1/images/generations`, {
       method: "POST",
       headers: t.headers,
       body: JSON.stringify(body),
@@ -106,8 +115,8 @@ describe("worker pool under load and faults", () => {
     // One job running and one queued on each worker: routing followed load, not arrival order. (No public
     // event names the worker; the workers' own health says where the jobs are.)
     for (const w of stack.workers) expect(await health(w.url)).toMatchObject({ running: 1, queued: 1 });
-    // The refused request held nothing: the reservations are the four admitted jobs'.
-    expect((await usage(stack.edgeUrl, t.token)).reserved_nfe).toBe(4 * 4 * 150 * 2);
+    // The refused request held nothing: the reservations are the five admitted jobs'.
+    expect((await usage(stack.edgeUrl, t.token)).reserved_nfe).toBe(5 * 4 * 150 * 2);
     for (const id of ids) await fetch(`${stack.edgeUrl}/v1/jobs/${id}/cancel`, { method: "POST", headers: t.headers });
     await idle(stack.workers.map((w) => w.url));
     await until("settled", async () => (await usage(stack.edgeUrl, t.token)).reserved_nfe === 0);

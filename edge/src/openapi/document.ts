@@ -68,6 +68,12 @@ const Job = z.object({
     .nullable(),
   usage: PriceUsage,
   error: ErrorEnvelopeSchema.shape.error.nullable(),
+  position: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("while status is queued: its place in line for a worker with room (1 = next)"),
 });
 const PoliciesResponse = z.object({
   object: z.literal("list"),
@@ -206,7 +212,10 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
           parameters: [idemHeader],
           requestBody: { required: true, content: json("GenerationRequest") },
           responses: {
-            "202": { description: "Job accepted", content: json("JobCreated") },
+            "202": {
+              description: "Job accepted; with every worker busy it waits queued (up to queue_timeout_s)",
+              content: json("JobCreated"),
+            },
             ...common,
             "402": err("Monthly NFE quota exhausted"),
             "415": err("Body not sent as `application/json`"),
@@ -214,7 +223,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
             "404": err("Idempotency-Key replayed after its job's record expired (`job_expired`)"),
             "409": err("Idempotency-Key held by a request elsewhere that did not finish in time"),
             "422": err("Idempotency-Key reused with another body"),
-            "503": err("No worker capacity (Retry-After)"),
+            "503": err("No worker capacity and queue_timeout_s: 0 (Retry-After)"),
           },
         },
       },

@@ -34,7 +34,8 @@ export async function fuzzInProcess(numRuns: number, seed?: number): Promise<InP
     models: async () => [{ id: "shapes-32", sizes: ["32x32"], policies: [...POLICY_NAMES], negative_prompt: true }],
   };
   const clock = { now: () => NOW };
-  const config = makeConfig({ keepAliveMs: 0 });
+  // Jobs do not wait for room here: an acceptable POST /v1/jobs is refused 503 like a synchronous one.
+  const config = makeConfig({ keepAliveMs: 0, jobQueueTimeoutMs: 0 });
   const ledger = createMemoryLedger();
   const app = createApp({
     keys: [createSecretKeySource(FUZZ_SECRET)],
