@@ -4,7 +4,7 @@
 // SIGKILL, client disconnects, S3 outage, edge SIGKILL, a cut cancel), 200 concurrent event streams,
 // 1,000 + 100 hostile requests, autocannon on the non-streaming endpoints; then one summary table.
 //   STREAMS (default 200), FUZZ (1000), FUZZ_HTTP (100), CANNON_S (3 seconds per endpoint), GG_FUZZ_SEED,
-//   FLOOD (40 jobs from the noisy tenant), QUIET (10 jobs from the quiet one).
+//   FLOOD (40 jobs from the noisy tenant), QUIET (10 jobs from the quiet one), QUEUE_JOBS (8 jobs behind one busy slot).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,7 @@ import { lateSettleScenario } from "./lib/reliability/late-settle.ts";
 import { holdStreams } from "./lib/reliability/load.ts";
 import { idle, until } from "./lib/reliability/probes.ts";
 import { runHostile } from "./lib/reliability/hostile-run.ts";
+import { queueingScenario } from "./lib/reliability/queueing.ts";
 import { restartWorker, stopService, stopStack } from "./lib/reliability/restart.ts";
 import { s3OutageScenario } from "./lib/reliability/s3-outage.ts";
 import { type Check, printSummary } from "./lib/reliability/summary.ts";
@@ -35,6 +36,7 @@ const FUZZ_HTTP = Number(env.FUZZ_HTTP ?? 100);
 const CANNON_S = Number(env.CANNON_S ?? 3);
 const seed = Number(env.GG_FUZZ_SEED ?? Date.now() % 2 ** 31);
 const FLOOD = Number(env.FLOOD ?? 40);
+const QUEUE_JOBS = Number(env.QUEUE_JOBS ?? 8);
 const QUIET = Number(env.QUIET ?? 10);
 
 const dir = mkdtempSync(join(tmpdir(), "gg-bench-rel-"));
@@ -51,11 +53,23 @@ log("hostile clients: starting a small stack (one 4-slot worker)");
 const hostile = await runHostile(log, { floodJobs: FLOOD, quietJobs: QUIET });
 checks.push(...hostile.checks);
 
+log(`queueing: ${QUEUE_JOBS} jobs on a stack whose one worker has one slot and no queue`);
+const qs = await queueingScenario(QUEUE_JOBS);
+check(
+  "queueing with every worker busy",
+  qs.completed === qs.jobs &&
+    qs.queuedAtEdge >= qs.jobs - 1 &&
+    qs.billedNfe === qs.jobNfe &&
+    qs.workerNfe === qs.jobNfe &&
+    qs.reservedAfter === 0,
+  `${qs.jobs} jobs, ${qs.queuedAtEdge} queued at the edge (deepest position ${qs.maxPosition}), ${qs.completed} completed in ${(qs.durationMs / 1000).toFixed(1)} s; job NFEs ${qs.jobNfe}, billed ${qs.billedNfe}, workers ran ${qs.workerNfe}; ${qs.reservedAfter} still held`,
+);
+
 log("starting s3rver, 2 gpu-workers and the edge");
 // 32 slots per worker: the rest of the 200 jobs queue, so every stream stays open until its job's turn.
 const stack = await startStack({ dataDir: dir, workers: 2, workerEnv: { GG_CAPACITY: "32", GG_MAX_QUEUE: "512" } });
 const extra = [];
-let billingMismatches = hostile.billingMismatches;
+let billingMismatches = hostile.billingMismatches + (qs.billedNfe === qs.jobNfe && qs.workerNfe === qs.jobNfe ? 0 : 1);
 let lostEvents = 0;
 let faults = 0;
 try {
@@ -164,10 +178,11 @@ try {
   faults++;
   const e = await edgeDeathScenario(stack, 150, { GG_CANCEL_GRACE_MS: "0" });
   extra.push(e.edge);
+  if (e.billedNfe !== e.workerNfe || e.reservedAfter !== 0) billingMismatches++;
   check(
-    "edge SIGKILL mid-job",
-    e.workerStatus === "cancelled" && e.workerReportedNfe === e.workerNfe && e.billedNfe === 0,
-    `killed at step ${e.killedAtStep}; worker stopped after ${e.workerNfe} of ${e.fullNfe} NFE in ${e.stopMs} ms; billed ${e.billedNfe}, ${e.reservedAfter} NFE held until the lease voids it`,
+    "edge SIGKILL mid-job, re-attached",
+    e.status === "completed" && e.workerNfe === e.fullNfe && e.billedNfe === e.workerNfe && e.reservedAfter === 0,
+    `killed at step ${e.killedAtStep}, back in ${e.downMs} ms; ${e.status}; worker ran ${e.workerNfe} of ${e.fullNfe} NFE; billed ${e.billedNfe}, ${e.reservedAfter} NFE still held`,
   );
   faults++;
   const c = await cutCancelScenario(stack, e.edge.url, 150);

@@ -81,16 +81,14 @@ describe("disconnects and a dying gateway", () => {
     expect(r).toEqual({ status: "completed", reportedNfe: 80, billedNfe: 80, workerNfe: 80 });
   });
 
-  it("when the edge dies mid-job the worker stops at its next step; the tenant pays nothing for it", async () => {
+  it("when the edge dies mid-job the job goes on: the restarted edge re-attaches and bills it once", async () => {
     const r = await edgeDeathScenario(stack, 150, { GG_CANCEL_GRACE_MS: "0" }); // the next test wants no grace
     edge = r.edge;
-    expect(r.workerStatus).toBe("cancelled");
-    expect(r.workerReportedNfe).toBe(r.workerNfe); // the worker's log has the exact count
-    expect(r.workerNfe).toBeLessThan(r.fullNfe / 2);
-    // No image came of it and the failure was ours: nothing is billed. The reservation stays held
-    // until the ledger's lease voids it (nobody is left to settle it).
-    expect(r.billedNfe).toBe(0);
-    expect(r.reservedAfter).toBe(r.fullNfe);
+    expect(r.status).toBe("completed");
+    expect(r.workerNfe).toBe(r.fullNfe); // ran once, through the restart
+    expect(r.reportedNfe).toBe(r.workerNfe);
+    expect(r.billedNfe).toBe(r.workerNfe);
+    expect(r.reservedAfter).toBe(0);
   });
 
   it("a cancel whose stream is cut before the worker's `cancelled` arrives settles from the worker's own count", async () => {
