@@ -47,6 +47,7 @@ function nodeHarness(): RestartHarness {
       }
       workers = back;
     },
+    edgeLog: () => edge!.output.join(""),
     async stop() {
       for (const s of started) await stopService(s);
       started.length = 0;

@@ -18,6 +18,8 @@ export interface RestartHarness {
   restartEdge(): Promise<void>;
   /** SIGKILL every worker and start them again on their ports: they no longer know any job. */
   restartWorkers(): Promise<void>;
+  /** What the edge printed since it last started, where the runtime can tell (its start-up report). */
+  edgeLog?(): string;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,8 @@ export function restartSuite(runtime: string, harness: RestartHarness, opts: { t
           await harness.restartEdge();
           const rest = await events(sub, id, Number(first.at(-1)!.id));
           const all = [...first, ...rest];
+          // Taken up live from the worker, not settled from its report.
+          if (harness.edgeLog) expect(harness.edgeLog()).toMatch(new RegExp(`"reattached":\\["${id}"\\]`));
           // No gaps, no duplicates: the ids run 1..n, and the last is the terminal event.
           expect(ids(all)).toEqual(all.map((_, i) => i + 1));
           expect(all.at(-1)?.event).toBe("completed");
