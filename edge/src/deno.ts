@@ -1,12 +1,13 @@
-// Deno entry: Deno.serve with in-memory ledger, idempotency, rate limiter, job store and webhook outbox (one
-// process; use the Node entry with SQLite, or Workers with Durable Objects, for durable billing).
-//   deno run -A edge/src/deno.ts   (env: PORT, GG_WORKER_URLS, GG_INTERNAL_SECRET, GG_JWT_SECRET | GG_JWKS_URL, GG_*)
+// Deno entry: Deno.serve with the ledger, idempotency records, rate buckets, quota overrides and jobs on Deno KV
+// (kv/), so a restart keeps billing and jobs: GG_DENO_KV_PATH names a local file; unset, Deno.openKv() opens the
+// managed store on Deno Deploy (elsewhere, Deno's default file for this script). The webhook outbox is in memory.
+//   deno run -A --unstable-kv edge/src/deno.ts
+//   (env: PORT, GG_WORKER_URLS, GG_INTERNAL_SECRET, GG_JWT_SECRET | GG_JWKS_URL, GG_DENO_KV_PATH, GG_*)
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
-import { createMemoryIdempotencyStore, createMemoryLedger } from "./ledger/memory.ts";
+import { createKvStores, type Kv } from "./kv/index.ts";
 import { createWorkerPool } from "./pool/pool.ts";
-import { createMemoryRateLimiter } from "./ratelimit/memory.ts";
 import { systemClock } from "./clock.ts";
 import { loadWebhookConfig } from "./webhooks/config.ts";
 import { createMemoryWebhookStore } from "./webhooks/memory.ts";
@@ -15,6 +16,7 @@ import type { ResolveHost } from "./webhooks/ssrf.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
+  openKv(path?: string): Promise<Kv>;
   resolveDns(host: string, type: "A" | "AAAA"): Promise<string[]>;
   serve(options: { port: number; hostname?: string }, handler: (req: Request) => Response | Promise<Response>): unknown;
 };
@@ -39,11 +41,14 @@ const webhooks = createWebhooks({
 });
 
 const config = loadConfig(env);
+const kv = await Deno.openKv(env.GG_DENO_KV_PATH || undefined);
+const stores = createKvStores(kv, {
+  leaseMs: config.reservationLeaseMs,
+  jobs: { clock: systemClock, ttlMs: config.jobTtlMs },
+});
 const app = createApp({
   keys: keysFromEnv(env, { allowDevSecret: env.DENO_ENV !== "production" }),
-  ledger: createMemoryLedger({ leaseMs: config.reservationLeaseMs }),
-  idempotency: createMemoryIdempotencyStore(),
-  rateLimiter: createMemoryRateLimiter(),
+  ...stores,
   pool: createWorkerPool({ workers, internalSecret: env.GG_INTERNAL_SECRET, clock: systemClock }),
   clock: systemClock,
   config,

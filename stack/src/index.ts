@@ -290,6 +290,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       GG_JWT_SECRET: process.env.GG_JWT_SECRET || DEV_JWT_SECRET,
       GG_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
       GG_LEDGER_PATH: join(opts.dataDir, "ledger.sqlite"),
+      GG_DENO_KV_PATH: join(opts.dataDir, "deno-kv.sqlite"),
       ...opts.edgeEnv,
     };
     const { proc, output } =
@@ -301,6 +302,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
               [
                 "run",
                 "-A",
+                "--unstable-kv", // Deno.openKv is still behind this flag (deno 2.9)
                 "--preload",
                 join(import.meta.dirname, "exit-with-parent.deno.ts"),
                 join(ROOT, "edge", "src", "deno.ts"),
