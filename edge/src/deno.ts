@@ -1,16 +1,16 @@
 // Deno entry: Deno.serve with the ledger, idempotency records, rate buckets, quota overrides and jobs on Deno KV
 // (kv/), so a restart keeps billing and jobs: GG_DENO_KV_PATH names a local file; unset, Deno.openKv() opens the
-// managed store on Deno Deploy (elsewhere, Deno's default file for this script). The webhook outbox is in memory.
+// managed store on Deno Deploy (elsewhere, Deno's default file for this script). Webhook endpoints and the outbox
+// live there too: deliveries pending at a restart go out after it.
 //   deno run -A --unstable-kv edge/src/deno.ts
 //   (env: PORT, GG_WORKER_URLS, GG_INTERNAL_SECRET, GG_JWT_SECRET | GG_JWKS_URL, GG_DENO_KV_PATH, GG_*)
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
-import { createKvStores, type Kv } from "./kv/index.ts";
+import { createKvStores, createKvWebhookStore, type Kv, KV_PREFIX } from "./kv/index.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { systemClock } from "./clock.ts";
 import { loadWebhookConfig } from "./webhooks/config.ts";
-import { createMemoryWebhookStore } from "./webhooks/memory.ts";
 import { createWebhooks } from "./webhooks/service.ts";
 import type { ResolveHost } from "./webhooks/ssrf.ts";
 
@@ -33,15 +33,15 @@ const resolveWithDeno: ResolveHost = async (host) => {
   if (addrs.length === 0) throw new Error(`${host} does not resolve`);
   return addrs;
 };
+const kv = await Deno.openKv(env.GG_DENO_KV_PATH || undefined);
 const webhooks = createWebhooks({
-  store: createMemoryWebhookStore(),
+  store: createKvWebhookStore(kv, KV_PREFIX),
   clock: systemClock,
   config: loadWebhookConfig(env, env.DENO_ENV === "production"),
   resolve: resolveWithDeno,
 });
 
 const config = loadConfig(env);
-const kv = await Deno.openKv(env.GG_DENO_KV_PATH || undefined);
 const stores = createKvStores(kv, {
   leaseMs: config.reservationLeaseMs,
   jobs: { clock: systemClock, ttlMs: config.jobTtlMs },

@@ -1,6 +1,7 @@
 // Every store of the Deno edge on one Deno KV database (Deno.openKv: a local file, or the managed store on Deno
-// Deploy): the ledger, idempotency records, rate buckets, quota overrides and jobs, so a restart loses neither
-// billing nor jobs. The same code runs under Node on @deno/kv (the conformance suites).
+// Deploy): the ledger, idempotency records, rate buckets, quota overrides and jobs (createKvStores, createApp's
+// deps) and the webhook store (createKvWebhookStore, for createWebhooks), so a restart loses neither billing, jobs
+// nor pending deliveries. The same code runs under Node on @deno/kv (the conformance suites).
 import type { Clock } from "../clock.ts";
 import type { JobStore } from "../jobs/types.ts";
 import { type LedgerOptions, RESERVATION_LEASE_MS } from "../ledger/lease.ts";
@@ -19,6 +20,7 @@ export { createKvJobStore, type KvJobStoreOptions } from "./jobs.ts";
 export { createKvIdempotencyStore, createKvLedger } from "./ledger.ts";
 export { createKvQuotaStore } from "./quotas.ts";
 export { createKvRateLimiter } from "./ratelimit.ts";
+export { createKvWebhookStore } from "./webhooks.ts";
 
 /** The key every store's keys start with, unless told otherwise. */
 export const KV_PREFIX: KvKey = ["gg"];
