@@ -74,3 +74,17 @@ export async function listAll<T>(kv: Kv, selector: KvListSelector, limit?: numbe
   for await (const e of kv.list<T>(selector, limit === undefined ? undefined : { limit })) out.push(e);
   return out;
 }
+
+/**
+ * A queue that runs what it is given one at a time, in call order. A store's writes in one process go through
+ * one, so they never lose optimistic commits to each other (50 concurrent reserves of one tenant: ~2 s of retries
+ * without it); the versionstamp checks still order them against other processes (Deno Deploy isolates).
+ */
+export function serialQueue(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn);
+    tail = run.catch(() => {});
+    return run;
+  };
+}

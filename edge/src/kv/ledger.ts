@@ -38,7 +38,10 @@ import {
   checkTerms,
   normalizeSpent,
 } from "../ledger/validate.ts";
-import { type Kv, type KvAtomic, type KvKey, listAll, transact } from "./kv.ts";
+import { type Kv, type KvAtomic, type KvKey, listAll, serialQueue, transact } from "./kv.ts";
+
+/** Listings of a period's settled rows before a report gives up on one that no settle changed meanwhile. */
+const REPORT_ATTEMPTS = 50;
 
 /** Expired reservations released per atomic operation: each costs a check, and so may each distinct period. */
 const SWEEP_BATCH = 4;
@@ -83,6 +86,7 @@ class TotalsChange {
 
 class KvLedger implements Ledger {
   private readonly k: Keys;
+  private readonly serial = serialQueue();
 
   constructor(
     private readonly kv: Kv,
@@ -105,6 +109,19 @@ class KvLedger implements Ledger {
     checkNow(now);
     checkTerms(terms);
     if ((await this.kv.get(this.k.res(jobId))).value !== null) return { ok: false, reason: "duplicate_job" };
+    return this.serial(() => this.reserveNow(tenant, jobId, nfe, quota, now, terms));
+  }
+
+  private async reserveNow(
+    tenant: string,
+    jobId: string,
+    nfe: number,
+    quota: number,
+    now: number,
+    terms: JobTerms,
+  ): Promise<ReserveResult> {
+    // The sweep commits first, on its own: the totals this transaction reads already have the expired holds
+    // released, as the SQL store's one transaction would.
     await this.sweep(tenant, now);
     const period = periodOf(now);
     return transact<ReserveResult>(async () => {
@@ -134,6 +151,10 @@ class KvLedger implements Ledger {
   async settle(jobId: string, spent: number, now: number): Promise<boolean> {
     const want = normalizeSpent(spent);
     checkNow(now);
+    return this.serial(() => this.settleNow(jobId, want, now));
+  }
+
+  private settleNow(jobId: string, want: number, now: number): Promise<boolean> {
     return transact(async () => {
       const res = await this.kv.get<Reservation>(this.k.res(jobId));
       const r = res.value;
@@ -157,6 +178,10 @@ class KvLedger implements Ledger {
   }
 
   async void(jobId: string): Promise<boolean> {
+    return this.serial(() => this.voidNow(jobId));
+  }
+
+  private voidNow(jobId: string): Promise<boolean> {
     return transact(async () => {
       const res = await this.kv.get<Reservation>(this.k.res(jobId));
       const r = res.value;
@@ -176,7 +201,7 @@ class KvLedger implements Ledger {
   async usage(tenant: string, quota: number, now: number): Promise<TenantUsage> {
     checkQuota(quota);
     const period = periodOf(checkNow(now));
-    await this.sweep(tenant, now);
+    await this.serial(() => this.sweep(tenant, now));
     const tot = await this.kv.get<PeriodTotals>(this.k.tot(tenant, period));
     return makeUsage(tenant, period, quota, tot.value ?? emptyTotals());
   }
@@ -184,10 +209,11 @@ class KvLedger implements Ledger {
   async report(tenant: string, quota: number, now: number, period: string): Promise<UsageReport> {
     checkPeriod(period);
     checkQuota(quota);
-    await this.sweep(tenant, checkNow(now));
+    await this.serial(() => this.sweep(tenant, checkNow(now)));
     // A settle writes its row and the totals together, so totals unchanged across the listing mean the rows
     // listed are exactly the ones the totals count.
-    for (;;) {
+    for (let i = 0; ; i++) {
+      if (i === REPORT_ATTEMPTS) throw new Error(`kv: ${period} kept changing while its report was read`);
       const before = await this.kv.get<PeriodTotals>(this.k.tot(tenant, period));
       const rows = await listAll<Reservation>(this.kv, { prefix: this.k.settledOf(tenant, period) });
       const after = await this.kv.get<PeriodTotals>(this.k.tot(tenant, period));

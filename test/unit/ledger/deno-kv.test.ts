@@ -43,6 +43,28 @@ describe("deno-kv ledger file", () => {
     }
   });
 
+  it("admits concurrent reserves from two edges on one database only up to the quota, ending each once", async () => {
+    // Two ledgers, as two Deno Deploy isolates: each queues its own writes, so only the versionstamp checks keep
+    // them from overselling.
+    const prefix = freshPrefix();
+    const [a, b] = [
+      createKvLedger(denoKv.kv(), prefix, RESERVATION_LEASE_MS),
+      createKvLedger(denoKv.kv(), prefix, RESERVATION_LEASE_MS),
+    ];
+    const ids = Array.from({ length: 10 }, () => newJobId("t1"));
+    const results = await Promise.all(ids.map((id, i) => (i % 2 ? a : b).reserve("t1", id, 30, 100, NOW, at(50))));
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    expect(await a.usage("t1", 100, NOW)).toMatchObject({ reserved: 90, remaining: 10 });
+    const admitted = ids.filter((_, i) => results[i]!.ok);
+    const ends = await Promise.all(
+      admitted.flatMap((id) => [a.settle(id, 20, NOW), b.settle(id, 25, NOW), b.void(id)]),
+    );
+    expect(ends.filter(Boolean)).toHaveLength(3);
+    const u = await b.usage("t1", 100, NOW);
+    const spent = (await Promise.all(admitted.map((id) => a.get(id)))).reduce((n, r) => n + (r?.spent ?? 0), 0);
+    expect(u).toMatchObject({ reserved: 0, used: spent, cost_micro_usd: spent * 50 });
+  });
+
   it("sweeps more expired reservations than one atomic operation checks, all of them", async () => {
     const ledger = createKvLedger(denoKv.kv(), freshPrefix(), 10);
     for (let i = 0; i < 11; i++) await ledger.reserve("t1", newJobId("t1"), 3, 100, NOW + i, at(50));
