@@ -38,13 +38,13 @@ import {
   checkTerms,
   normalizeSpent,
 } from "../ledger/validate.ts";
-import { type Kv, type KvAtomic, type KvKey, listAll, serialQueue, transact } from "./kv.ts";
+import { KV_MAX_CHECKS, type Kv, type KvAtomic, type KvKey, listAll, serialQueue, transact } from "./kv.ts";
 
 /** Listings of a period's settled rows before a report gives up on one that no settle changed meanwhile. */
 const REPORT_ATTEMPTS = 50;
 
-/** Expired reservations released per atomic operation: each costs a check, and so may each distinct period. */
-const SWEEP_BATCH = 4;
+/** Expired reservations released per atomic operation: each costs up to two checks (its row, its period's totals). */
+const SWEEP_BATCH = Math.floor(KV_MAX_CHECKS / 2);
 
 class Keys {
   constructor(private readonly p: KvKey) {}
@@ -66,10 +66,6 @@ class TotalsChange {
     const entry = this.deltas.get(id) ?? { key, d: [] };
     entry.d.push(d);
     this.deltas.set(id, entry);
-  }
-
-  get size(): number {
-    return this.deltas.size;
   }
 
   async apply(kv: Kv, op: KvAtomic): Promise<void> {
