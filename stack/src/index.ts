@@ -214,6 +214,24 @@ export async function startS3(directory: string, port?: number): Promise<S3Handl
   return handle;
 }
 
+/** The Deno edge (edge/src/deno.ts) as a child that stops when this process is gone. */
+export function spawnDenoEdge(env: Record<string, string>, quiet: boolean) {
+  return spawnCommand(
+    join(ROOT, "node_modules", ".bin", "deno"),
+    [
+      "run",
+      "-A",
+      "--unstable-kv", // Deno.openKv is still behind this flag (deno 2.9)
+      "--preload",
+      join(import.meta.dirname, "exit-with-parent.deno.ts"),
+      join(ROOT, "edge", "src", "deno.ts"),
+    ],
+    { ...env, GG_STACK_PARENT_PID: String(process.pid) },
+    "edge:deno",
+    quiet,
+  );
+}
+
 /** Which runtime hosts the edge: @hono/node-server, workerd through `wrangler dev`, or Deno.serve. */
 export type EdgeRuntime = "node" | "workerd" | "deno";
 
@@ -290,25 +308,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       GG_JWT_SECRET: process.env.GG_JWT_SECRET || DEV_JWT_SECRET,
       GG_INTERNAL_SECRET: DEV_INTERNAL_SECRET,
       GG_LEDGER_PATH: join(opts.dataDir, "ledger.sqlite"),
+      GG_DENO_KV_PATH: join(opts.dataDir, "deno-kv.sqlite"),
       ...opts.edgeEnv,
     };
     const { proc, output } =
       opts.edgeRuntime === "workerd"
         ? spawnWrangler(edgePort, edgeEnv, join(opts.dataDir, "wrangler"), quiet)
         : opts.edgeRuntime === "deno"
-          ? spawnCommand(
-              join(ROOT, "node_modules", ".bin", "deno"),
-              [
-                "run",
-                "-A",
-                "--preload",
-                join(import.meta.dirname, "exit-with-parent.deno.ts"),
-                join(ROOT, "edge", "src", "deno.ts"),
-              ],
-              { ...edgeEnv, GG_STACK_PARENT_PID: String(process.pid) },
-              "edge:deno",
-              quiet,
-            )
+          ? spawnDenoEdge(edgeEnv, quiet)
           : spawnTs("edge/src/node.ts", edgeEnv, "edge", quiet);
     children.push(proc);
     const edgeUrl = `http://127.0.0.1:${edgePort}`;

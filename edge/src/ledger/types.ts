@@ -1,6 +1,6 @@
 // The NFE ledger: reserve the worst case before dispatch, settle to what was spent on the
 // terminal event, void when a job failed before producing anything. Every reservation ends
-// exactly once. Stores: memory (tests), SQLite (Node), a Durable Object per tenant (Workers).
+// exactly once. Stores: memory (tests), SQLite (Node), a Durable Object per tenant (Workers), Deno KV (Deno, kv/).
 
 export type ReservationState = "reserved" | "settled" | "voided";
 

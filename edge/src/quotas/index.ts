@@ -1,5 +1,5 @@
-// Per-tenant quota overrides: memory for Deno and tests, SQLite for Node (ledger/sqlite.ts opens it beside the
-// ledger), the TenantLedger Durable Object for Workers.
+// Per-tenant quota overrides: memory for tests, SQLite for Node (ledger/sqlite.ts opens it beside the ledger), the
+// TenantLedger Durable Object for Workers, Deno KV for Deno (kv/quotas.ts).
 export { createDurableObjectQuotaStore, type QuotaObject } from "./durable-object.ts";
 export { createMemoryQuotaStore } from "./memory.ts";
 export { withQuotaOverrides, withQuotaSeed } from "./overrides.ts";

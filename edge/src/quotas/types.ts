@@ -1,7 +1,7 @@
 // Per-tenant monthly quotas: a contract or a trial that differs from the tenant's tier. An override replaces the
 // tier's monthly_quota_nfe wherever the ledger takes a quota (each reserve, each usage read), read at that moment,
-// so a change applies to the next job (overrides.ts). Stores: memory (tests, Deno), SQLite beside the ledger
-// (Node), the tenant's TenantLedger Durable Object (Workers). No admin API writes them yet; `set` is there for one,
+// so a change applies to the next job (overrides.ts). Stores: memory (tests), SQLite beside the ledger
+// (Node), the tenant's TenantLedger Durable Object (Workers), Deno KV (Deno). No admin API writes them yet; `set` is there for one,
 // and GG_TENANT_QUOTAS_JSON seeds them from config.
 
 export interface QuotaOverrideStore {

@@ -1,4 +1,5 @@
-// Rate limiting: memory for Node and Deno (one process), the TenantLedger Durable Object for Workers.
+// Rate limiting: memory for Node (one process), the TenantLedger Durable Object for Workers, Deno KV for Deno
+// (kv/ratelimit.ts).
 export { type BucketState, takeToken } from "./bucket.ts";
 export {
   createDurableObjectRateLimiter,

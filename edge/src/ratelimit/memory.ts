@@ -1,4 +1,4 @@
-// In-process rate limiter for the Node and Deno entries (one process holds every tenant's bucket).
+// In-process rate limiter for the Node entry and tests (one process holds every tenant's bucket).
 import { BUCKET_IDLE_MS, type BucketState, takeToken } from "./bucket.ts";
 import type { RateDecision, RateLimiter } from "./types.ts";
 

@@ -1,5 +1,5 @@
-// A WebhookStore in process memory: tests, and runtimes without a durable store configured (Deno, Workers
-// isolates). Its outbox dies with the process; Node uses sqlite.ts.
+// A WebhookStore in process memory: tests, and runtimes without a durable store configured (Workers isolates).
+// Its outbox dies with the process; Node uses sqlite.ts, Deno kv/webhooks.ts.
 import {
   type AttemptOutcome,
   type DeliveryAttempt,

@@ -1,7 +1,7 @@
 // Signed webhooks (Standard Webhooks): the records a WebhookStore keeps and the store's interface. A store
 // holds tenants' endpoints and signing secrets, the per-job URLs, and the outbox of deliveries with the log of
-// their attempts. Stores: memory (tests, Deno, Workers isolates) and SQLite (Node); both pass
-// test/unit/webhooks/conformance.ts.
+// their attempts. Stores: memory (tests, Workers isolates), SQLite (Node) and Deno KV (Deno, kv/webhooks.ts); all
+// pass test/unit/webhooks/conformance.ts.
 
 import type { WebhookEventType } from "@guidegate/shared";
 

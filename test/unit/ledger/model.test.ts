@@ -18,6 +18,7 @@ import {
   type TenantUsage,
   type UsageReport,
 } from "../../../edge/src/ledger/types.ts";
+import { useDenoKv } from "../../support/deno-kv.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { allStores, type Stores } from "./stores.ts";
 import { at } from "./terms.ts";
@@ -179,8 +180,9 @@ const RUNS: Record<string, number> = { memory: 300, sqlite: 150 };
 let seq = 0;
 
 const workerd = useTenantLedgerWorkerd();
+const denoKv = useDenoKv();
 
-for (const [name, make] of allStores(workerd)) {
+for (const [name, make] of allStores(workerd, denoKv.kv)) {
   describe(`Ledger model: ${name}`, () => {
     let stores: Stores;
     beforeAll(() => {

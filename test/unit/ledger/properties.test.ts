@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../../edge/src/ledger/ids.ts";
 import { periodOf, type ReserveResult, type TenantUsage } from "../../../edge/src/ledger/types.ts";
+import { useDenoKv } from "../../support/deno-kv.ts";
 import { useTenantLedgerWorkerd } from "../../support/tenant-ledger-workerd.ts";
 import { allStores, type Stores } from "./stores.ts";
 import { at } from "./terms.ts";
@@ -113,8 +114,9 @@ const RUNS: Record<string, number> = { memory: 300, sqlite: 150 };
 let tenantSeq = 0;
 
 const workerd = useTenantLedgerWorkerd();
+const denoKv = useDenoKv();
 
-for (const [name, make] of allStores(workerd)) {
+for (const [name, make] of allStores(workerd, denoKv.kv)) {
   describe(`Ledger properties: ${name}`, () => {
     let stores: Stores;
     beforeAll(() => {
