@@ -11,6 +11,8 @@ import { createMemoryJobStore } from "./jobs/memory.ts";
 import { withLedgerMetrics } from "./metrics/ledger.ts";
 import { requestBodyLimit } from "./middleware/body-limit.ts";
 import { requestMetrics } from "./middleware/metrics.ts";
+import { edgeLog, errorFields } from "./observability/log.ts";
+import { requestContext } from "./observability/request-context.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { createMemoryQuotaStore } from "./quotas/memory.ts";
 import { withQuotaOverrides, withQuotaSeed } from "./quotas/overrides.ts";
@@ -56,8 +58,8 @@ export function createApp(deps: Deps) {
   };
   if (deps.resumeJobs)
     void resumeJobs(ctx).then(
-      (r) => console.log(`[edge] resumed jobs: ${JSON.stringify(r)}`),
-      (err) => console.error("[edge] resuming jobs failed", err),
+      (r) => edgeLog.info("resumed jobs", { ...r }),
+      (err) => edgeLog.error("resuming jobs failed: {error}", errorFields(err)),
     );
   const authOptions = {
     keys: deps.keys,
@@ -80,6 +82,7 @@ export function createApp(deps: Deps) {
   app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
   if (metrics) app.use("*", requestMetrics(metrics));
 
+  app.use("*", requestContext(clock));
   app.use("/v1/*", (c, next) =>
     c.req.method === "POST" && IMAGE_BODY_PATHS.has(c.req.path) ? imageBodyLimit(c, next) : bodyLimit(c, next),
   );

@@ -5,6 +5,7 @@
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
+import { configureLogging, logLevelOf } from "./observability/log.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "./ledger/memory.ts";
 import { createPrometheusMetrics } from "./metrics/prometheus.ts";
 import { createWorkerPool } from "./pool/pool.ts";
@@ -22,6 +23,7 @@ declare const Deno: {
 };
 
 const env = Deno.env.toObject();
+configureLogging(logLevelOf(env.GG_LOG_LEVEL));
 const workers = parseWorkerUrls(env.GG_WORKER_URLS);
 if (workers.length === 0) throw new Error("GG_WORKER_URLS must list at least one worker base URL");
 if (!env.GG_INTERNAL_SECRET) throw new Error("GG_INTERNAL_SECRET is required (shared with the GPU workers)");

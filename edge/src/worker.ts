@@ -11,6 +11,7 @@ import type { ExecutionContext } from "hono";
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { type EnvMap, loadConfig, parseWorkerUrls } from "./config.ts";
+import { configureLogging, logLevelOf } from "./observability/log.ts";
 import type { TenantLedger } from "./durable/tenant-ledger.ts";
 import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "./ledger/durable-object-client.ts";
 import { createDurableObjectQuotaStore } from "./quotas/durable-object.ts";
@@ -42,6 +43,7 @@ function build(env: WorkerEnv): App {
   if (!env.TENANT_LEDGER) throw new Error("The TENANT_LEDGER Durable Object binding is missing");
   if (!vars.GG_INTERNAL_SECRET) throw new Error("The GG_INTERNAL_SECRET secret is missing");
   const config = loadConfig(vars);
+  configureLogging(logLevelOf(vars.GG_LOG_LEVEL));
   return createApp({
     keys: keysFromEnv(vars, { allowDevSecret: false }),
     ledger: createDurableObjectLedger(env.TENANT_LEDGER, { leaseMs: config.reservationLeaseMs }),

@@ -7,6 +7,7 @@ export * from "./request.ts";
 export * from "./rules.ts";
 export * from "./schedules.ts";
 export * from "./tiers.ts";
+export * from "./trace.ts";
 export * from "./usage.ts";
 export * from "./worker.ts";
 export * from "./webhooks.ts";

@@ -8,6 +8,7 @@ import type { AppEnv } from "../auth/caller.ts";
 import type { Deps } from "../deps.ts";
 import type { ModelSource } from "../tiers/models.ts";
 import type { Webhooks } from "../webhooks/service.ts";
+import { errorFields } from "../observability/log.ts";
 
 export interface RouteDeps extends Deps {
   jobs: JobStore;
@@ -24,7 +25,7 @@ export interface RouteDeps extends Deps {
 
 /** Keep a background task alive: Workers' waitUntil when there is one; elsewhere it simply runs. */
 export function background(c: Context<AppEnv>, task: Promise<unknown>): void {
-  const guarded = task.catch((err) => console.error("[edge] background task failed", err));
+  const guarded = task.catch((err) => c.get("log").error("background task failed: {error}", errorFields(err)));
   try {
     c.executionCtx.waitUntil(guarded);
   } catch {
