@@ -58,6 +58,9 @@ const app = createApp({
   ledger: stores.ledger,
   idempotency: stores.idempotency,
   quotas: stores.quotas,
+  apiKeys: stores.apiKeys,
+  audit: stores.audit,
+  tierOverrides: stores.tiers,
   rateLimiter: createMemoryRateLimiter(),
   pool: createWorkerPool({
     workers,

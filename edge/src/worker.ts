@@ -15,6 +15,9 @@ import { configureLogging, logLevelOf } from "./observability/log.ts";
 import type { TenantLedger } from "./durable/tenant-ledger.ts";
 import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "./ledger/durable-object-client.ts";
 import { createDurableObjectQuotaStore } from "./quotas/durable-object.ts";
+import { createDurableObjectKeyStore } from "./apikeys/durable-object.ts";
+import { createDurableObjectAuditLog } from "./audit/durable-object.ts";
+import { createDurableObjectTierOverrideStore } from "./tiers/override-sql.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createDurableObjectRateLimiter } from "./ratelimit/durable-object.ts";
 import { systemClock } from "./clock.ts";
@@ -49,6 +52,9 @@ function build(env: WorkerEnv): App {
     ledger: createDurableObjectLedger(env.TENANT_LEDGER, { leaseMs: config.reservationLeaseMs }),
     idempotency: createDurableObjectIdempotencyStore(env.TENANT_LEDGER),
     quotas: createDurableObjectQuotaStore(env.TENANT_LEDGER),
+    apiKeys: createDurableObjectKeyStore(env.TENANT_LEDGER),
+    audit: createDurableObjectAuditLog(env.TENANT_LEDGER),
+    tierOverrides: createDurableObjectTierOverrideStore(env.TENANT_LEDGER),
     rateLimiter: createDurableObjectRateLimiter(env.TENANT_LEDGER),
     pool: createWorkerPool({
       workers: parseWorkerUrls(vars.GG_WORKER_URLS),

@@ -1,3 +1,4 @@
+export * from "./admin.ts";
 export * from "./edits.ts";
 export * from "./errors.ts";
 export * from "./events.ts";

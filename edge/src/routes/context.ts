@@ -1,6 +1,10 @@
 // What route handlers share: the app's dependencies plus the process-local registry of runs.
 import type { Context } from "hono";
 import type { Admission } from "../admission/jobs.ts";
+import type { KeyStore } from "../apikeys/types.ts";
+import type { AuditLog } from "../audit/types.ts";
+import type { QuotaOverrideStore } from "../quotas/types.ts";
+import type { TierOverrideStore } from "../tiers/override-types.ts";
 import type { StreamGate } from "../admission/streams.ts";
 import type { JobStore } from "../jobs/types.ts";
 import type { JobRun } from "../relay/run.ts";
@@ -21,6 +25,11 @@ export interface RouteDeps extends Deps {
   admission: Admission;
   /** Open event streams per tenant and in total. */
   streams: StreamGate;
+  apiKeys: KeyStore;
+  audit: AuditLog;
+  tierOverrides: TierOverrideStore;
+  /** Quota overrides over config.tenantQuotas (the admin API sets them). */
+  quotas: QuotaOverrideStore;
 }
 
 /** Keep a background task alive: Workers' waitUntil when there is one; elsewhere it simply runs. */
