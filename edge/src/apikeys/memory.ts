@@ -21,7 +21,10 @@ export function createMemoryKeyStore(): KeyStore {
       return r ? { ...r } : null;
     },
     list: async (tenant) =>
-      [...byId.values()].filter((r) => r.tenant === tenant).map((r) => ({ ...r })),
+      [...byId.values()]
+        .filter((r) => r.tenant === tenant)
+        .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) // as SQL orders them
+        .map((r) => ({ ...r })),
     async revoke(tenant, id, now) {
       const r = own(tenant, id);
       if (!r) return null;
