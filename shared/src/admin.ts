@@ -46,7 +46,10 @@ export const QuotaSetSchema = z
 export const AdminUsageQuerySchema = z
   .object({
     period: PeriodSchema.optional(),
-    tenant: z.union([TenantIdSchema, z.array(TenantIdSchema)]).optional().describe("Tenants to include as well."),
+    tenant: z
+      .union([TenantIdSchema, z.array(TenantIdSchema)])
+      .optional()
+      .describe("Tenants to include as well."),
   })
   .strict();
 

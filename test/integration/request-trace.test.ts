@@ -43,7 +43,9 @@ async function waitFor<T>(get: () => T[], minCount: number, timeoutMs = 10_000):
 
 /** A 32×32 PNG whose header and chunk layout are intact but whose compressed pixels are garbage. */
 async function undecodablePng(): Promise<Buffer> {
-  const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#3366cc" } }).png().toBuffer();
+  const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: "#3366cc" } })
+    .png()
+    .toBuffer();
   const idat = png.indexOf("IDAT");
   for (let i = idat + 6; i < png.length - 16; i++) png[i] = (png[i]! * 31 + 7) & 0xff;
   return png;
@@ -66,7 +68,7 @@ describe("a request id through edge and worker logs", () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const form = new FormData();
     form.set("prompt", "a small green square");
-    form.set("image", new Blob([await undecodablePng()], { type: "image/png" }), "broken.png");
+    form.set("image", new Blob([new Uint8Array(await undecodablePng())], { type: "image/png" }), "broken.png");
     const res = await fetch(`${stack.edgeUrl}/v1/images/edits`, {
       method: "POST",
       headers: {

@@ -46,8 +46,15 @@ export class SqlKeyCore {
 
   revoke(tenant: string, id: string, now: number): ApiKeyRecord | null {
     return this.db.tx(() => {
-      this.db.all("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant = ? AND revoked_at IS NULL", now, id, tenant);
-      return this.db.all<ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ? AND tenant = ?`, id, tenant)[0] ?? null;
+      this.db.all(
+        "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant = ? AND revoked_at IS NULL",
+        now,
+        id,
+        tenant,
+      );
+      return (
+        this.db.all<ApiKeyRecord>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ? AND tenant = ?`, id, tenant)[0] ?? null
+      );
     });
   }
 

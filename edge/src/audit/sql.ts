@@ -33,7 +33,11 @@ export class SqlAuditCore {
   }
 
   list(afterSeq: number, limit: number): AuditEntry[] {
-    return this.db.all<AuditEntry>(`SELECT ${COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit);
+    return this.db.all<AuditEntry>(
+      `SELECT ${COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`,
+      afterSeq,
+      limit,
+    );
   }
 
   tenants(): string[] {

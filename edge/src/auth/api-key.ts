@@ -21,7 +21,9 @@ export function apiKeyVerifier(store: KeyStore, tiers: Tiers): ApiKeyVerifier {
     if (nowMs - last < LAST_USED_EVERY_MS) return;
     if (touched.size >= TOUCHED_ENTRIES) touched.delete(touched.keys().next().value!);
     touched.set(id, nowMs);
-    store.touch(tenant, id, nowMs).catch((err) => edgeLog.warn("API key last-used update failed: {error}", errorFields(err)));
+    store
+      .touch(tenant, id, nowMs)
+      .catch((err) => edgeLog.warn("API key last-used update failed: {error}", errorFields(err)));
   };
   return {
     async verify(key, nowMs) {

@@ -40,7 +40,11 @@ function keyBody(r: ApiKeyRecord): ApiKeyBody {
   };
 }
 
-const auditBody = (e: AuditEntry) => ({ ...e, at: iso(e.at)!, details: e.details === null ? null : JSON.parse(e.details) });
+const auditBody = (e: AuditEntry) => ({
+  ...e,
+  at: iso(e.at)!,
+  details: e.details === null ? null : JSON.parse(e.details),
+});
 
 const tenantParam = (c: Context<AppEnv>): string => {
   const parsed = TenantIdSchema.safeParse(c.req.param("tenant"));
@@ -52,7 +56,13 @@ export function adminRoutes(deps: RouteDeps) {
   const app = new Hono<AppEnv>();
   const { apiKeys, audit, clock, config } = deps;
 
-  const record = (c: Context<AppEnv>, action: string, tenant: string | null, target: string | null, details?: unknown) =>
+  const record = (
+    c: Context<AppEnv>,
+    action: string,
+    tenant: string | null,
+    target: string | null,
+    details?: unknown,
+  ) =>
     audit.append({
       at: clock.now(),
       actor: ADMIN_ACTOR,
@@ -65,7 +75,11 @@ export function adminRoutes(deps: RouteDeps) {
 
   const checkTier = (tier: string, param: string) => {
     if (!Object.hasOwn(config.tiers, tier))
-      throw invalidRequest("unknown_tier", `${param}: no tier named "${tier}" (${Object.keys(config.tiers).join(", ")})`, param);
+      throw invalidRequest(
+        "unknown_tier",
+        `${param}: no tier named "${tier}" (${Object.keys(config.tiers).join(", ")})`,
+        param,
+      );
   };
 
   app.post(`${ADMIN_PREFIX}/tenants/:tenant/keys`, async (c) => {
@@ -74,7 +88,8 @@ export function adminRoutes(deps: RouteDeps) {
     checkTier(body.tier, "tier");
     const now = clock.now();
     const expiresAt = body.expires_at === undefined ? null : Date.parse(body.expires_at);
-    if (expiresAt !== null && expiresAt <= now) throw invalidRequest("invalid_value", "expires_at: must be in the future", "expires_at");
+    if (expiresAt !== null && expiresAt <= now)
+      throw invalidRequest("invalid_value", "expires_at: must be in the future", "expires_at");
     const { key, id, prefix } = newApiKey(tenant);
     const rec: ApiKeyRecord = {
       ...{ id, tenant, tier: body.tier, prefix, name: body.name ?? null },
@@ -85,7 +100,11 @@ export function adminRoutes(deps: RouteDeps) {
       revoked_at: null,
     };
     await apiKeys.create(rec);
-    await record(c, "api_key.create", tenant, id, { tier: body.tier, name: rec.name, expires_at: body.expires_at ?? null });
+    await record(c, "api_key.create", tenant, id, {
+      tier: body.tier,
+      name: rec.name,
+      expires_at: body.expires_at ?? null,
+    });
     return c.json({ ...keyBody(rec), key }, 201);
   });
 

@@ -102,7 +102,8 @@ export function adminStoreConformance(name: string, make: () => AdminStores): vo
   describe(`AuditLog conformance: ${name}`, () => {
     it("appends in order with increasing seq, pages from a cursor, and lists the tenants named", async () => {
       const seqs: number[] = [];
-      for (let i = 1; i <= 5; i++) seqs.push((await s.audit.append(entry(i, i % 2 ? "alice" : i === 4 ? null : "bob"))).seq);
+      for (let i = 1; i <= 5; i++)
+        seqs.push((await s.audit.append(entry(i, i % 2 ? "alice" : i === 4 ? null : "bob"))).seq);
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(new Set(seqs).size).toBe(5);
       const all = await s.audit.list(0, 100);

@@ -33,7 +33,15 @@ describe("sqlite admin stores", () => {
       expect((await b.apiKeys.find(key))?.revoked_at).toBeNull();
       await a.apiKeys.revoke("alice", id, 5);
       expect((await b.apiKeys.find(key))?.revoked_at).toBe(5);
-      const e = { at: 9, actor: "admin", action: "api_key.revoke", tenant: "alice", target: id, request_id: "r1", details: null };
+      const e = {
+        at: 9,
+        actor: "admin",
+        action: "api_key.revoke",
+        tenant: "alice",
+        target: id,
+        request_id: "r1",
+        details: null,
+      };
       await a.audit.append(e);
       a.close();
       b.close();

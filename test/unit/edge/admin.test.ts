@@ -9,7 +9,13 @@ import { envelopeOf, testApp, type TestApp } from "./support.ts";
 const ADMIN = "admin-token-for-tests-0123456789abcdef";
 const adminHeaders = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
 
-function admin(t: TestApp, method: string, path: string, body?: unknown, headers: Record<string, string> = adminHeaders) {
+function admin(
+  t: TestApp,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = adminHeaders,
+) {
   return t.app.request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
@@ -89,7 +95,13 @@ describe("admin API", () => {
   it("writes last_used_at at most once a minute per key", async () => {
     const apiKeys = createMemoryKeyStore();
     let touches = 0;
-    const counted = { ...apiKeys, touch: async (...a: Parameters<typeof apiKeys.touch>) => (touches++, apiKeys.touch(...a)) };
+    const counted = {
+      ...apiKeys,
+      touch: async (...a: Parameters<typeof apiKeys.touch>) => {
+        touches++;
+        return apiKeys.touch(...a);
+      },
+    };
     const t = testApp({ config: { adminToken: ADMIN }, apiKeys: counted });
     const { key } = await createKey(t, "alice");
     for (let i = 0; i < 20; i++) expect((await t.get("/v1/usage", withKey(key))).status).toBe(200);
@@ -107,7 +119,9 @@ describe("admin API", () => {
     expect(await (await t.get("/v1/usage", { tier: "pro" })).json()).toMatchObject({ tier: "eco", quota_nfe: 1234 });
     const tenantUsage = await (await admin(t, "GET", "/v1/admin/tenants/alice/usage")).json();
     expect(tenantUsage).toMatchObject({ tenant: "alice", tier: "eco", quota_nfe: 1234 });
-    const fleet = (await (await admin(t, "GET", "/v1/admin/usage?tenant=zed")).json()) as { tenants: { tenant: string }[] };
+    const fleet = (await (await admin(t, "GET", "/v1/admin/usage?tenant=zed")).json()) as {
+      tenants: { tenant: string }[];
+    };
     expect(fleet.tenants.map((r) => r.tenant)).toEqual(["alice", "zed"]);
     expect((await admin(t, "PUT", "/v1/admin/tenants/alice/tier", { tier: null })).status).toBe(200);
     expect(await (await t.get("/v1/usage", { tier: "pro" })).json()).toMatchObject({ tier: "pro" });

@@ -20,13 +20,17 @@ describe("request ids", () => {
     const a = (await t.get("/v1/models")).headers.get("x-request-id");
     const b = (await t.get("/v1/models")).headers.get("x-request-id");
     expect(a).not.toBe(b);
-    expect(await t.app.request("/healthz").then((r) => r.headers.get("x-request-id"))).toBeTruthy();
+    expect((await t.app.request("/healthz")).headers.get("x-request-id")).toBeTruthy();
   });
 
   it("is in every error envelope: 401, 404, 405, 400 and a worker's failure", async () => {
     const pool = recordingPool(async () => {
       const d = liveDispatch();
-      d.push({ event: "failed", error: { type: "server_error", code: "generation_failed", message: "x", param: null }, usage: { nfe: 0 } });
+      d.push({
+        event: "failed",
+        error: { type: "server_error", code: "generation_failed", message: "x", param: null },
+        usage: { nfe: 0 },
+      });
       return d;
     });
     const t = testApp({ pool });
@@ -56,7 +60,11 @@ describe("request ids", () => {
     });
     const t = testApp({ pool });
     const incoming = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    const res = await t.post(PATH, { prompt: "a red circle" }, { headers: { "x-request-id": "gen-1", traceparent: incoming } });
+    const res = await t.post(
+      PATH,
+      { prompt: "a red circle" },
+      { headers: { "x-request-id": "gen-1", traceparent: incoming } },
+    );
     expect(res.status).toBe(200);
     const job = pool.dispatched[0]!;
     expect(job.request_id).toBe("gen-1");
