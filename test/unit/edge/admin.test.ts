@@ -45,6 +45,19 @@ describe("admin API", () => {
     }
   });
 
+  it("documents every admin route in /openapi.json under the admin bearer", async () => {
+    const t = testApp({ config: { adminToken: ADMIN } });
+    const doc = (await (await t.app.request("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
+    const routes = t.app.routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/v1/admin"));
+    for (const r of routes) {
+      const documented = doc.paths[r.path.replace(/:(\w+)/g, "{$1}")]?.[r.method.toLowerCase()];
+      expect(documented, `${r.method} ${r.path}`).toBeDefined();
+      expect(documented!.security).toEqual([{ admin: [] }]);
+    }
+  });
+
   it("without GG_ADMIN_TOKEN the admin API refuses everyone", async () => {
     const t = testApp();
     const res = await admin(t, "GET", "/v1/admin/audit");
