@@ -5,12 +5,19 @@ import { createMemoryAdmission } from "./admission/jobs.ts";
 import { createStreamGate } from "./admission/streams.ts";
 import type { AppEnv } from "./auth/caller.ts";
 import { tenantAuth } from "./auth/middleware.ts";
+import { adminAuth } from "./auth/admin.ts";
+import { createMemoryKeyStore } from "./apikeys/memory.ts";
+import { createMemoryAuditLog } from "./audit/memory.ts";
+import { adminRoutes, isAdminPath } from "./routes/admin.ts";
+import { createMemoryTierOverrideStore } from "./tiers/override-types.ts";
 import type { Deps } from "./deps.ts";
 import { notFoundOrMethodNotAllowed, onError } from "./errors.ts";
 import { createMemoryJobStore } from "./jobs/memory.ts";
 import { withLedgerMetrics } from "./metrics/ledger.ts";
 import { requestBodyLimit } from "./middleware/body-limit.ts";
 import { requestMetrics } from "./middleware/metrics.ts";
+import { edgeLog, errorFields } from "./observability/log.ts";
+import { requestContext } from "./observability/request-context.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
 import { createMemoryQuotaStore } from "./quotas/memory.ts";
 import { withQuotaOverrides, withQuotaSeed } from "./quotas/overrides.ts";
@@ -53,11 +60,15 @@ export function createApp(deps: Deps) {
     webhooks: deps.webhooks ?? createWebhooks({ store: createMemoryWebhookStore(), clock }),
     streams: createStreamGate(config),
     admission: deps.admission ?? createMemoryAdmission({ maxConcurrentJobs: config.maxConcurrentJobs }),
+    apiKeys: deps.apiKeys ?? createMemoryKeyStore(),
+    audit: deps.audit ?? createMemoryAuditLog(),
+    tierOverrides: deps.tierOverrides ?? createMemoryTierOverrideStore(),
+    quotas,
   };
   if (deps.resumeJobs)
     void resumeJobs(ctx).then(
-      (r) => console.log(`[edge] resumed jobs: ${JSON.stringify(r)}`),
-      (err) => console.error("[edge] resuming jobs failed", err),
+      (r) => edgeLog.info("resumed jobs", { ...r }),
+      (err) => edgeLog.error("resuming jobs failed: {error}", errorFields(err)),
     );
   const authOptions = {
     keys: deps.keys,
@@ -66,6 +77,8 @@ export function createApp(deps: Deps) {
     tiers: config.tiers,
     clock,
     clockToleranceSec: config.clockToleranceSec,
+    apiKeys: ctx.apiKeys,
+    tierOverrides: ctx.tierOverrides,
   };
   const auth = tenantAuth(authOptions);
   // EventSource cannot set headers: only the event stream also reads ?access_token=.
@@ -80,12 +93,15 @@ export function createApp(deps: Deps) {
   app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
   if (metrics) app.use("*", requestMetrics(metrics));
 
+  app.use("*", requestContext(clock));
   app.use("/v1/*", (c, next) =>
     c.req.method === "POST" && IMAGE_BODY_PATHS.has(c.req.path) ? imageBodyLimit(c, next) : bodyLimit(c, next),
   );
-  app.use("/v1/*", (c, next) =>
-    c.req.method === "GET" && EVENTS_PATH.test(c.req.path) ? authForEvents(c, next) : auth(c, next),
-  );
+  const admin = adminAuth(config.adminToken);
+  app.use("/v1/*", (c, next) => {
+    if (isAdminPath(c.req.path)) return admin(c, next); // never a tenant credential (auth/admin.ts)
+    return c.req.method === "GET" && EVENTS_PATH.test(c.req.path) ? authForEvents(c, next) : auth(c, next);
+  });
   app.post("/v1/images/generations", limited);
   app.post("/v1/jobs", limited);
   app.post(EDITS_PATH, limited);
@@ -97,6 +113,7 @@ export function createApp(deps: Deps) {
   app.route("/", jobRoutes(ctx));
   app.route("/", accountRoutes(ctx));
   app.route("/", webhookRoutes(ctx));
+  app.route("/", adminRoutes(ctx));
   return app;
 }
 

@@ -54,6 +54,8 @@ export interface EdgeConfig {
   headersTimeoutMs: number;
   /** Node only: a client must finish sending its whole request, body included, within this (408 after). */
   requestTimeoutMs: number;
+  /** The admin API's bearer (GG_ADMIN_TOKEN, a secret of 32+ characters); null: the admin API refuses everyone. */
+  adminToken: string | null;
 }
 
 export type EnvMap = Record<string, string | undefined>;
@@ -84,6 +86,7 @@ export const DEFAULT_CONFIG: Readonly<EdgeConfig> = Object.freeze({
   jobQueueTimeoutMs: 300_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  adminToken: null,
 });
 
 /** Build a config from defaults plus explicit overrides (tests, embedding). */
@@ -167,6 +170,7 @@ export function loadConfig(env: EnvMap): EdgeConfig {
     jobQueueTimeoutMs: int(env, "GG_JOB_QUEUE_TIMEOUT_MS", DEFAULT_CONFIG.jobQueueTimeoutMs),
     headersTimeoutMs: int(env, "GG_HEADERS_TIMEOUT_MS", DEFAULT_CONFIG.headersTimeoutMs),
     requestTimeoutMs: int(env, "GG_REQUEST_TIMEOUT_MS", DEFAULT_CONFIG.requestTimeoutMs),
+    adminToken: env.GG_ADMIN_TOKEN || DEFAULT_CONFIG.adminToken,
   });
 }
 

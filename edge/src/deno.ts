@@ -1,4 +1,5 @@
-// Deno entry: Deno.serve with the ledger, idempotency records, rate buckets, quota overrides and jobs on Deno KV
+// Deno entry: Deno.serve with the ledger, idempotency records, rate buckets, quota overrides, jobs, API keys,
+// tier overrides and the admin audit log on Deno KV
 // (kv/), so a restart keeps billing and jobs: GG_DENO_KV_PATH names a local file; unset, Deno.openKv() opens the
 // managed store on Deno Deploy (elsewhere, Deno's default file for this script). Webhook endpoints and the outbox
 // live there too: deliveries pending at a restart go out after it.
@@ -9,6 +10,7 @@ import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createKvStores, createKvWebhookStore, type Kv, KV_PREFIX } from "./kv/index.ts";
+import { configureLogging, logLevelOf } from "./observability/log.ts";
 import { createPrometheusMetrics } from "./metrics/prometheus.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { systemClock } from "./clock.ts";
@@ -24,6 +26,7 @@ declare const Deno: {
 };
 
 const env = Deno.env.toObject();
+configureLogging(logLevelOf(env.GG_LOG_LEVEL));
 const workers = parseWorkerUrls(env.GG_WORKER_URLS);
 if (workers.length === 0) throw new Error("GG_WORKER_URLS must list at least one worker base URL");
 if (!env.GG_INTERNAL_SECRET) throw new Error("GG_INTERNAL_SECRET is required (shared with the GPU workers)");

@@ -1,6 +1,9 @@
 // What createApp(deps) is given: each runtime's entry (worker.ts, deno.ts, node.ts) builds these.
 // Only app.ts and routes/ import this module; every interface here lives with its own concept.
 import type { Admission } from "./admission/jobs.ts";
+import type { KeyStore } from "./apikeys/types.ts";
+import type { AuditLog } from "./audit/types.ts";
+import type { TierOverrideStore } from "./tiers/override-types.ts";
 import type { KeySource } from "./auth/key-source.ts";
 import type { Clock } from "./clock.ts";
 import type { EdgeConfig } from "./config.ts";
@@ -33,4 +36,10 @@ export interface Deps {
   admission?: Admission;
   /** Request, ledger and pool metrics, served on GET /metrics; no metrics and no route when absent. */
   metrics?: EdgeMetrics;
+  /** API keys (`Bearer gg_live_...`); in memory when absent. */
+  apiKeys?: KeyStore;
+  /** The admin API's append-only audit log; in memory when absent. */
+  audit?: AuditLog;
+  /** Per-tenant tier overrides set by the admin API; in memory when absent. */
+  tierOverrides?: TierOverrideStore;
 }

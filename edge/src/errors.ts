@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 import { type ErrorBody, type ErrorEnvelope, type ErrorType, STATUS_OF } from "@guidegate/shared";
+import { edgeLog, errorFields, type Logger } from "./observability/log.ts";
 
 /** A failure we mean to show the caller: status, envelope fields and extra headers. */
 export class ApiError extends Error {
@@ -97,26 +98,32 @@ export function toApiError(err: unknown): ApiError {
   return serverError();
 }
 
-export function envelope(err: ApiError): ErrorEnvelope {
-  return { error: err.body };
+export function envelope(err: ApiError, requestId?: string): ErrorEnvelope {
+  return { error: requestId === undefined ? err.body : { ...err.body, request_id: requestId } };
 }
 
-/** A JSON Response for an ApiError, with its headers. */
-export function errorResponse(err: ApiError): Response {
+/** A JSON Response for an ApiError, with its headers; `requestId` goes into the body (request-context.ts). */
+export function errorResponse(err: ApiError, requestId?: string): Response {
   const headers = new Headers({ "content-type": "application/json; charset=UTF-8", ...err.headers });
-  return new Response(JSON.stringify(envelope(err)), { status: err.status, headers });
+  return new Response(JSON.stringify(envelope(err, requestId)), { status: err.status, headers });
 }
+
+/** The request's id, where the request-context middleware ran before the failure. */
+const requestIdOf = (c: Context): string | undefined => c.get("requestId") as string | undefined;
 
 /** app.onError: log what was unexpected (server side only), answer with the envelope. */
-export function onError(err: unknown, _c: Context): Response {
+export function onError(err: unknown, c: Context): Response {
   const api = toApiError(err);
-  if (api.status >= 500 && !(err instanceof ApiError)) console.error("[edge] unexpected error", err);
-  return errorResponse(api);
+  if (api.status >= 500 && !(err instanceof ApiError)) {
+    const log = (c.get("log") as Logger | undefined) ?? edgeLog;
+    log.error("unexpected error {error}", errorFields(err));
+  }
+  return errorResponse(api, requestIdOf(c));
 }
 
 /** app.notFound. */
 export function onNotFound(c: Context): Response {
-  return errorResponse(notFound(`No route for ${c.req.method} ${c.req.path}.`));
+  return errorResponse(notFound(`No route for ${c.req.method} ${c.req.path}.`), requestIdOf(c));
 }
 
 /** A registered route as Hono lists it in `app.routes` (middleware shows as method ALL). */
@@ -156,6 +163,7 @@ export function notFoundOrMethodNotAllowed(routes: () => readonly RouteEntry[]) 
     const message = `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(" or ")}.`;
     return errorResponse(
       new ApiError("method_not_allowed", "method_not_allowed", message, { headers: { allow: allow.join(", ") } }),
+      requestIdOf(c),
     );
   };
 }

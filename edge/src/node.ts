@@ -11,6 +11,7 @@ import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { loadConfig, parseWorkerUrls } from "./config.ts";
 import { createSqliteJobStore } from "./jobs/sqlite.ts";
+import { configureLogging, edgeLog, logLevelOf } from "./observability/log.ts";
 import { createSqliteStores } from "./ledger/sqlite.ts";
 import { createPrometheusMetrics } from "./metrics/prometheus.ts";
 import { createWorkerPool } from "./pool/pool.ts";
@@ -25,6 +26,7 @@ import { createWebhooks } from "./webhooks/service.ts";
 import { createSqliteWebhookStore } from "./webhooks/sqlite.ts";
 
 const env = process.env;
+configureLogging(logLevelOf(env.GG_LOG_LEVEL));
 const production = env.NODE_ENV === "production";
 const config = loadConfig(env);
 const workers = parseWorkerUrls(env.GG_WORKER_URLS);
@@ -56,6 +58,9 @@ const app = createApp({
   ledger: stores.ledger,
   idempotency: stores.idempotency,
   quotas: stores.quotas,
+  apiKeys: stores.apiKeys,
+  audit: stores.audit,
+  tierOverrides: stores.tiers,
   rateLimiter: createMemoryRateLimiter(),
   pool: createWorkerPool({
     workers,
@@ -78,9 +83,8 @@ const port = Number(env.PORT || env.GG_EDGE_PORT || 8787);
 const hostname = env.GG_HOST || "127.0.0.1";
 const timeouts = { headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs };
 const server = serveNode(app.fetch, { port, hostname, ...timeouts }, (info) => {
-  console.log(
-    `[edge] listening on http://${hostname}:${info.port} (workers: ${workers.join(", ")}; ledger: ${ledgerPath})`,
-  );
+  // stack/ and bench/ wait for "listening on http://" in this line.
+  edgeLog.info(`listening on http://${hostname}:${info.port}`, { workers, ledger: ledgerPath });
 });
 
 let stopping = false;

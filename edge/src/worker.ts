@@ -11,9 +11,13 @@ import type { ExecutionContext } from "hono";
 import { createApp } from "./app.ts";
 import { keysFromEnv } from "./auth/from-env.ts";
 import { type EnvMap, loadConfig, parseWorkerUrls } from "./config.ts";
+import { configureLogging, logLevelOf } from "./observability/log.ts";
 import type { TenantLedger } from "./durable/tenant-ledger.ts";
 import { createDurableObjectIdempotencyStore, createDurableObjectLedger } from "./ledger/durable-object-client.ts";
 import { createDurableObjectQuotaStore } from "./quotas/durable-object.ts";
+import { createDurableObjectKeyStore } from "./apikeys/durable-object.ts";
+import { createDurableObjectAuditLog } from "./audit/durable-object.ts";
+import { createDurableObjectTierOverrideStore } from "./tiers/override-sql.ts";
 import { createWorkerPool } from "./pool/pool.ts";
 import { createDurableObjectRateLimiter } from "./ratelimit/durable-object.ts";
 import { systemClock } from "./clock.ts";
@@ -42,11 +46,15 @@ function build(env: WorkerEnv): App {
   if (!env.TENANT_LEDGER) throw new Error("The TENANT_LEDGER Durable Object binding is missing");
   if (!vars.GG_INTERNAL_SECRET) throw new Error("The GG_INTERNAL_SECRET secret is missing");
   const config = loadConfig(vars);
+  configureLogging(logLevelOf(vars.GG_LOG_LEVEL));
   return createApp({
     keys: keysFromEnv(vars, { allowDevSecret: false }),
     ledger: createDurableObjectLedger(env.TENANT_LEDGER, { leaseMs: config.reservationLeaseMs }),
     idempotency: createDurableObjectIdempotencyStore(env.TENANT_LEDGER),
     quotas: createDurableObjectQuotaStore(env.TENANT_LEDGER),
+    apiKeys: createDurableObjectKeyStore(env.TENANT_LEDGER),
+    audit: createDurableObjectAuditLog(env.TENANT_LEDGER),
+    tierOverrides: createDurableObjectTierOverrideStore(env.TENANT_LEDGER),
     rateLimiter: createDurableObjectRateLimiter(env.TENANT_LEDGER),
     pool: createWorkerPool({
       workers: parseWorkerUrls(vars.GG_WORKER_URLS),

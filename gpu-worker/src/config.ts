@@ -34,6 +34,7 @@ const Env = z.object({
   GG_S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("true"),
   GG_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(604800).default(3600),
   GG_SPOOL_DIR: z.string().min(1).default(".data/spool"), // finished images wait here while S3 is unreachable
+  GG_LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"]).default("info"),
 });
 export type WorkerConfig = Omit<z.infer<typeof Env>, "GG_INTERNAL_SECRET"> & { GG_INTERNAL_SECRET: string };
 

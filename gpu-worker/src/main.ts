@@ -3,6 +3,7 @@ import { DEV_INTERNAL_SECRET } from "@guidegate/shared";
 import { serve } from "@hono/node-server";
 import { resolve } from "node:path";
 import { loadWorkerConfig } from "./config.ts";
+import { configureLogging, workerLog } from "./log.ts";
 import { createWorkerApp } from "./http/app.ts";
 import { checkJob } from "./http/check-job.ts";
 import { CLOSE_WAIT_MS, drainJobs } from "./jobs/drain.ts";
@@ -15,10 +16,10 @@ import { Spool } from "./storage/spool.ts";
 import { spoolingStore } from "./storage/spooling-store.ts";
 
 const cfg = loadWorkerConfig();
+configureLogging(cfg.GG_LOG_LEVEL);
+const log = workerLog.with({ worker: cfg.GG_WORKER_ID });
 if (cfg.GG_INTERNAL_SECRET === DEV_INTERNAL_SECRET)
-  console.warn(
-    "[gpu-worker] accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)",
-  );
+  log.warn("accepting jobs signed with the public development GG_INTERNAL_SECRET (refused when NODE_ENV=production)");
 // Registered here on the main thread; its gauges read the runner (below) only when scraped, once serving.
 const metrics: WorkerMetrics = new WorkerMetrics((): WorkerLoad => {
   const h = runner.health();
@@ -48,17 +49,15 @@ const s3 = createS3Store({
   forcePathStyle: cfg.GG_S3_FORCE_PATH_STYLE === "true",
   urlTtlSeconds: cfg.GG_URL_TTL_SECONDS,
 });
-const log = (msg: string, fields: Record<string, unknown> = {}) =>
-  console.error(JSON.stringify({ level: "warn", worker: cfg.GG_WORKER_ID, msg, ...fields }));
 // A worker restarted during a store outage still serves: its images wait in the spool.
 await s3
   .ensureBucket()
-  .catch((err: { name?: string }) => log("object store unreachable at start-up", { error: String(err?.name) }));
+  .catch((err: { name?: string }) => log.warn("object store unreachable at start-up", { error: String(err?.name) }));
 const store = spoolingStore(s3, new Spool(resolve(cfg.GG_SPOOL_DIR)), {
   attempts: 2,
   retry: { baseMs: 200, maxMs: 1_000 },
   drain: { baseMs: 250, maxMs: 2_000 },
-  log,
+  log: (msg, fields) => log.warn(msg, fields),
 });
 await store.resume(); // images a previous run spooled are uploaded, not lost
 const runner: JobRunner = new JobRunner(models, store, {
@@ -77,7 +76,7 @@ const app = createWorkerApp({
   checkJob: (job) => checkJob(models, job),
 });
 const server = serve({ fetch: app.fetch, hostname: cfg.GG_WORKER_HOST, port: cfg.GG_WORKER_PORT }, (info) => {
-  // One machine-readable line: the launcher and the tests read the port from it.
+  // One machine-readable line: the launcher and the tests read the port from it (kept apart from the logs).
   console.log(
     JSON.stringify({
       event: "ready",
@@ -99,10 +98,10 @@ let stopping = false;
 const stop = async (signal: string) => {
   if (stopping) process.exit(0); // a second signal: stop now
   stopping = true;
-  log("draining", { signal, running: runner.unfinished().length, grace_ms: cfg.GG_DRAIN_GRACE_MS });
+  log.info("draining", { signal, running: runner.unfinished().length, grace_ms: cfg.GG_DRAIN_GRACE_MS });
   // Health says draining from here on (the pool routes elsewhere); the server keeps answering for running jobs.
   const report = await drainJobs(runner, store, cfg.GG_DRAIN_GRACE_MS);
-  log("drained", { ...report });
+  log.info("drained", { ...report });
   await closeServer();
   await rt.close().catch(() => {});
   process.exit(0);

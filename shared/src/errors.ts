@@ -22,6 +22,8 @@ export const ErrorBodySchema = z.object({
   code: z.string(),
   message: z.string(),
   param: z.string().nullable(),
+  /** The request's id (its `x-request-id`), so a customer's report of a failure can be traced in the logs. */
+  request_id: z.string().optional(),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 export const ErrorEnvelopeSchema = z.object({ error: ErrorBodySchema });

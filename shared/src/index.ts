@@ -1,3 +1,4 @@
+export * from "./admin.ts";
 export * from "./edits.ts";
 export * from "./errors.ts";
 export * from "./events.ts";
@@ -7,6 +8,7 @@ export * from "./request.ts";
 export * from "./rules.ts";
 export * from "./schedules.ts";
 export * from "./tiers.ts";
+export * from "./trace.ts";
 export * from "./usage.ts";
 export * from "./worker.ts";
 export * from "./webhooks.ts";

@@ -8,6 +8,7 @@ import { JobStatusSchema, TerminalEventSchema } from "./events.ts";
 import { FrontierEntrySchema } from "./frontier.ts";
 import { GuidanceSchema, PolicyNameSchema } from "./policies.ts";
 import { OutputFormatSchema, SchedulerSchema } from "./request.ts";
+import { REQUEST_ID_PATTERN, TRACEPARENT_PATTERN } from "./trace.ts";
 
 /** The longest a worker keeps a job with no edge attached: ten minutes. */
 export const MAX_DETACH_GRACE_MS = 600_000;
@@ -45,6 +46,10 @@ export const WorkerJobSchema = z.object({
    * and closing it cancels the job at its next step. The jobs API sets it so a job outlives an edge restart.
    */
   detach_grace_ms: z.number().int().min(0).max(MAX_DETACH_GRACE_MS).optional(),
+  /** The edge request that made the job (its x-request-id), for the worker's log lines. */
+  request_id: z.string().regex(REQUEST_ID_PATTERN).optional(),
+  /** W3C trace context of the edge's span, whose child the worker's run is. */
+  traceparent: z.string().regex(TRACEPARENT_PATTERN).optional(),
 });
 export type WorkerJob = z.infer<typeof WorkerJobSchema>;
 

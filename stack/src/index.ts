@@ -321,7 +321,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     try {
       const onNode = opts.edgeRuntime !== "workerd" && opts.edgeRuntime !== "deno";
-      const own = onNode ? said(output, "[edge] listening on") : undefined;
+      const own = onNode ? said(output, "listening on http://") : undefined;
       await waitFor(`${edgeUrl}/healthz`, proc, 180_000, "edge", own);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${output.join("")}`);

@@ -12,6 +12,8 @@ import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
 import { type EdgeRuntime, type Stack, startStack } from "@guidegate/stack";
 import { readSse, type SseEvent } from "./sse.ts";
 
+const ADMIN_TOKEN = "admin-token-for-the-gateway-suite-0123456789";
+
 export function gatewaySuite(runtime: EdgeRuntime): void {
   describe(`gateway on ${runtime}`, () => {
     let dir: string;
@@ -36,11 +38,47 @@ export function gatewaySuite(runtime: EdgeRuntime): void {
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), `gg-${runtime}-`));
-      stack = await startStack({ dataDir: dir, edgeRuntime: runtime, edgeEnv: { GG_KEEPALIVE_MS: "1000" } });
+      stack = await startStack({
+        dataDir: dir,
+        edgeRuntime: runtime,
+        edgeEnv: { GG_KEEPALIVE_MS: "1000", GG_ADMIN_TOKEN: ADMIN_TOKEN },
+      });
     });
     afterAll(async () => {
       await stack?.stop();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("an API key made by the admin API works, is refused on the next request once revoked, and both are audited", async () => {
+      const sub = tenant();
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
+      const created = await fetch(`${stack.edgeUrl}/v1/admin/tenants/${sub}/keys`, {
+        method: "POST",
+        headers: admin,
+        body: JSON.stringify({ tier: "standard", name: "ci" }),
+      });
+      expect(created.status).toBe(201);
+      const { id, key } = (await created.json()) as { id: string; key: string };
+      const withKey = { authorization: `Bearer ${key}` };
+      expect((await fetch(`${stack.edgeUrl}/v1/usage`, { headers: withKey })).status).toBe(200);
+      // A tenant's own credential is no admin credential.
+      expect((await fetch(`${stack.edgeUrl}/v1/admin/audit`, { headers: withKey })).status).toBe(403);
+      expect((await fetch(`${stack.edgeUrl}/v1/admin/audit`, { headers: await auth(sub) })).status).toBe(403);
+      const revoked = await fetch(`${stack.edgeUrl}/v1/admin/tenants/${sub}/keys/${id}`, {
+        method: "DELETE",
+        headers: admin,
+      });
+      expect(revoked.status).toBe(200);
+      const refused = await fetch(`${stack.edgeUrl}/v1/usage`, { headers: withKey });
+      expect(refused.status).toBe(401);
+      const audit = (await (await fetch(`${stack.edgeUrl}/v1/admin/audit?limit=500`, { headers: admin })).json()) as {
+        data: { action: string; tenant: string | null; target: string | null }[];
+      };
+      const mine = audit.data.filter((e) => e.tenant === sub).map((e) => [e.action, e.target]);
+      expect(mine).toEqual([
+        ["api_key.create", id],
+        ["api_key.revoke", id],
+      ]);
     });
 
     it("answers a synchronous generation with a downloadable PNG and its usage", async () => {

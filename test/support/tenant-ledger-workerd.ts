@@ -7,12 +7,15 @@ import { unstable_startWorker } from "wrangler";
 import type { LedgerObject } from "../../edge/src/ledger/durable-object-client.ts";
 import type { QuotaObject } from "../../edge/src/quotas/durable-object.ts";
 import type { RateLimitObject } from "../../edge/src/ratelimit/durable-object.ts";
+import type { KeyObject } from "../../edge/src/apikeys/durable-object.ts";
+import type { AuditObject } from "../../edge/src/audit/durable-object.ts";
+import type { TierObject } from "../../edge/src/tiers/override-sql.ts";
 import { decode, encode } from "./tenant-ledger-workerd/wire.ts";
 
 type Call = (name: string, method: string, args: unknown[], priceless: boolean) => Promise<unknown>;
 
 /** What both clients call; any other method name is forwarded too (the object refuses it). */
-export type TenantLedgerStub = LedgerObject & RateLimitObject & QuotaObject;
+export type TenantLedgerStub = LedgerObject & RateLimitObject & QuotaObject & KeyObject & AuditObject & TierObject;
 
 export interface WorkerdNamespace {
   idFromName(name: string): string;

@@ -61,7 +61,7 @@ export async function startEdge(dir: string, workerUrl: string, profileDir?: str
     "edge",
     proc,
     output,
-    async () => output.join("").includes("[edge] listening on") && (await fetch(`${url}/healthz`)).ok,
+    async () => output.join("").includes("listening on http://") && (await fetch(`${url}/healthz`)).ok,
   );
   return { url, proc, stop: stopper(proc) };
 }

@@ -2,6 +2,7 @@
 import type { EnvMap } from "../config.ts";
 import { DEV_JWT_SECRET } from "./dev-token.ts";
 import { createJwksKeySource, createSecretKeySource, type KeySource } from "./key-source.ts";
+import { edgeLog } from "../observability/log.ts";
 
 export interface KeysFromEnvOptions {
   /** Fall back to the documented development secret when nothing is configured (never in production). */
@@ -20,7 +21,7 @@ export function keysFromEnv(env: EnvMap, opts: KeysFromEnvOptions = {}): KeySour
   }
   if (keys.length === 0) {
     if (!opts.allowDevSecret) throw new Error("No token keys configured: set GG_JWKS_URL and/or GG_JWT_SECRET");
-    console.warn("[edge] GG_JWT_SECRET and GG_JWKS_URL are unset: accepting tokens signed with the development secret");
+    edgeLog.warn("GG_JWT_SECRET and GG_JWKS_URL are unset: accepting tokens signed with the development secret");
     keys.push(createSecretKeySource(DEV_JWT_SECRET));
   }
   return keys;

@@ -4,7 +4,11 @@ import { createMiddleware } from "hono/factory";
 import type { Tiers } from "@guidegate/shared";
 import { unauthorized } from "../errors.ts";
 import type { Clock } from "../clock.ts";
-import type { AppEnv } from "./caller.ts";
+import { isApiKey } from "../apikeys/format.ts";
+import type { KeyStore } from "../apikeys/types.ts";
+import type { TierOverrideStore } from "../tiers/override-types.ts";
+import { apiKeyVerifier } from "./api-key.ts";
+import type { AppEnv, Caller } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
 import { DEFAULT_TOKEN_CACHE_ENTRIES, TokenCache } from "./token-cache.ts";
 import { verifyToken } from "./verify.ts";
@@ -20,6 +24,10 @@ export interface TenantAuthOptions {
   queryParam?: string;
   /** Verified tokens remembered (token-cache.ts); 0 verifies every request. */
   tokenCacheEntries?: number;
+  /** API keys (`Bearer gg_live_...`); without a store such a bearer is refused like any bad token. */
+  apiKeys?: KeyStore;
+  /** Tenants' tier overrides (admin API), read on every request; the credential's tier where none is set. */
+  tierOverrides?: TierOverrideStore;
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_.=]+)$/i;
@@ -41,6 +49,18 @@ export function tenantAuth(options: TenantAuthOptions) {
   };
   const queryParam = options.queryParam;
   const cache = new TokenCache(options.tokenCacheEntries ?? DEFAULT_TOKEN_CACHE_ENTRIES);
+  const keys = options.apiKeys ? apiKeyVerifier(options.apiKeys, options.tiers) : null;
+  const authenticate = async (token: string): Promise<Caller> => {
+    if (!isApiKey(token)) return verifyToken(token, verify, cache);
+    if (!keys) throw unauthorized("invalid_api_key", "The API key is not valid.");
+    return keys.verify(token, options.clock.now());
+  };
+  const overrides = options.tierOverrides;
+  const withOverride = async (caller: Caller): Promise<Caller> => {
+    const tierName = overrides ? await overrides.get(caller.tenant) : null;
+    const tier = tierName === null ? undefined : options.tiers[tierName];
+    return tier && Object.hasOwn(options.tiers, tierName!) ? { ...caller, tierName: tierName!, tier } : caller;
+  };
 
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization");
@@ -53,7 +73,7 @@ export function tenantAuth(options: TenantAuthOptions) {
       token = c.req.query(queryParam) || undefined;
     }
     if (!token) throw unauthorized("missing_token", "A bearer token is required.");
-    c.set("caller", await verifyToken(token, verify, cache));
+    c.set("caller", await withOverride(await authenticate(token)));
     await next();
   });
 }

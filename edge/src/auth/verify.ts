@@ -5,6 +5,7 @@ import { ApiError, unauthorized } from "../errors.ts";
 import type { Caller } from "./caller.ts";
 import type { KeySource } from "./key-source.ts";
 import { type Checked, type TokenCache, validityMs } from "./token-cache.ts";
+import { edgeLog, errorFields } from "../observability/log.ts";
 
 export interface VerifyOptions {
   keys: readonly KeySource[];
@@ -71,7 +72,7 @@ async function verifyAny(sources: KeySource[], token: string, o: VerifyOptions):
     }
   }
   if (isKeyFetchFailure(lastError)) {
-    console.error("[edge] key source unavailable", lastError);
+    edgeLog.error("key source unavailable: {error}", errorFields(lastError));
     throw new ApiError("overloaded_error", "auth_unavailable", "Token keys are temporarily unavailable.", {
       headers: { "retry-after": "5" },
     });

@@ -26,6 +26,13 @@ import { SqlQuotaCore } from "../quotas/sql.ts";
 import { SqlRateCore } from "../ratelimit/sql.ts";
 import type { RateDecision } from "../ratelimit/types.ts";
 import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
+import type { KeyObject } from "../apikeys/durable-object.ts";
+import { SqlKeyCore } from "../apikeys/sql.ts";
+import type { ApiKeyRecord } from "../apikeys/types.ts";
+import type { AuditObject } from "../audit/durable-object.ts";
+import { SqlAuditCore } from "../audit/sql.ts";
+import type { AuditEntry, AuditInput } from "../audit/types.ts";
+import { SqlTierOverrideCore, type TierObject } from "../tiers/override-sql.ts";
 
 function doSqlPort(storage: DurableObjectState["storage"]): SqlPort {
   return {
@@ -39,11 +46,22 @@ type Served<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Promise<infer
 
 export class TenantLedger
   extends DurableObject<unknown>
-  implements Served<LedgerObject>, Served<RateLimitObject>, Served<QuotaObject>
+  implements
+    Served<LedgerObject>,
+    Served<RateLimitObject>,
+    Served<QuotaObject>,
+    Served<KeyObject>,
+    Served<AuditObject>,
+    Served<TierObject>
 {
   private readonly ledger: SqlLedgerCore;
   private readonly rate: SqlRateCore;
   private readonly quotas: SqlQuotaCore;
+  private readonly port: SqlPort;
+  // Created on first use: most objects never hold a key, an audit log or a tier override.
+  private keyCore?: SqlKeyCore;
+  private auditCore?: SqlAuditCore;
+  private tierCore?: SqlTierOverrideCore;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
@@ -51,6 +69,22 @@ export class TenantLedger
     this.ledger = new SqlLedgerCore(port); // schema statements are synchronous, so the object is ready on return
     this.rate = new SqlRateCore(port);
     this.quotas = new SqlQuotaCore(port);
+    this.port = port;
+  }
+
+  private get keys(): SqlKeyCore {
+    this.keyCore ??= new SqlKeyCore(this.port);
+    return this.keyCore;
+  }
+
+  private get audit(): SqlAuditCore {
+    this.auditCore ??= new SqlAuditCore(this.port);
+    return this.auditCore;
+  }
+
+  private get tiers(): SqlTierOverrideCore {
+    this.tierCore ??= new SqlTierOverrideCore(this.port);
+    return this.tierCore;
   }
 
   reserve(
@@ -111,5 +145,45 @@ export class TenantLedger
 
   take(tenant: string, limitPerMinute: number, now: number): RateDecision {
     return this.rate.take(tenant, limitPerMinute, now);
+  }
+
+  createApiKey(rec: ApiKeyRecord): void {
+    this.keys.create(rec);
+  }
+
+  apiKeyByHash(hash: string): ApiKeyRecord | null {
+    return this.keys.findByHash(hash);
+  }
+
+  listApiKeys(tenant: string): ApiKeyRecord[] {
+    return this.keys.list(tenant);
+  }
+
+  revokeApiKey(tenant: string, id: string, now: number): ApiKeyRecord | null {
+    return this.keys.revoke(tenant, id, now);
+  }
+
+  touchApiKey(tenant: string, id: string, now: number): void {
+    this.keys.touch(tenant, id, now);
+  }
+
+  appendAudit(entry: AuditInput): AuditEntry {
+    return this.audit.append(entry);
+  }
+
+  listAudit(afterSeq: number, limit: number): AuditEntry[] {
+    return this.audit.list(afterSeq, limit);
+  }
+
+  auditTenants(): string[] {
+    return this.audit.tenants();
+  }
+
+  tierOverride(tenant: string): string | null {
+    return this.tiers.get(tenant);
+  }
+
+  setTierOverride(tenant: string, tier: string | null): void {
+    this.tiers.set(tenant, tier);
   }
 }

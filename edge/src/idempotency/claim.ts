@@ -3,6 +3,7 @@
 import type { IdempotencyRecord, IdempotencyStore } from "../ledger/types.ts";
 import { ApiError, invalidRequest } from "../errors.ts";
 import { fingerprint } from "./fingerprint.ts";
+import { edgeLog, errorFields } from "../observability/log.ts";
 
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 
@@ -87,7 +88,7 @@ export async function releaseQuietly(store: IdempotencyStore, tenant: string, cl
   try {
     await store.release(tenant, claim.key);
   } catch (err) {
-    console.error("[edge] idempotency release failed", err);
+    edgeLog.error("idempotency release failed: {error}", errorFields(err));
   }
 }
 
@@ -103,6 +104,6 @@ export async function finishQuietly(
   try {
     await store.finish(tenant, claim.key, status, JSON.stringify(body));
   } catch (err) {
-    console.error("[edge] idempotency finish failed", err);
+    edgeLog.error("idempotency finish failed: {error}", errorFields(err));
   }
 }

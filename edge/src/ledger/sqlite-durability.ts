@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { Worker } from "node:worker_threads";
 import type Database from "better-sqlite3";
 import { groupSync } from "../storage/group-sync.ts";
+import { edgeLog, errorFields } from "../observability/log.ts";
 
 type Db = InstanceType<typeof Database>;
 
@@ -93,7 +94,10 @@ export function backgroundCheckpoints(db: Db, everyWrites = CHECKPOINT_EVERY_WRI
   const fallBack = (why: unknown) => {
     if (state !== "on") return;
     state = "failed";
-    console.error("[edge] background checkpoints failed; SQLite checkpoints on the event loop again", why);
+    edgeLog.error(
+      "background checkpoints failed; SQLite checkpoints on the event loop again: {error}",
+      errorFields(why),
+    );
     if (db.open) db.pragma("wal_autocheckpoint = 1000");
   };
   const start = () => {
@@ -101,7 +105,7 @@ export function backgroundCheckpoints(db: Db, everyWrites = CHECKPOINT_EVERY_WRI
     const w = new Worker(CHECKPOINT_WORKER, { eval: true, execArgv: [], workerData: { driver, path: db.name } });
     w.on("message", (m) => {
       busy = false;
-      if (m !== "done") console.error("[edge] checkpoint failed", m);
+      if (m !== "done") edgeLog.error("checkpoint failed: {error}", errorFields(m));
     });
     w.on("error", fallBack);
     w.on("exit", (code) => fallBack(`checkpoint worker exited with ${code}`));

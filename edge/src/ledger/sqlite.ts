@@ -6,6 +6,13 @@ import { backgroundCheckpoints, type FlushFd, walDurability } from "./sqlite-dur
 import { SqlLedgerCore } from "./sql-core.ts";
 import { SqlQuotaCore } from "../quotas/sql.ts";
 import type { QuotaOverrideStore } from "../quotas/types.ts";
+import { hashKey } from "../apikeys/format.ts";
+import { SqlKeyCore } from "../apikeys/sql.ts";
+import type { KeyStore } from "../apikeys/types.ts";
+import { SqlAuditCore } from "../audit/sql.ts";
+import type { AuditLog } from "../audit/types.ts";
+import { SqlTierOverrideCore } from "../tiers/override-sql.ts";
+import type { TierOverrideStore } from "../tiers/override-types.ts";
 import type { SqlPort, SqlValue } from "../storage/sql-port.ts";
 import type { IdempotencyStore, Ledger } from "./types.ts";
 import { checkLease } from "./validate.ts";
@@ -79,6 +86,9 @@ export interface SqliteStores {
   ledger: Ledger;
   idempotency: IdempotencyStore;
   quotas: QuotaOverrideStore;
+  apiKeys: KeyStore;
+  audit: AuditLog;
+  tiers: TierOverrideStore;
   close(): void;
 }
 
@@ -137,11 +147,43 @@ export function createSqliteStores(path: string, options: SqliteOptions = {}): S
     ledger,
     idempotency,
     quotas,
+    ...adminStores(port, durable),
     close: () => {
       checkpoints.close();
       db.close();
       wal.close();
     },
+  };
+}
+
+/** API keys, the audit log and tier overrides on the ledger's connection. An audit entry and a revocation are on
+ * disk (`durable`: the WAL's fdatasync) before the admin API answers. */
+function adminStores(port: SqlPort, durable: () => Promise<void>): Pick<SqliteStores, "apiKeys" | "audit" | "tiers"> {
+  const keys = new SqlKeyCore(port);
+  const audit = new SqlAuditCore(port);
+  const tiers = new SqlTierOverrideCore(port);
+  return {
+    apiKeys: {
+      create: async (rec) => keys.create(rec),
+      find: async (key) => keys.findByHash(await hashKey(key)),
+      list: async (tenant) => keys.list(tenant),
+      revoke: async (tenant, id, now) => {
+        const rec = keys.revoke(tenant, id, now);
+        await durable();
+        return rec;
+      },
+      touch: async (tenant, id, now) => keys.touch(tenant, id, now),
+    },
+    audit: {
+      append: async (e) => {
+        const entry = audit.append(e);
+        await durable();
+        return entry;
+      },
+      list: async (after, limit) => audit.list(after, limit),
+      tenants: async () => audit.tenants(),
+    },
+    tiers: { get: async (t) => tiers.get(t), set: async (t, tier) => tiers.set(t, tier) },
   };
 }
 

@@ -1,5 +1,5 @@
 // requestBodyLimit(): hono's bodyLimit (counts streamed bodies too) answering with our 413 envelope.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { getRuntimeKey } from "hono/adapter";
 import { bodyLimit } from "hono/body-limit";
 import { ApiError, errorResponse } from "../errors.ts";
@@ -10,11 +10,12 @@ export function requestBodyLimit(maxBytes: number): MiddlewareHandler {
   // @hono/node-server answers before reading the rest of the body and may then close the socket
   // under a keep-alive client's next request; telling the client to close avoids that reuse.
   const closeAfter = getRuntimeKey() === "node";
-  const tooLarge = () =>
+  const tooLarge = (c: Context) =>
     errorResponse(
       new ApiError("request_too_large", "body_too_large", `The request body exceeds ${maxBytes} bytes.`, {
         headers: closeAfter ? { connection: "close" } : {},
       }),
+      c.get("requestId") as string | undefined,
     );
   const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
   // hono's middleware first reads `c.req.raw.body`, which makes @hono/node-server build a full Web Request
@@ -24,6 +25,6 @@ export function requestBodyLimit(maxBytes: number): MiddlewareHandler {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next(); // a Request has no body for these
     const length = c.req.header("content-length");
     if (length === undefined || c.req.header("transfer-encoding") !== undefined) return streamed(c, next);
-    return Number.parseInt(length, 10) > maxBytes ? tooLarge() : next();
+    return Number.parseInt(length, 10) > maxBytes ? tooLarge(c) : next();
   };
 }

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document, built by hand around JSON Schemas generated from the shared zod
 // schemas, so the published contract cannot drift from what the edge validates.
+import { adminOpenApi } from "./admin.ts";
 import { z } from "zod";
 import {
   ErrorEnvelopeSchema,
@@ -143,6 +144,7 @@ const common = {
 
 export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
   const hooks = webhookOpenApi({ schema, json, err, idParam, common });
+  const admin = adminOpenApi({ schema, json, err, idParam, common });
   return {
     openapi: "3.1.0",
     info: {
@@ -306,6 +308,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         },
       },
       ...hooks.paths,
+      ...admin.paths,
       "/healthz": { get: { summary: "Liveness", security: [], responses: { "200": { description: "OK" } } } },
       "/openapi.json": {
         get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
@@ -313,7 +316,10 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
     },
     webhooks: hooks.webhooks,
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "A JWT, or an API key (gg_live_...)" },
+        ...admin.securityScheme,
+      },
       schemas: {
         GenerationRequest: schema(GenerationRequestSchema, "input"),
         GenerationResponse: schema(GenerationResponse),
@@ -330,6 +336,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         ModelsResponse: schema(ModelsResponse),
         ErrorEnvelope: schema(ErrorEnvelopeSchema),
         ...hooks.schemas,
+        ...admin.schemas,
       },
     },
   };

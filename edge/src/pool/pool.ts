@@ -9,8 +9,11 @@ import {
   type ModelInfo,
   type WorkerHealth,
   WorkerHealthSchema,
+  REQUEST_ID_HEADER,
+  TRACEPARENT_HEADER,
   type WorkerJob,
 } from "@guidegate/shared";
+import { edgeLog } from "../observability/log.ts";
 import type { Clock } from "../types.ts";
 import { type InternalSigner, internalHealthSigner, internalSigner } from "./internal-token.ts";
 import { jobEvents } from "./sse.ts";
@@ -107,6 +110,14 @@ function dispatchOf(worker: string, body: WorkerResponse["body"], ctrl: AbortCon
     finish();
   };
   return { worker, events, close, lastSeq: () => seq };
+}
+
+/** The job's request id and span as headers too, for proxies and tracers between the edge and the worker. */
+function traceHeaders(job: WorkerJob): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (job.request_id) h[REQUEST_ID_HEADER] = job.request_id;
+  if (job.traceparent) h[TRACEPARENT_HEADER] = job.traceparent;
+  return h;
 }
 
 export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
@@ -212,6 +223,7 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
           "content-type": "application/json",
           accept: "text/event-stream",
           ...(afterSeq === undefined ? {} : { "last-event-id": String(afterSeq) }), // a re-attach
+          ...traceHeaders(job),
         },
         body: JSON.stringify(job),
         signal: ctrl.signal,
@@ -243,7 +255,11 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
     await res.discard().catch(() => {});
     if (res.status === 503 || res.status === 429) w.downUntil = clock.now() + retryAfterMs(res, 1_000);
     else {
-      console.error(`[edge] worker ${w.url} answered ${res.status} to a dispatch`);
+      edgeLog.error("worker {worker} answered {status} to a dispatch", {
+        worker: w.url,
+        status: res.status,
+        request_id: job.request_id,
+      });
       w.downUntil = clock.now() + downMs;
     }
     return null;

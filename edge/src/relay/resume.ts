@@ -9,6 +9,7 @@ import { recordEvent, type RecordDeps } from "../jobs/record.ts";
 import type { JobRecord } from "../jobs/types.ts";
 import type { Dispatch } from "../pool/types.ts";
 import { JobRun, type RunDeps } from "./run.ts";
+import { edgeLog, errorFields } from "../observability/log.ts";
 
 export interface ResumeDeps extends RunDeps, RecordDeps {
   /** Runs consumed by this process, by job id (cancel finds them here). */
@@ -72,7 +73,7 @@ async function failUnstarted(deps: ResumeDeps, rec: JobRecord): Promise<void> {
   try {
     await deps.ledger.void(rec.id);
   } catch (err) {
-    console.error(`[edge] ledger void failed for ${rec.id}`, err); // the lease releases it
+    edgeLog.error("ledger void failed for {job_id}: {error}", { job_id: rec.id, ...errorFields(err) }); // the lease releases it
   }
   await recordEvent(deps, rec.id, { event: "failed", error: edgeRestarted }, deps.clock.now());
 }
@@ -96,7 +97,7 @@ export async function resumeJobs(deps: ResumeDeps): Promise<ResumeReport> {
     deps.runs.set(rec.id, run);
     const consumed = run
       .run((ev) => recordEvent(deps, rec.id, ev, deps.clock.now(), run.where()))
-      .catch((err) => console.error(`[edge] resumed job ${rec.id} failed`, err))
+      .catch((err) => edgeLog.error("resumed job {job_id} failed: {error}", { job_id: rec.id, ...errorFields(err) }))
       .finally(() => deps.runs.delete(rec.id));
     void consumed;
   }

@@ -14,6 +14,7 @@ import type { Admission, Place } from "../admission/jobs.ts";
 import type { EdgeConfig } from "../config.ts";
 import type { Ledger } from "../ledger/types.ts";
 import { type Dispatch, JobRejectedError, NoCapacityError, type WorkerPool } from "../pool/types.ts";
+import { edgeLog, errorFields } from "../observability/log.ts";
 
 type Completed = Extract<JobEvent, { event: "completed" }>;
 type Terminal = TerminalEvent;
@@ -178,7 +179,11 @@ export class JobRun {
       try {
         await sink(publicEvent(e));
       } catch (err) {
-        console.error("[edge] event sink failed", err);
+        edgeLog.error("event sink failed for {job_id}: {error}", {
+          job_id: this.job.job_id,
+          request_id: this.job.request_id,
+          ...errorFields(err),
+        });
       }
     };
     const refused = this.dispatch ? null : await this.startQueued(emit);
@@ -315,7 +320,12 @@ export class JobRun {
       else await this.deps.ledger.void(this.job.job_id);
     } catch (err) {
       // The reservation stays open; the ledger's own expiry resolves it. Never fail the client for it.
-      console.error(`[edge] ledger ${how} failed for ${this.job.job_id}`, err);
+      edgeLog.error("ledger {how} failed for {job_id}: {error}", {
+        how,
+        job_id: this.job.job_id,
+        request_id: this.job.request_id,
+        ...errorFields(err),
+      });
     }
   }
 }

@@ -1,7 +1,7 @@
 // The opening every POST route shares (POST /v1/images/generations and /edits, POST /v1/jobs): validate the body, resolve
 // it against the caller's tier, claim its Idempotency-Key, then admit it (reserve + first dispatch), releasing
 // the claim when admission fails. The routes keep only what differs: sync JSON, SSE, or a 202 job.
-import { type GenerationRequest, GenerationRequestSchema } from "@guidegate/shared";
+import { type GenerationRequest, GenerationRequestSchema, type WorkerJob } from "@guidegate/shared";
 import type { Caller } from "../auth/caller.ts";
 import { checkEditInputs } from "../edits/check.ts";
 import { type Claim, claimKey, claimOrWait, readIdempotencyKey, releaseQuietly } from "../idempotency/claim.ts";
@@ -35,6 +35,8 @@ export interface StartRequest {
   detachGraceMs?: number;
   /** With startLater: how long the job may wait for a worker with room (queued) instead of a 503. */
   queueTimeoutMs?(req: GenerationRequest): number;
+  /** The request's id and span (observability/request-context.ts), handed to the worker with the job. */
+  trace?: Pick<WorkerJob, "request_id" | "traceparent">;
 }
 
 /** A claim this request holds (or none without a key): finish it on success, release it on failure. */
@@ -72,7 +74,7 @@ export async function startGeneration(deps: StartDeps, r: StartRequest): Promise
     : await claimKey(deps.idempotency, claimOpts);
   if (claim.kind === "existing") return { kind: "existing", req, resolved, record: claim.record };
   try {
-    const job = workerJobFor(jobId, caller, req, resolved, r.responseFormat(req));
+    const job = { ...workerJobFor(jobId, caller, req, resolved, r.responseFormat(req)), ...r.trace };
     if (r.detachGraceMs) job.detach_grace_ms = r.detachGraceMs;
     const admitted = await admit(deps, caller, job, resolved, {
       signal: r.signal,

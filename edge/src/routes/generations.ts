@@ -20,6 +20,7 @@ import { keepAlive, onDisconnect } from "../relay/sse.ts";
 import { startGeneration } from "../relay/start.ts";
 import { readEditBody } from "../edits/form.ts";
 import type { RouteDeps } from "./context.ts";
+import { errorFields } from "../observability/log.ts";
 
 const PATH = "/v1/images/generations";
 export const EDITS_PATH = "/v1/images/edits";
@@ -83,7 +84,7 @@ export function generationRoutes(deps: RouteDeps) {
     }
     await releaseQuietly(deps.idempotency, tenant, claim);
     if (outcome.kind === "failed") throw asApiError(outcome.error);
-    return errorResponse(requestCancelled());
+    return errorResponse(requestCancelled(), c.get("requestId"));
   }
 
   function stream(c: Context<AppEnv>, a: Admitted, req: GenerationRequest, claim: Claim, created: number) {
@@ -113,7 +114,7 @@ export function generationRoutes(deps: RouteDeps) {
         else await releaseQuietly(deps.idempotency, tenant, claim);
       } catch (err) {
         // Never let hono write e.message to the client: send our own sanitized error.
-        console.error("[edge] generation stream failed", err);
+        c.get("log").error("generation stream failed: {error}", errorFields(err));
         await send(
           "error",
           streamError({
@@ -158,6 +159,7 @@ export function generationRoutes(deps: RouteDeps) {
       responseFormat: (req) => (req.stream ? "b64_json" : req.response_format),
       signal: c.req.raw.signal,
       precheck,
+      trace: { request_id: c.get("requestId"), traceparent: c.get("traceparent") },
     });
     const { req } = started;
     if (started.kind === "existing") {

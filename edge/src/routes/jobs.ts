@@ -14,6 +14,7 @@ import { keepAlive, onDisconnect } from "../relay/sse.ts";
 import { startGeneration } from "../relay/start.ts";
 import type { AppEnv } from "../auth/caller.ts";
 import { background, type RouteDeps } from "./context.ts";
+import { errorFields } from "../observability/log.ts";
 
 export const EVENTS_PATH = /^\/v1\/jobs\/[^/]+\/events$/;
 /** How often a stream with no new events checks that its job still exists (keep-alives off). */
@@ -76,6 +77,7 @@ export function jobRoutes(deps: RouteDeps) {
         if (req.webhook_url) await deps.webhooks.checkUrl(req.webhook_url, "webhook_url");
       },
       joinWaitMs: config.idempotencyWaitMs,
+      trace: { request_id: c.get("requestId"), traceparent: c.get("traceparent") },
       startLater: true, // a job behind its tenant's own running ones is answered 202 queued and waits here
       detachGraceMs: config.jobDetachGraceMs,
       // Every worker full: wait for room (queued, with a position) rather than answer 503.
@@ -178,7 +180,7 @@ export function jobRoutes(deps: RouteDeps) {
       try {
         await follow(sse, rec.id, after, gone.signal);
       } catch (err) {
-        console.error("[edge] job event stream failed", err);
+        c.get("log").error("job event stream failed: {error}", errorFields(err));
       } finally {
         stopKeepAlive();
         stop();

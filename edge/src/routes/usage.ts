@@ -53,7 +53,7 @@ export function billedCost(u: Pick<UsageBucket, "cost_micro_usd" | "unpriced">, 
   return u.cost_micro_usd + u.unpriced * tierPriceMicroUsdPerNfe;
 }
 
-function usageBody(r: UsageReport, tierName: string, tierPrice: number): UsageReportBody {
+export function usageBody(r: UsageReport, tierName: string, tierPrice: number): UsageReportBody {
   const bucket = (b: UsageBucket) => ({ used_nfe: b.used, cost_micro_usd: billedCost(b, tierPrice), jobs: b.jobs });
   return {
     object: "usage",

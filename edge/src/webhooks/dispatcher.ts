@@ -13,6 +13,7 @@ import {
   type WebhookDelivery,
   type WebhookStore,
 } from "./types.ts";
+import { edgeLog, errorFields } from "../observability/log.ts";
 
 /** What a delivery reads of the receiver's answer: met by the global fetch's Response and by undici's. */
 export interface SendResult {
@@ -94,7 +95,7 @@ export class WebhookDispatcher {
 
   private wake(): void {
     this.pass().catch((err) => {
-      console.error("[edge] webhook outbox unreachable; trying again later", err);
+      edgeLog.error("webhook outbox unreachable; trying again later: {error}", errorFields(err));
       if (this.running) this.sleep(MAX_SLEEP_MS);
     });
   }
@@ -104,7 +105,10 @@ export class WebhookDispatcher {
     try {
       await this.attempt(d);
     } catch (err) {
-      console.error(`[edge] webhook delivery ${d.id} could not be recorded`, err); // its lease lapses; retried
+      edgeLog.error("webhook delivery {delivery} could not be recorded: {error}", {
+        delivery: d.id,
+        ...errorFields(err),
+      }); // its lease lapses; retried
     } finally {
       this.inFlight--;
     }

@@ -10,6 +10,7 @@ import { eventTypeOf, jobPayload } from "./payload.ts";
 import { newMessageId, newSecret } from "./sign.ts";
 import { checkWebhookUrl, type ResolveHost, type UrlPolicy } from "./ssrf.ts";
 import { JOB_URL_TARGET, type WebhookDelivery, type WebhookEventType, type WebhookStore } from "./types.ts";
+import { edgeLog, errorFields } from "../observability/log.ts";
 
 export interface WebhooksOptions {
   store: WebhookStore;
@@ -86,7 +87,10 @@ export function createWebhooks(o: WebhooksOptions): Webhooks {
         await store.setJobUrl(tenant, jobId, url, clock.now());
       } catch (err) {
         // The job is already reserved and dispatched: failing the request now would strand it.
-        console.error(`[edge] webhook_url of ${jobId} could not be stored; the job runs without it`, err);
+        edgeLog.error("webhook_url of {job_id} could not be stored; the job runs without it: {error}", {
+          job_id: jobId,
+          ...errorFields(err),
+        });
       }
     },
     async jobFinished(rec) {
@@ -102,7 +106,7 @@ export function createWebhooks(o: WebhooksOptions): Webhooks {
         if (added > 0) await dispatcher.pass();
       } catch (err) {
         // The job's outcome is recorded either way; a hook that failed before enqueueing sends nothing.
-        console.error(`[edge] webhooks for ${rec.id} could not be enqueued`, err);
+        edgeLog.error("webhooks for {job_id} could not be enqueued: {error}", { job_id: rec.id, ...errorFields(err) });
       }
     },
     start: () => dispatcher.start(),

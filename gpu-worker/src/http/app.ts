@@ -6,6 +6,7 @@ import type { JobRunner } from "../jobs/runner.ts";
 import type { SequencedEvent } from "../jobs/job.ts";
 import type { WorkerMetrics } from "../metrics.ts";
 import { healthAuth, internalAuth, metricsAuth } from "./auth.ts";
+import { jobLog, workerLog } from "../log.ts";
 import { errorResponse } from "./errors.ts";
 import { jobStatus, waitForEnd } from "./job-status.ts";
 
@@ -72,6 +73,9 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
     // start it afresh (that would run and bill it twice); a draining worker still lets it re-attach. Without,
     // a retried dispatch joins a live job.
     const job = after > 0 ? runner.get(spec.job_id) : runner.submit(spec);
+    jobLog(spec).info("job {job_id} {outcome}", {
+      outcome: typeof job === "object" ? (after > 0 ? "re-attached" : "accepted") : String(job ?? "unknown"),
+    });
     if (!job) return errorResponse(c, 404, "not_found_error", "job_not_found", "No such job on this worker.");
     if (job === "full" || job === "draining") {
       // Either way the pool tries another worker; a draining one is also left out until its health changes.
@@ -157,7 +161,7 @@ export function createWorkerApp(opts: WorkerAppOptions): Hono {
 
   app.notFound((c) => errorResponse(c, 404, "not_found_error", "not_found", "No such route."));
   app.onError((err, c) => {
-    console.error(JSON.stringify({ level: "error", msg: "unhandled", error: String(err) }));
+    workerLog.error("unhandled error {error}", { error: String(err), path: c.req.path });
     return errorResponse(c, 500, "server_error", "internal", "Internal error.");
   });
   return app;

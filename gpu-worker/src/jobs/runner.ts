@@ -20,6 +20,7 @@ import { decodeKeepMask, decodeSource } from "../storage/decode.ts";
 import { CONTENT_TYPE, encodeImage } from "../storage/encode.ts";
 import { imageKey } from "../storage/keys.ts";
 import type { ImageStore } from "../storage/s3.ts";
+import { jobLog } from "../log.ts";
 import { Job } from "./job.ts";
 
 export interface RunnerOptions {
@@ -204,6 +205,7 @@ export class JobRunner {
       });
       const sources = await editSources(s, loaded.model).catch(() => null);
       if (sources === null) {
+        jobLog(s).warn("generation failed: {code}", { code: BAD_IMAGE.code });
         job.emit({ event: "failed", error: BAD_IMAGE, usage: { nfe: 0 } });
         return;
       }
@@ -250,7 +252,7 @@ export class JobRunner {
       );
       job.emit({ event: "completed", images, seed: s.seed, usage: { nfe: result.nfe } });
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", job: job.id, msg: "generation failed", error: String(err) }));
+      jobLog(s).error("generation failed: {error}", { error: String(err) });
       job.emit({ event: "failed", error: GENERIC_FAILURE, usage: { nfe: job.nfe } });
     } finally {
       free();

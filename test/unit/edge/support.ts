@@ -8,6 +8,7 @@ import { type EdgeConfig, makeConfig } from "../../../edge/src/config.ts";
 import { createMemoryIdempotencyStore, createMemoryLedger } from "../../../edge/src/ledger/memory.ts";
 import type { JobStore } from "../../../edge/src/jobs/types.ts";
 import type { QuotaOverrideStore } from "../../../edge/src/quotas/types.ts";
+import type { KeyStore } from "../../../edge/src/apikeys/types.ts";
 import type { IdempotencyStore, Ledger } from "../../../edge/src/ledger/types.ts";
 import { type Dispatch, NoCapacityError, type WorkerPool } from "../../../edge/src/pool/types.ts";
 import { createMemoryRateLimiter } from "../../../edge/src/ratelimit/memory.ts";
@@ -102,6 +103,7 @@ export function testApp(
     jobs?: JobStore;
     webhooks?: Webhooks;
     quotas?: QuotaOverrideStore;
+    apiKeys?: KeyStore;
   } = {},
 ): TestApp {
   const clock = {
@@ -125,6 +127,7 @@ export function testApp(
     jobs: over.jobs,
     webhooks: over.webhooks,
     quotas: over.quotas,
+    apiKeys: over.apiKeys,
   });
   const token = (c: { sub?: string; tier?: string } = {}) =>
     mintDevToken({ sub: c.sub ?? "alice", tier: c.tier ?? "pro", secret: SECRET, now: clock.t });

@@ -219,7 +219,13 @@ describe("errors", () => {
     expect(res.status).toBe(500);
     expect(text).not.toMatch(/SQLITE|secret|at \w+ \(/);
     expect(JSON.parse(text)).toEqual({
-      error: { type: "server_error", code: "internal_error", message: "An internal error occurred.", param: null },
+      error: {
+        type: "server_error",
+        code: "internal_error",
+        message: "An internal error occurred.",
+        param: null,
+        request_id: res.headers.get("x-request-id"),
+      },
     });
     expect(t.pool.dispatched).toHaveLength(0);
   });
