@@ -16,7 +16,7 @@ import {
   SchedulerSchema,
 } from "@guidegate/shared";
 import { calibrateArgs, SHAPES_PARTS } from "./lib/calibrate-args.ts";
-import { calibrateFrontier } from "./lib/frontier-calibration.ts";
+import { calibrateFrontier, mergeEntry } from "./lib/frontier-calibration.ts";
 import { promptSet } from "./lib/prompt-set.ts";
 
 const { values, dir, parts } = calibrateArgs;
@@ -50,7 +50,7 @@ function scheduleName(s: string): ScheduleName {
   return name;
 }
 
-/** frontier.json: this run's entries replace theirs, other scheduler × steps entries stay. */
+/** frontier.json: this run's candidates join their entries (mergeEntry), other scheduler × steps entries stay. */
 function writeFrontier(entries: FrontierFile["entries"], ssimFloor: number): void {
   const path = join(dir, "frontier.json");
   const previous = existsSync(path) ? FrontierFileSchema.parse(JSON.parse(readFileSync(path, "utf8"))).entries : {};
@@ -58,7 +58,10 @@ function writeFrontier(entries: FrontierFile["entries"], ssimFloor: number): voi
     model: basename(dir),
     date: new Date().toISOString().slice(0, 10),
     ssim_floor: ssimFloor,
-    entries: { ...previous, ...entries },
+    entries: {
+      ...previous,
+      ...Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, mergeEntry(previous[k], e, ssimFloor)])),
+    },
   });
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
   for (const e of Object.values(entries)) {

@@ -105,6 +105,7 @@ function pointOf(
     nfe_per_image: got.nfePerImage,
     ssim: mean((k) => ssim(got.images[k]!, ref.images[k]!, ref.width, ref.height)),
     psnr_db: mean((k) => psnrDb(got.images[k]!, ref.images[k]!)),
+    prompts: o.prompts.length,
   };
   if (checks.every((c) => c !== undefined)) point.adherence = checks.filter(Boolean).length / checks.length;
   return point;
@@ -127,6 +128,32 @@ export function frontierOf(points: FrontierPoint[]): FrontierPoint[] {
   return paretoFrontier(points, [(p) => -p.nfe_per_image, (p) => p.ssim, (p) => p.adherence]).sort(
     (a, b) => a.nfe_per_image - b.nfe_per_image,
   );
+}
+
+/**
+ * One scheduler × steps entry after a new run: the run's candidates replace the stored ones of the same
+ * rule and schedule, the others stay, so several rules (cfg, cfgpp, ...) share one entry and the
+ * frontier is taken over all of them. Correlation stays the new run's: fidelity is measured against
+ * each rule's own full-NFE output, so ranking it across rules would mix references.
+ */
+export function mergeEntry(
+  previous: FrontierReport | undefined,
+  next: FrontierReport,
+  ssimFloor: number,
+): FrontierReport {
+  if (!previous) return next;
+  const replaced = (p: FrontierPoint) =>
+    next.candidates.some((q) => q.rule.name === p.rule.name && q.schedule.name === p.schedule.name);
+  // Points from before `prompts` was recorded were measured on their entry's prompts.
+  const kept = previous.candidates.filter((p) => !replaced(p)).map((p) => ({ prompts: previous.prompts, ...p }));
+  const candidates = [...kept, ...next.candidates];
+  return {
+    ...next,
+    prompts: Math.max(previous.prompts, next.prompts),
+    points: frontierOf(candidates),
+    cheapest: cheapestWithinFloor(candidates, ssimFloor),
+    candidates,
+  };
 }
 
 /** How well each fidelity measure ranks the candidates as adherence does; undefined without an evaluator. */
@@ -201,7 +228,10 @@ export async function calibrateFrontier(
         const ref = refs.get(keyOf(scheduler, steps))!;
         const candidates: FrontierPoint[] = [];
         for (const schedule of scheduleCandidates(steps, o.schedules)) {
-          const p = pointOf(rule, schedule, ref, await generateAll(model, o, { rule, schedule, scheduler, steps }), o);
+          // `every` is the reference itself (generation is deterministic per seed): scoring it again costs nothing.
+          const got =
+            schedule.name === "every" ? ref : await generateAll(model, o, { rule, schedule, scheduler, steps });
+          const p = pointOf(rule, schedule, ref, got, o);
           log(
             `  ${scheduler}:${steps} ${rule.name}/${JSON.stringify(schedule)}: ${p.nfe_per_image.toFixed(1)} NFE/image, SSIM ${p.ssim.toFixed(4)}, PSNR ${p.psnr_db.toFixed(1)} dB${p.adherence === undefined ? "" : `, adherence ${(100 * p.adherence).toFixed(1)}%`}`,
           );

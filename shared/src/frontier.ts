@@ -17,6 +17,8 @@ export const FrontierPointSchema = z.object({
   psnr_db: z.number().finite(),
   /** Fraction of prompts the model's evaluator accepts; absent on models without one. */
   adherence: z.number().finite().min(0).max(1).optional(),
+  /** How many calibration prompts (never held-out ones) the figures were measured on; older files lack it. */
+  prompts: z.number().int().min(1).optional(),
 });
 export type FrontierPoint = z.infer<typeof FrontierPointSchema>;
 
