@@ -1,9 +1,23 @@
-// Tier configuration: which policies a tier may use, its limits, price and quota.
+// Tier configuration: what a tier buys (an NFE budget the edge resolves against the model's measured
+// frontier, edge/src/tiers/budget.ts), which policies explicit guidance may name, its limits, price and quota.
 import { z } from "zod";
 import { PolicyNameSchema } from "./policies.ts";
 
+/**
+ * What a request without `guidance` buys: the best measured frontier point (rule, schedule, steps) whose
+ * worst-case NFEs per image stay within `nfe_fraction_max` of full CFG (2 NFEs a step) at the model's
+ * default step count. With `quality_floor`, the cheapest point whose quality (adherence's lower
+ * confidence bound where measured, else SSIM) reaches it, when one does.
+ */
+export const TierBudgetSchema = z.strictObject({
+  nfe_fraction_max: z.number().finite().positive().max(10),
+  quality_floor: z.number().finite().min(0).max(1).optional(),
+});
+export type TierBudget = z.infer<typeof TierBudgetSchema>;
+
 export const TierSchema = z.object({
-  default_policy: z.array(PolicyNameSchema).min(1), // first one the model supports wins
+  budget: TierBudgetSchema,
+  /** What explicit guidance may name. A request without guidance is limited by `budget` alone (and the model). */
   allowed: z.array(PolicyNameSchema).min(1),
   max_steps: z.number().int().min(1),
   max_n: z.number().int().min(1),
@@ -24,7 +38,7 @@ const STANDARD = [...ECO, "cfg", "apg", "cfgpp", "cfg_zero_star"] as const;
 
 export const DEFAULT_TIERS: Tiers = TiersSchema.parse({
   eco: {
-    default_policy: ["linear_ag", "ag"],
+    budget: { nfe_fraction_max: 0.52 },
     allowed: [...ECO],
     max_steps: 30,
     max_n: 2,
@@ -35,7 +49,7 @@ export const DEFAULT_TIERS: Tiers = TiersSchema.parse({
     max_queued_jobs: 8,
   },
   standard: {
-    default_policy: ["ag"],
+    budget: { nfe_fraction_max: 0.6 },
     allowed: [...STANDARD],
     max_steps: 50,
     max_n: 4,
@@ -44,7 +58,7 @@ export const DEFAULT_TIERS: Tiers = TiersSchema.parse({
     requests_per_minute: 120,
   },
   pro: {
-    default_policy: ["apg"],
+    budget: { nfe_fraction_max: 1 },
     allowed: [...STANDARD, "pag"],
     max_steps: 150,
     max_n: 8,

@@ -47,7 +47,7 @@ describe("npm run token", () => {
 
   it("tiers come from GG_TIERS_JSON like the gateway's", async () => {
     const gold = {
-      default_policy: ["cfg"],
+      budget: { nfe_fraction_max: 1 },
       allowed: ["cfg"],
       max_steps: 50,
       max_n: 1,

@@ -5,11 +5,15 @@ import { z } from "zod";
 import {
   ErrorEnvelopeSchema,
   GenerationRequestSchema,
+  GuidanceSchema,
   JobEventSchema,
   JobStatusSchema,
   PolicyNameSchema,
   RuleNameSchema,
+  RuleSchema,
   ScheduleNameSchema,
+  SchedulerSchema,
+  ScheduleSchema,
   USAGE_CSV_COLUMNS,
   UsageQuerySchema,
   UsageReportSchema,
@@ -79,7 +83,14 @@ const Job = z.object({
 const PoliciesResponse = z.object({
   object: z.literal("list"),
   tier: z.string(),
-  default_policy: z.array(PolicyNameSchema),
+  budget: z.object({
+    nfe_fraction_max: z.number(),
+    quality_floor: z.number().optional(),
+    nfe_per_image_max: z.number(),
+  }),
+  default_guidance: z
+    .object({ guidance: GuidanceSchema, steps: z.number().int(), scheduler: SchedulerSchema.optional() })
+    .optional(),
   limits: z.object({ max_steps: z.number().int(), max_n: z.number().int() }),
   price_micro_usd_per_nfe: z.number(),
   data: z.array(
@@ -93,6 +104,41 @@ const PoliciesResponse = z.object({
   ),
   rules: z.array(z.object({ rule: RuleNameSchema, extra_branches: z.number().int() })),
   schedules: z.array(ScheduleNameSchema),
+});
+const FrontierRow = z.object({
+  scheduler: SchedulerSchema,
+  steps: z.number().int(),
+  rule: RuleSchema,
+  schedule: ScheduleSchema,
+  nfe_per_image: z.number(),
+  nfe_per_image_bound: z.number(),
+  ssim: z.number(),
+  psnr_db: z.number(),
+  adherence: z.number().optional(),
+  measured_on: z.object({ prompt_set: z.literal("calibration"), prompts: z.number().int().optional() }),
+});
+const ModelGuidanceResponse = z.object({
+  object: z.literal("model.guidance"),
+  model: z.string(),
+  default_steps: z.number().int(),
+  reference_nfe_per_image: z.number(),
+  frontier: z.array(FrontierRow),
+  tiers: z.array(
+    z.object({
+      tier: z.string(),
+      budget: PoliciesResponse.shape.budget,
+      resolves_to: z.object({
+        source: z.enum(["frontier", "safe_default"]),
+        guidance: GuidanceSchema,
+        scheduler: SchedulerSchema.optional(),
+        steps: z.number().int(),
+        nfe_per_image_bound: z.number(),
+        nfe_per_image: z.number().optional(),
+        ssim: z.number().optional(),
+        adherence: z.number().optional(),
+      }),
+    }),
+  ),
 });
 const ModelsResponse = z.object({
   object: z.literal("list"),
@@ -301,6 +347,17 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
           responses: { "200": { description: "Models", content: json("ModelsResponse") }, "401": common["401"] },
         },
       },
+      "/v1/models/{id}/guidance": {
+        get: {
+          summary: "The model's measured guidance frontier and what each tier resolves to on it",
+          parameters: [idParam],
+          responses: {
+            "200": { description: "Frontier and tiers", content: json("ModelGuidanceResponse") },
+            "401": common["401"],
+            "404": err("Unknown model"),
+          },
+        },
+      },
       "/v1/policies": {
         get: {
           summary: "Guidance policies the caller's tier may use, with NFE bounds per step",
@@ -334,6 +391,7 @@ export function openApiDocument(config: Pick<EdgeConfig, "publicBaseUrl">) {
         UsageResponse: schema(UsageReportSchema),
         PoliciesResponse: schema(PoliciesResponse),
         ModelsResponse: schema(ModelsResponse),
+        ModelGuidanceResponse: schema(ModelGuidanceResponse),
         ErrorEnvelope: schema(ErrorEnvelopeSchema),
         ...hooks.schemas,
         ...admin.schemas,

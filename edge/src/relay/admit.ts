@@ -68,7 +68,7 @@ export function workerJobFor(
     width: r.width,
     height: r.height,
     steps: r.steps,
-    scheduler: req.scheduler,
+    scheduler: r.scheduler,
     seed: req.seed ?? randomSeed(),
     guidance: r.guidance,
     max_nfe: r.reserve,

@@ -1,6 +1,15 @@
 // What a tier may use, for GET /v1/policies and GET /v1/models.
-import { nfePerStepBound, type PolicyName, RULE_EXTRAS, rulesOf, schedulesOf, type Tier } from "@guidegate/shared";
-import { defaultPolicy, withDefaults } from "./resolve.ts";
+import {
+  asPair,
+  nfePerStepBound,
+  type PolicyName,
+  RULE_EXTRAS,
+  rulesOf,
+  schedulesOf,
+  type Tier,
+} from "@guidegate/shared";
+import { tierNfePerImage } from "./budget.ts";
+import { chooseGuidance, withDefaults } from "./resolve.ts";
 import { type ModelInfo, supportsPolicy } from "./models.ts";
 
 export interface PolicyEntry {
@@ -13,14 +22,17 @@ export interface PolicyEntry {
   models: string[];
 }
 
-export function listPolicies(tierName: string, tier: Tier, models: readonly ModelInfo[]) {
+export function listPolicies(tierName: string, tier: Tier, models: readonly ModelInfo[], defaultSteps: number) {
   const first = models[0];
-  const dflt = first ? defaultPolicy(tier, first) : undefined;
+  // What a request without guidance resolves to on the default model (GET /v1/models/{id}/guidance has every model).
+  const choice = first ? chooseGuidance(tierName, tier, first, {}, 1, defaultSteps) : undefined;
+  // A preset is "the default" when it stands for the very pair the budget resolved to.
+  const dflt = choice ? JSON.stringify(asPair(choice.guidance)) : undefined;
   const data: PolicyEntry[] = tier.allowed.map((policy) => {
     const perStep = nfePerStepBound(withDefaults(policy));
     return {
       policy,
-      default: policy === dflt,
+      default: JSON.stringify(asPair(withDefaults(policy))) === dflt,
       nfe_per_step_bound: perStep,
       max_cost_micro_usd_per_step: perStep * tier.price_micro_usd_per_nfe,
       models: models.filter((m) => supportsPolicy(m, policy)).map((m) => m.id),
@@ -29,7 +41,8 @@ export function listPolicies(tierName: string, tier: Tier, models: readonly Mode
   return {
     object: "list" as const,
     tier: tierName,
-    default_policy: tier.default_policy,
+    budget: { ...tier.budget, nfe_per_image_max: tierNfePerImage(tier, defaultSteps) },
+    ...(choice ? { default_guidance: { guidance: choice.guidance, steps: choice.steps, scheduler: choice.scheduler } } : {}),
     limits: { max_steps: tier.max_steps, max_n: tier.max_n },
     price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
     data,

@@ -14,10 +14,12 @@ import {
   RULE_EXTRAS,
   rulesOf,
   runSteps,
+  type SchedulerName,
   schedulesOf,
   type Tier,
 } from "@guidegate/shared";
 import { forbidden, invalidRequest, serverError } from "../errors.ts";
+import { bestPoint, type Candidate, safeDefault, tierNfePerImage } from "./budget.ts";
 import { findModel, type ModelInfo, supportsPolicy } from "./models.ts";
 
 export interface ResolvedGeneration {
@@ -28,23 +30,24 @@ export interface ResolvedGeneration {
   /** Images made: n per source image of an edit. */
   n: number;
   steps: number;
+  /** The scheduler to run: the request's, or the resolved frontier point's; undefined leaves it to the worker. */
+  scheduler: SchedulerName | undefined;
   /** Of those, the steps that run: all, or an edit's last ceil(strength × steps). */
   runSteps: number;
   /** An edit's strength; undefined for text-to-image. */
   strength: number | undefined;
   guidance: Guidance;
+  /** The frontier point the tier's budget bought, when the request named no guidance and one fitted. */
+  point: Candidate | undefined;
   /** NFEs reserved and handed to the worker as its hard cap: min(n·bound, max_nfe). */
   reserve: number;
   /** Worst case without the caller's cap, n·nfeBound(guidance, steps). */
   bound: number;
 }
 
-/** The tier's default policy for a model: the first of `default_policy` the model supports and the tier allows. */
-export function defaultPolicy(tier: Tier, model: ModelInfo): PolicyName | undefined {
-  return (
-    tier.default_policy.find((p) => supportsPolicy(model, p) && tier.allowed.includes(p)) ??
-    tier.allowed.find((p) => supportsPolicy(model, p))
-  );
+/** The first policy the tier allows and the model runs: the last resort when no safe default is allowed. */
+function firstAllowed(tier: Tier, model: ModelInfo): PolicyName | undefined {
+  return tier.allowed.find((p) => supportsPolicy(model, p));
 }
 
 const defaults = new Map<PolicyName, Guidance>();
@@ -89,27 +92,54 @@ function checkPair(tierName: string, tier: Tier, model: ModelInfo, asked: PairGu
   return asked;
 }
 
-function chooseGuidance(tierName: string, tier: Tier, model: ModelInfo, req: GenerationRequest): Guidance {
-  const asked = req.guidance;
-  if (asked && asked.policy === undefined) return checkPair(tierName, tier, model, asked);
-  if (asked) {
-    if (!tier.allowed.includes(asked.policy))
-      throw forbidden(
-        "policy_not_allowed",
-        `Guidance policy "${asked.policy}" is not available in the ${tierName} tier.`,
-        "guidance.policy",
-      );
-    if (!supportsPolicy(model, asked.policy))
-      throw invalidRequest(
-        "policy_not_supported",
-        `Model "${model.id}" does not support guidance policy "${asked.policy}".`,
-        "guidance.policy",
-      );
-    return asked;
-  }
-  const policy = defaultPolicy(tier, model);
-  if (!policy) throw serverError("tier_misconfigured", `No policy of this tier is available for model "${model.id}".`);
-  return withDefaults(policy);
+interface Choice {
+  guidance: Guidance;
+  steps: number;
+  /** The frontier entry's scheduler where the tier's default chose one; else the request's (or the worker's). */
+  scheduler: SchedulerName | undefined;
+  /** The frontier point a request without guidance resolved to; undefined for explicit guidance and safe defaults. */
+  point: Candidate | undefined;
+}
+
+function explicitGuidance(tierName: string, tier: Tier, model: ModelInfo, asked: Guidance): Guidance {
+  if (asked.policy === undefined) return checkPair(tierName, tier, model, asked);
+  if (!tier.allowed.includes(asked.policy))
+    throw forbidden(
+      "policy_not_allowed",
+      `Guidance policy "${asked.policy}" is not available in the ${tierName} tier.`,
+      "guidance.policy",
+    );
+  if (!supportsPolicy(model, asked.policy))
+    throw invalidRequest(
+      "policy_not_supported",
+      `Model "${model.id}" does not support guidance policy "${asked.policy}".`,
+      "guidance.policy",
+    );
+  return asked;
+}
+
+/**
+ * Explicit guidance wins where the tier allows it; without it the tier's budget buys the best frontier
+ * point (budget.ts), steps included unless the request names them, else the safe default.
+ */
+export function chooseGuidance(
+  tierName: string,
+  tier: Tier,
+  model: ModelInfo,
+  req: Pick<GenerationRequest, "guidance" | "steps" | "scheduler" | "max_nfe">,
+  n: number,
+  defaultSteps: number,
+): Choice {
+  const steps = req.steps ?? Math.min(defaultSteps, tier.max_steps);
+  if (req.guidance)
+    return { guidance: explicitGuidance(tierName, tier, model, req.guidance), steps, scheduler: req.scheduler, point: undefined };
+  const nfePerImage = Math.min(tierNfePerImage(tier, defaultSteps), (req.max_nfe ?? Number.POSITIVE_INFINITY) / n);
+  const point = bestPoint(tier, model, { steps: req.steps, scheduler: req.scheduler, nfePerImage });
+  if (point) return { guidance: point.guidance, steps: point.steps, scheduler: point.scheduler, point };
+  const fallback = safeDefault(model, steps, nfePerImage) ?? firstAllowed(tier, model);
+  if (!fallback) throw serverError("tier_misconfigured", `No policy of this tier is available for model "${model.id}".`);
+  const guidance = typeof fallback === "string" ? withDefaults(fallback) : fallback;
+  return { guidance, steps, scheduler: req.scheduler, point: undefined };
 }
 
 /** CFG-Zero* zero-initialising every step would run nothing and return noise-free zeros: refuse the field that asks it. */
@@ -152,8 +182,7 @@ export function resolveGeneration(
       `n (times the images edited) may be at most ${tier.max_n} in the ${tierName} tier.`,
       "n",
     );
-  const steps = req.steps ?? Math.min(defaultSteps, tier.max_steps);
-  if (steps > tier.max_steps)
+  if (req.steps !== undefined && req.steps > tier.max_steps)
     throw forbidden("limit_exceeded", `steps may be at most ${tier.max_steps} in the ${tierName} tier.`, "steps");
   if (req.negative_prompt !== undefined && !model.negative_prompt)
     throw invalidRequest(
@@ -162,7 +191,7 @@ export function resolveGeneration(
       "negative_prompt",
     );
 
-  const guidance = chooseGuidance(tierName, tier, model, req);
+  const { guidance, steps, scheduler, point } = chooseGuidance(tierName, tier, model, req, n, defaultSteps);
   const strength = sources > 0 ? (req.strength ?? DEFAULT_STRENGTH) : undefined;
   const ran = runSteps(steps, strength);
   // Nothing to run, bill or reserve: the caller already has the source.
@@ -185,5 +214,5 @@ export function resolveGeneration(
     );
   const reserve = Math.min(bound, req.max_nfe ?? Number.POSITIVE_INFINITY);
   const { width, height } = parseSize(size);
-  return { model, width, height, size, n, steps, runSteps: ran, strength, guidance, reserve, bound };
+  return { model, width, height, size, n, steps, scheduler, runSteps: ran, strength, guidance, point, reserve, bound };
 }

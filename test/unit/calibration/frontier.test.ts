@@ -3,7 +3,12 @@
 import type { FrontierPoint } from "@guidegate/shared";
 import { describe, expect, it } from "vitest";
 import { PSNR_CAP_DB, psnrDb, ssim } from "../../../scripts/lib/fidelity.ts";
-import { cheapestWithinFloor, fidelityCorrelation, frontierOf } from "../../../scripts/lib/frontier-calibration.ts";
+import {
+  cheapestWithinFloor,
+  fidelityCorrelation,
+  frontierOf,
+  mergeEntry,
+} from "../../../scripts/lib/frontier-calibration.ts";
 import { paretoFrontier, ranks, spearman } from "../../../scripts/lib/pareto.ts";
 
 const point = (nfe: number, fidelity: number, adherence?: number, k = 0): FrontierPoint => ({
@@ -98,5 +103,39 @@ describe("fidelity", () => {
   it("SSIM falls as the image is corrupted", () => {
     const noisy = img.map((v, k) => (k % 2 ? 255 - v : v));
     expect(ssim(noisy, img, 16, 16)).toBeLessThan(0.9);
+  });
+});
+
+describe("mergeEntry", () => {
+  const entry = (candidates: FrontierPoint[], prompts: number) => ({
+    scheduler: "ddim" as const,
+    steps: 20,
+    prompts,
+    points: frontierOf(candidates),
+    cheapest: cheapestWithinFloor(candidates, 0.95),
+    candidates,
+  });
+  const cfgpp = (nfe: number, adherence: number): FrontierPoint => ({
+    rule: { name: "cfgpp" },
+    schedule: { name: "every" },
+    nfe_per_image: nfe,
+    ssim: 1,
+    psnr_db: 100,
+    adherence,
+    prompts: 64,
+  });
+
+  it("keeps the other rules' candidates, replaces the same rule and schedule, and takes the frontier over all", () => {
+    const old = entry([point(24, 0.97, 0.9), point(40, 1, 0.9, 20), cfgpp(40, 0.5)], 32);
+    const merged = mergeEntry(old, entry([cfgpp(40, 0.97)], 64), 0.95);
+    expect(merged.candidates).toHaveLength(3);
+    expect(merged.candidates.filter((p) => p.rule.name === "cfgpp").map((p) => p.adherence)).toEqual([0.97]);
+    // The cfg point at 40 NFE is dominated by CFG++ at the same cost; the cheap cfg point stays.
+    expect(merged.points.map((p) => `${p.rule.name}@${p.nfe_per_image}`)).toEqual(["cfg@24", "cfgpp@40"]);
+  });
+
+  it("stored points without a prompt count get their entry's", () => {
+    const merged = mergeEntry(entry([point(24, 0.97, 0.9)], 32), entry([cfgpp(40, 0.97)], 64), 0.95);
+    expect(merged.candidates.map((p) => p.prompts)).toEqual([32, 64]);
   });
 });

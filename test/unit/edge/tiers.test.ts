@@ -11,16 +11,16 @@ import { testApp } from "./support.ts";
 const PATH = "/v1/images/generations";
 
 describe("policy choice and reservation", () => {
-  it("uses the tier default (eco: linear_ag), 20 steps, a random seed, and voids on 503", async () => {
+  it("without a frontier, eco's budget (52% of CFG) at 20 steps buys no guidance; voids on 503", async () => {
     const t = testApp();
     const res = await t.post(PATH, { prompt: "x" }, { tier: "eco" });
     expect(res.status).toBe(503);
     const job = t.pool.dispatched[0]!;
-    expect(job.guidance.policy).toBe("linear_ag");
+    expect(job.guidance).toEqual({ rule: { name: "none" }, schedule: { name: "every" } });
     expect(job.steps).toBe(20);
     expect(job.width).toBe(32);
     expect(job.model).toBe("shapes-32");
-    expect(job.max_nfe).toBe(nfeBound({ policy: "linear_ag" }, 20));
+    expect(job.max_nfe).toBe(20);
     expect(Number.isInteger(job.seed) && job.seed >= 0 && job.seed <= 0xffffffff).toBe(true);
     const r = await t.ledger.get(job.job_id);
     expect(r?.state).toBe("voided");
@@ -29,16 +29,16 @@ describe("policy choice and reservation", () => {
     expect(usage).toMatchObject({ used_nfe: 0, reserved_nfe: 0, remaining_nfe: 200_000, cost_micro_usd: 0 });
   });
 
-  it("falls back to the next default policy the model supports", () => {
-    const model = { ...SHAPES_32, policies: ["none" as const, "ag" as const] };
+  it("falls back to a policy the model supports when it runs no safe default", () => {
+    const model = { ...SHAPES_32, policies: ["apg" as const] };
     const r = resolveGeneration(
-      "eco",
-      DEFAULT_TIERS.eco!,
+      "standard",
+      DEFAULT_TIERS.standard!,
       { prompt: "x", n: 1, response_format: "url", output_format: "png", stream: false, partial_images: 0 },
       [model],
       20,
     );
-    expect(r.guidance.policy).toBe("ag");
+    expect(r.guidance.policy).toBe("apg");
   });
 
   it("honours the requested policy, seed and steps; reserves n x bound", async () => {
@@ -122,7 +122,8 @@ describe("GET /v1/policies and /v1/models", () => {
     expect(eco.data.map((p) => p.policy).sort()).toEqual(["ag", "interval", "linear_ag", "none"]);
     expect(eco.data.find((p) => p.policy === "none")!.nfe_per_step_bound).toBe(1);
     expect(eco.data.find((p) => p.policy === "ag")!.nfe_per_step_bound).toBe(2);
-    expect(eco.data.find((p) => p.default)!.policy).toBe("linear_ag");
+    // No frontier on this model: eco's safe default at 20 steps is the unguided `none`.
+    expect(eco.data.find((p) => p.default)!.policy).toBe("none");
     const pro = (await (await t.get("/v1/policies", { tier: "pro" })).json()) as { data: Array<{ policy: string }> };
     expect(pro.data.map((p) => p.policy)).toContain("pag");
   });
