@@ -82,14 +82,22 @@ export function candidates(tier: Tier, model: ModelInfo, ask: BudgetAsk): Candid
       if (!modelRuns(model, guidance)) continue;
       const nfePerImage = Math.max(nfeBound(guidance, entry.steps), point.nfe_per_image);
       if (nfePerImage > ask.nfePerImage) continue;
-      out.push({ scheduler: entry.scheduler, steps: entry.steps, point, guidance, nfePerImage, quality: qualityOf(point) });
+      out.push({
+        scheduler: entry.scheduler,
+        steps: entry.steps,
+        point,
+        guidance,
+        nfePerImage,
+        quality: qualityOf(point),
+      });
     }
   }
   return out;
 }
 
 /** Higher quality first; on a tie the cheaper point, then the one with more steps. */
-const better = (a: Candidate, b: Candidate) => b.quality - a.quality || a.nfePerImage - b.nfePerImage || b.steps - a.steps;
+const better = (a: Candidate, b: Candidate) =>
+  b.quality - a.quality || a.nfePerImage - b.nfePerImage || b.steps - a.steps;
 
 /** The point a tier buys: the best that fits, or with a quality floor the cheapest that reaches it. */
 export function bestPoint(tier: Tier, model: ModelInfo, ask: BudgetAsk): Candidate | undefined {

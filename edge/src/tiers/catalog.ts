@@ -42,7 +42,9 @@ export function listPolicies(tierName: string, tier: Tier, models: readonly Mode
     object: "list" as const,
     tier: tierName,
     budget: { ...tier.budget, nfe_per_image_max: tierNfePerImage(tier, defaultSteps) },
-    ...(choice ? { default_guidance: { guidance: choice.guidance, steps: choice.steps, scheduler: choice.scheduler } } : {}),
+    ...(choice
+      ? { default_guidance: { guidance: choice.guidance, steps: choice.steps, scheduler: choice.scheduler } }
+      : {}),
     limits: { max_steps: tier.max_steps, max_n: tier.max_n },
     price_micro_usd_per_nfe: tier.price_micro_usd_per_nfe,
     data,

@@ -132,12 +132,18 @@ export function chooseGuidance(
 ): Choice {
   const steps = req.steps ?? Math.min(defaultSteps, tier.max_steps);
   if (req.guidance)
-    return { guidance: explicitGuidance(tierName, tier, model, req.guidance), steps, scheduler: req.scheduler, point: undefined };
+    return {
+      guidance: explicitGuidance(tierName, tier, model, req.guidance),
+      steps,
+      scheduler: req.scheduler,
+      point: undefined,
+    };
   const nfePerImage = Math.min(tierNfePerImage(tier, defaultSteps), (req.max_nfe ?? Number.POSITIVE_INFINITY) / n);
   const point = bestPoint(tier, model, { steps: req.steps, scheduler: req.scheduler, nfePerImage });
   if (point) return { guidance: point.guidance, steps: point.steps, scheduler: point.scheduler, point };
   const fallback = safeDefault(model, steps, nfePerImage) ?? firstAllowed(tier, model);
-  if (!fallback) throw serverError("tier_misconfigured", `No policy of this tier is available for model "${model.id}".`);
+  if (!fallback)
+    throw serverError("tier_misconfigured", `No policy of this tier is available for model "${model.id}".`);
   const guidance = typeof fallback === "string" ? withDefaults(fallback) : fallback;
   return { guidance, steps, scheduler: req.scheduler, point: undefined };
 }

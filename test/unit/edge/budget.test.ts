@@ -1,6 +1,12 @@
 // Tiers as budgets (issue 16, item 4): a request without guidance resolves to the best frontier point
 // under the tier's NFE ceiling and its own max_nfe / steps; without a fitting point, the safe default.
-import { DEFAULT_TIERS, type FrontierEntry, type GenerationRequest, ModelInfoSchema, nfeBound } from "@guidegate/shared";
+import {
+  DEFAULT_TIERS,
+  type FrontierEntry,
+  type GenerationRequest,
+  ModelInfoSchema,
+  nfeBound,
+} from "@guidegate/shared";
 import { describe, expect, it } from "vitest";
 import { readFrontier } from "@guidegate/gpu-worker";
 import { DEFAULT_MODEL } from "@guidegate/stack";
