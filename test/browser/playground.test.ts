@@ -52,7 +52,7 @@ describe.skipIf(skip)("playground in Chromium", () => {
     expect(await text("#price")).toContain("50");
     const policies = await page.locator("#policy option").allInnerTexts();
     expect(policies).toEqual(expect.arrayContaining(["apg", "cfg", "pag", "linear_ag"]));
-    expect(await page.locator("#policy").inputValue()).toBe("apg");
+    expect(await page.locator("#policy").inputValue()).toBe("cfgpp");
   });
 
   it("generates: previews arrive over SSE, NFEs and cost grow, the final image shows", async () => {
@@ -88,7 +88,7 @@ describe.skipIf(skip)("playground in Chromium", () => {
     const seeds = await page.locator(".panel .status").allInnerTexts();
     expect(seeds.every((s) => s.includes("seed 7"))).toBe(true);
     expect(await text("#summary")).toBe(
-      "seed 7: apg 40 NFE ($0.002000) vs none 20 NFE ($0.001000), none used 50% fewer NFEs",
+      "seed 7: cfgpp 40 NFE ($0.002000) vs none 20 NFE ($0.001000), none used 50% fewer NFEs",
     );
     expect(pageErrors).toEqual([]);
   });

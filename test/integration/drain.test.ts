@@ -12,6 +12,16 @@ import { internalHealthToken, internalToken } from "../support/internal-token.ts
 import { scrape } from "../support/prometheus.ts";
 import { readSse, type SseEvent } from "../support/sse.ts";
 
+/** The worker's "drained" log line (JSON, LogTape's layout): what it finished, cancelled and abandoned. */
+function drained(output: string[]): Record<string, unknown> | undefined {
+  for (const line of output.join("").split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const rec = JSON.parse(line) as { message?: string; properties?: Record<string, unknown> };
+    if (rec.message === "drained") return rec.properties;
+  }
+  return undefined;
+}
+
 const METRICS_TOKEN = "metrics-token-for-drain-tests-0123456789";
 // CFG: two NFEs per image and step. The short job is long enough to be caught mid-run on an idle machine and fits
 // its 120 s grace on a loaded one; the long one cannot fit 200 ms anywhere.
@@ -155,7 +165,7 @@ describe("SIGTERM with room in the grace period", () => {
     expect(end?.event).toBe("completed");
     expect((end!.data as { usage: { nfe: number } }).usage.nfe).toBe(SHORT.nfe);
     expect(await exit).toBe(0);
-    expect(a.output.join("")).toMatch(/"msg":"drained","finished":1,"cancelled":0,"abandoned":0/);
+    expect(drained(a.output)).toMatchObject({ finished: 1, cancelled: 0, abandoned: 0 });
 
     const u = await usage(edgeUrl, tenant);
     expect(u.used_nfe).toBe(SHORT.nfe + secondNfe);
@@ -183,7 +193,7 @@ describe("SIGTERM with a grace period shorter than the job", () => {
     expect(nfe).toBeLessThan(LONG.nfe);
     expect(nfe % (LONG.n * 2)).toBe(0); // whole steps: a cancel lands on a step boundary
     expect(await exit).toBe(0);
-    expect(worker.output.join("")).toMatch(/"msg":"drained","finished":0,"cancelled":1,"abandoned":0/);
+    expect(drained(worker.output)).toMatchObject({ finished: 0, cancelled: 1, abandoned: 0 });
     const u = await usage(edgeUrl, tenant);
     expect(u.used_nfe).toBe(nfe);
     expect(u.reserved_nfe).toBe(0);
