@@ -1,60 +1,10 @@
 // The edge-restart suite with the edge on Node: its jobs and ledger in SQLite files under the stack's data
 // directory, a real gpu-worker (the embedded model) behind it; the edge and the worker are SIGKILLed for real.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Service, type Stack, startStack } from "@guidegate/stack";
-import { restartEdge, restartWorker, stopService, stopStack } from "../../bench/lib/reliability/restart.ts";
-import { mintDevToken } from "../../edge/src/auth/dev-token.ts";
-import { type RestartHarness, restartSuite } from "../support/restart-suite.ts";
+import { restartEdge } from "../../bench/lib/reliability/restart.ts";
+import { stackHarness } from "../support/restart-harness.ts";
+import { restartSuite } from "../support/restart-suite.ts";
 
-async function sigkill(s: Service): Promise<void> {
-  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
-  const exited = new Promise((r) => s.proc.once("exit", r));
-  s.proc.kill("SIGKILL");
-  await exited;
-}
-
-function nodeHarness(): RestartHarness {
-  let dir = "";
-  let stack: Stack | undefined;
-  let edge: Service | undefined;
-  let workers: Service[] = [];
-  const started: Service[] = []; // brought back here: stopped here, not by the stack
-  return {
-    async start() {
-      dir = mkdtempSync(join(tmpdir(), "gg-restart-node-"));
-      stack = await startStack({ dataDir: dir, edgeEnv: { GG_KEEPALIVE_MS: "1000" } });
-      edge = stack.edge;
-      workers = [...stack.workers];
-    },
-    baseUrl: () => stack!.edgeUrl,
-    token: (sub) => mintDevToken({ sub, tier: "pro" }),
-    async killEdge() {
-      await sigkill(edge!);
-    },
-    async restartEdge() {
-      edge = await restartEdge(edge!);
-      started.push(edge);
-    },
-    async restartWorkers() {
-      const back: Service[] = [];
-      for (const w of workers) {
-        await sigkill(w);
-        const s = await restartWorker(w);
-        started.push(s);
-        back.push(s);
-      }
-      workers = back;
-    },
-    edgeLog: () => edge!.output.join(""),
-    async stop() {
-      for (const s of started) await stopService(s);
-      started.length = 0;
-      await stopStack(stack);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-restartSuite("node", nodeHarness());
+restartSuite(
+  "node",
+  stackHarness("node", (dead) => restartEdge(dead)),
+);
